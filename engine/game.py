@@ -1,0 +1,221 @@
+"""The game loop at the engine's edge: views -> prompts -> firewall -> brains -> parsing -> rules.
+
+    begin_turn(state)                              the world moves
+    view_for(state, trader) -> build_prompt(view)  one prompt per trader, from its view only
+    firewall.scan(prompt)                          a canary or banned token stops the prompt (fail closed)
+    asyncio.gather(brain.decide(view, prompt))     every brain at once; engines batch their requests
+    parse_answer(reply.raw)                        tolerant parse and repair, per-action validation
+    resolve_turn(state, answers)                   the rules judge and resolve
+    traces, metrics, autosave                      one trace line per trader; the save is atomic
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from engine import firewall
+from engine.brains.base import Brain, Reply
+from engine.parsing import ParseResult, ParseStats, Quirks, parse_answer
+from engine.prompt import build_patron_brief, build_prompt
+from engine.scenario import PATRON
+from engine.state import GameState
+from engine.turn import TurnReport, begin_turn, resolve_turn
+from engine.view import View, view_for
+
+
+def state_hash(state: GameState) -> str:
+    """sha256 of the complete state as canonical JSON."""
+    blob = json.dumps(state.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass
+class Decision:
+    """One trader's decision for one turn: everything the inspector and the traces show."""
+
+    trader: str
+    """Who decided."""
+    view: View
+    """What it saw."""
+    prompt: str
+    """Exactly what was sent (or would have been, when the firewall stopped it)."""
+    reply: Reply
+    """What the brain said."""
+    parsed: ParseResult | None
+    """What the parse-and-repair layer made of it (None when nothing was asked)."""
+    leak: tuple[str, ...] = ()
+    """Firewall hits that stopped the prompt."""
+
+
+@dataclass
+class TurnRecord:
+    """One played turn: the decisions and the resolution report."""
+
+    turn: int
+    """The turn."""
+    decisions: list[Decision]
+    """One per trader asked."""
+    report: TurnReport
+    """What the rules did."""
+    latency_s: float
+    """Wall-clock seconds all decisions took together."""
+
+
+@dataclass
+class Game:
+    """A game in progress: the state plus the brains that decide for each trader."""
+
+    state: GameState
+    """The whole game state (saved and loaded)."""
+    brains: dict[str, Brain]
+    """Trader name -> brain. A trader without a brain does nothing (the Patron passes)."""
+    quirks: dict[str, Quirks] = field(default_factory=dict)
+    """Model id -> output quirks for the parser."""
+    traces_path: Path | None = None
+    """Where trace lines are appended (None: no traces)."""
+    autosave_path: Path | None = None
+    """Where the game is saved after every turn (None: no autosave)."""
+    on_decision: Callable[[Decision], None] | None = None
+    """Called as each decision is parsed (the UI's inspector listens here)."""
+    stats: dict[str, ParseStats] = field(default_factory=dict)
+    """Per-model parse figures for this session."""
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    """Per-model latencies this session."""
+    faults: dict[str, int] = field(default_factory=dict)
+    """Per-model faults this session."""
+    turn_latency_s: list[float] = field(default_factory=list)
+    """Wall-clock seconds each turn's decisions took."""
+    self_buys: dict[str, int] = field(default_factory=dict)
+    """Per-model self-buy attempts this session."""
+
+    async def _ask(self, name: str, brain: Brain, view: View, prompt: str, leak: tuple[str, ...]) -> Decision:
+        if leak:
+            reply = Reply(raw="", model=brain.model, fault="firewall stopped the prompt")
+            return Decision(name, view, prompt, reply, None, leak)
+        try:
+            reply = await brain.decide(view, prompt)
+        except Exception as err:  # a brain must not raise; if it does, the trader hesitates
+            reply = Reply(raw="", model=getattr(brain, "model", "?"), fault=f"brain error: {err!r:.200}")
+        parsed = None
+        if reply.fault is None:
+            sc = self.state.scenario
+            parsed = parse_answer(reply.raw, quirks=self.quirks.get(reply.model, Quirks()),
+                                  patron=name == PATRON, goods=sc.good_names,
+                                  traders=[t.name for t in sc.traders])
+        return Decision(name, view, prompt, reply, parsed)
+
+    async def play_turn(self) -> TurnRecord:
+        """Play one whole turn."""
+        state = self.state
+        report = begin_turn(state)
+        asks = []
+        longest = 0
+        for name in [t.name for t in state.scenario.traders] + [PATRON]:
+            brain = self.brains.get(name)
+            if brain is None:
+                continue
+            view = view_for(state, name)
+            if name == PATRON:
+                prompt = build_patron_brief(view)
+                scan = firewall.scan(prompt, patron=True)
+            else:
+                prompt = build_prompt(view)
+                longest = max(longest, len(prompt))
+                scan = firewall.scan(prompt)
+            if not scan.clean:
+                state.metrics.firewall_leaks += 1
+            asks.append(self._ask(name, brain, view, prompt, scan.hits))
+        started = time.perf_counter()
+        decisions = await asyncio.gather(*asks)
+        elapsed = time.perf_counter() - started
+        answers, hesitated = {}, {}
+        for d in decisions:
+            self._count(d)
+            if d.parsed is None:
+                hesitated[d.trader] = "its thoughts would not come" if not d.leak else "it kept silent"
+                continue
+            answers[d.trader] = d.parsed.answer
+            state.metrics.invalid_actions += len(d.parsed.dropped)
+        resolve_turn(state, report, answers, hesitated)
+        for r in report.refusals:
+            if r.reason.startswith("self_buy") and r.trader in self.brains:
+                model = self.brains[r.trader].model
+                self.self_buys[model] = self.self_buys.get(model, 0) + 1
+        state.metrics.prompt_chars_by_turn.append(longest)
+        self.turn_latency_s.append(round(elapsed, 4))
+        record = TurnRecord(turn=report.turn, decisions=list(decisions), report=report, latency_s=elapsed)
+        if self.traces_path is not None:
+            self._trace(record)
+        if self.autosave_path is not None:
+            from engine.saves import save_game
+            save_game(self, self.autosave_path)
+        return record
+
+    def _count(self, d: Decision) -> None:
+        model = d.reply.model
+        if d.reply.fault is not None:
+            self.state.metrics.faults += 1
+            self.faults[model] = self.faults.get(model, 0) + 1
+        else:
+            self.latencies.setdefault(model, []).append(d.reply.latency_s)
+        if d.parsed is not None:
+            self.stats.setdefault(model, ParseStats()).add(d.parsed)
+        if self.on_decision is not None:
+            self.on_decision(d)
+
+    def _trace(self, record: TurnRecord) -> None:
+        lines = []
+        for d in record.decisions:
+            refusals = [{"where": r.where, "reason": r.reason} for r in record.report.refusals
+                        if r.trader == d.trader]
+            p = d.parsed
+            lines.append(json.dumps({
+                "turn": record.turn, "creature": d.trader, "model": d.reply.model, "prompt": d.prompt,
+                "raw": d.reply.raw, "parsed": p.answer.model_dump(mode="json") if p else None,
+                "repairs": list(p.repairs) if p else [],
+                "dropped": [x.model_dump(mode="json") for x in p.dropped] if p else [],
+                "refused": refusals, "thinking": p.answer.thinking if p else "",
+                "latency_s": round(d.reply.latency_s, 4), "tokens": d.reply.tokens,
+                "fault": d.reply.fault, "leak": list(d.leak),
+            }, ensure_ascii=False))
+        self.traces_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.traces_path, "a", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+
+    async def play(self, turns: int, progress: Callable[[TurnRecord], None] | None = None) -> None:
+        """Play `turns` turns (stopping at the season's end)."""
+        for _ in range(turns):
+            if self.state.public.turn >= self.state.scenario.season_length:
+                break
+            record = await self.play_turn()
+            if progress is not None:
+                progress(record)
+
+    async def close(self) -> None:
+        """Close every brain once."""
+        seen = set()
+        for brain in self.brains.values():
+            if id(brain) not in seen:
+                seen.add(id(brain))
+                await brain.close()
+
+    def model_summary(self) -> dict[str, dict]:
+        """Per-model figures for the summary's `models` object."""
+        out = {}
+        for model in sorted(set(self.stats) | set(self.faults) | set(self.latencies) | set(self.self_buys)):
+            s = self.stats.get(model, ParseStats())
+            lat = self.latencies.get(model, [])
+            out[model] = {
+                "answers": s.answers, "answers_with_valid_action": s.answers_with_valid_action,
+                "valid_actions": s.valid_actions, "dropped_actions": s.dropped_actions,
+                "repaired_answers": s.repaired_answers, "no_json": s.no_json,
+                "self_buy_attempts": self.self_buys.get(model, 0), "timeouts": self.faults.get(model, 0),
+                "mean_latency_s": round(sum(lat) / len(lat), 4) if lat else 0.0,
+            }
+        return out

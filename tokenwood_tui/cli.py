@@ -1,0 +1,136 @@
+"""The `tokenwood` command.
+
+    tokenwood run    play a season headless (progress on stderr, summary on stdout or --summary-json)
+    tokenwood play   play as the Patron (until the terminal UI lands: a headless season and its summary)
+    tokenwood parse  read one raw answer on stdin and print what the parse-and-repair layer makes of it
+
+Every error a user can cause (a bad scenario, a corrupt save, a malformed script) is one line on
+stderr and exit status 2; nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+
+
+def _add_game_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--council", default="scripted",
+                   help="preset (scripted, embedded, seed), a council .toml, or Oona=model,Sorrel=model")
+    p.add_argument("--seed", type=int, default=1, help="seed for a new game (default 1)")
+    p.add_argument("--scenario", default=None, help="scenario TOML file (default: the embedded wood)")
+    p.add_argument("--load", default=None, metavar="PATH", help="continue from a save")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line parser."""
+    ap = argparse.ArgumentParser(prog="tokenwood", description="Thousand Token Wood: a market of small models.")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="play a season headless")
+    _add_game_options(run)
+    run.add_argument("--turns", type=int, default=None, help="turns to play (default: the rest of the season)")
+    run.add_argument("--summary-json", default=None, metavar="PATH", help="write the summary JSON here")
+    run.add_argument("--traces", default=None, metavar="PATH", help="append one JSON line per trader per turn")
+    run.add_argument("--save-at", nargs=2, default=None, metavar=("T", "PATH"),
+                     help="save the game after turn T to PATH")
+    run.add_argument("--patron-script", default=None, metavar="PATH", help="JSON list of Patron moves")
+    run.add_argument("--replay", default=None, metavar="TRACES", help="replay recorded answers from traces")
+    run.add_argument("--autosave", default=None, metavar="PATH", help="save after every turn to PATH")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    play = sub.add_parser("play", help="play as the Patron")
+    _add_game_options(play)
+    play.add_argument("--turns", type=int, default=None, help="turns to play")
+
+    parse = sub.add_parser("parse", help="parse one raw answer from stdin and print the result as JSON")
+    parse.add_argument("--model", default=None, help="model id whose quirks apply")
+    parse.add_argument("--patron", action="store_true", help="parse as a Patron answer")
+    return ap
+
+
+def _fail(message: str) -> int:
+    print(f"tokenwood: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_run(args: argparse.Namespace, *, autosave: str | None = None) -> int:
+    from engine.brains.patron import PatronScriptError
+    from engine.brains.replay import TracesError
+    from engine.council import CouncilError
+    from engine.headless import RunOptions, run_season
+    from engine.saves import SaveError, write_atomic
+    from engine.scenario import ScenarioError
+
+    save_at = None
+    if getattr(args, "save_at", None):
+        try:
+            save_at = (int(args.save_at[0]), args.save_at[1])
+        except ValueError:
+            return _fail(f"--save-at expects a turn number and a path, got {args.save_at!r}")
+    if args.turns is not None and args.turns < 0:
+        return _fail("--turns must be 0 or more")
+    opts = RunOptions(council=args.council, turns=args.turns, seed=args.seed, scenario=args.scenario,
+                      load=args.load, patron_script=getattr(args, "patron_script", None),
+                      replay=getattr(args, "replay", None), traces=getattr(args, "traces", None),
+                      save_at=save_at, autosave=getattr(args, "autosave", None) or autosave,
+                      summary_json=getattr(args, "summary_json", None),
+                      progress=not getattr(args, "no_progress", False) and sys.stderr.isatty())
+    try:
+        result = asyncio.run(run_season(opts))
+    except (ScenarioError, SaveError, CouncilError, PatronScriptError, TracesError) as err:
+        return _fail(str(err))
+    text = json.dumps(result, indent=2)
+    if opts.summary_json:
+        write_atomic(Path(opts.summary_json), text + "\n")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    """Until the terminal UI lands: a headless season with the scripted Patron, summarised."""
+    args.summary_json = None
+    rc = cmd_run(args, autosave="saves/autosave.json")
+    return rc
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from engine.parsing import Quirks, parse_answer
+    from engine.scenario import load_scenario
+
+    quirks = Quirks()
+    if args.model:
+        try:
+            from engine.models.registry import load_registry
+            quirks = load_registry().get(args.model).parse_quirks()
+        except Exception as err:  # an unknown model id or a broken registry: say so, do not crash
+            return _fail(f"--model {args.model}: {err}")
+    sc = load_scenario()
+    raw = sys.stdin.read()
+    result = parse_answer(raw, quirks=quirks, patron=args.patron, goods=sc.good_names,
+                          traders=[t.name for t in sc.traders])
+    print(json.dumps({
+        "actions": result.answer.model_dump(mode="json"),
+        "dropped": [d.model_dump(mode="json") for d in result.dropped],
+        "repairs": list(result.repairs), "found_json": result.found_json,
+    }, indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    args = build_parser().parse_args(argv)
+    handlers = {"run": cmd_run, "play": cmd_play, "parse": cmd_parse}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        return _fail("interrupted (the last autosave is kept)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
