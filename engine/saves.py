@@ -122,17 +122,17 @@ def read_document(path: str | Path) -> dict:
     if version > VERSION:
         raise SaveError(f"{path}: the save is version {version}, newer than this program reads "
                         f"({VERSION}); update Tokenwood to load it")
+    state_doc = doc.get("state")
+    if not isinstance(state_doc, dict):
+        raise SaveError(f"{path}: the save holds no game state")
+    if doc.get("checksum") != checksum(state_doc):
+        raise SaveError(f"{path}: the save was altered or damaged (checksum mismatch)")
     while version < VERSION:
         migrate = MIGRATIONS.get(version)
         if migrate is None:
             raise SaveError(f"{path}: no migration from save version {version}")
         doc = migrate(doc)
         version = doc["version"]
-    state_doc = doc.get("state")
-    if not isinstance(state_doc, dict):
-        raise SaveError(f"{path}: the save holds no game state")
-    if doc.get("checksum") != checksum(state_doc):
-        raise SaveError(f"{path}: the save was altered or damaged (checksum mismatch)")
     return doc
 
 

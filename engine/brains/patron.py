@@ -53,7 +53,7 @@ def load_patron_script(path: str | Path) -> list[dict]:
     for i, m in enumerate(moves):
         if not isinstance(m, dict) or not isinstance(m.get("turn"), int) or m.get("action") not in ACTIONS:
             raise PatronScriptError(
-                f"{path}: move [{i}] needs an integer 'turn' and an 'action' in {sorted(ACTIONS)}: {m!r:.120}")
+                f"{path}: Patron script move [{i}] needs an integer 'turn' and an 'action' in {sorted(ACTIONS)}: {m!r:.120}")
     return moves
 
 
