@@ -1,0 +1,105 @@
+"""A brain behind any OpenAI-compatible server: `vllm serve`, llama.cpp's server, Ollama, a GPU box.
+
+    prompt -> (registry template | chat messages) -> HTTP request -> Reply(raw text)
+
+Models whose registry entry names a template are sent the rendered text on the completions
+endpoint; the others are sent one user message on the chat endpoint (the server applies the
+tokenizer's template). Structured outputs are asked for as vLLM's `structured_outputs` extra field
+(and, on the chat endpoint, the standard `response_format`, which other servers understand).
+Every failure (timeout, refused connection, an error status, an empty choice) is a `Reply` with
+`fault` set: the creature hesitates and the game goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from engine.answer import answer_json_schema
+from engine.brains.base import Reply
+from engine.view import View
+
+
+class OpenAIBrain:
+    """One creature's brain on an OpenAI-compatible server (shares a client with its model's others)."""
+
+    def __init__(self, spec, registry, *, client=None, timeout_s: float = 60.0,
+                 server_model: str | None = None) -> None:
+        self.spec = spec
+        self.registry = registry
+        self.model = spec.id
+        self.timeout_s = timeout_s
+        self.server_model = server_model or _served_name(spec)
+        self._client = client
+        self._owns_client = client is None
+
+    def client(self):
+        """The async OpenAI client (made on first use)."""
+        if self._client is None:
+            from openai import AsyncOpenAI
+            self._client = AsyncOpenAI(base_url=self.spec.base_url, api_key="not-needed", max_retries=0,
+                                       timeout=self.timeout_s)
+        return self._client
+
+    def request(self, prompt: str) -> tuple[str, dict]:
+        """(endpoint, keyword arguments) for one answer: "chat" or "completions"."""
+        s = self.spec.sampling
+        kwargs: dict = {"model": self.server_model, "temperature": s.temperature, "top_p": s.top_p,
+                        "max_tokens": s.max_tokens}
+        extra: dict = {}
+        if s.repetition_penalty != 1.0:
+            extra["repetition_penalty"] = s.repetition_penalty
+        mode = self.spec.structured.mode
+        if mode == "json_schema":
+            extra["structured_outputs"] = {"json": answer_json_schema()}
+        elif mode == "regex":
+            extra["structured_outputs"] = {"regex": self.spec.structured.regex}
+        if not self.spec.quirks.skip_special_tokens:
+            extra["skip_special_tokens"] = False
+        rendered = self.registry.render(self.spec.id, prompt)
+        if rendered is None:
+            kwargs["messages"] = [{"role": "user", "content": prompt}]
+            if mode == "json_schema":
+                kwargs["response_format"] = {"type": "json_schema", "json_schema": {
+                    "name": "answer", "schema": answer_json_schema()}}
+            endpoint = "chat"
+        else:
+            kwargs["prompt"] = rendered
+            endpoint = "completions"
+        if extra:
+            kwargs["extra_body"] = extra
+        return endpoint, kwargs
+
+    async def decide(self, view: View, prompt: str) -> Reply:
+        """Ask the server; never raises."""
+        started = time.perf_counter()
+        try:
+            endpoint, kwargs = self.request(prompt)
+            api = self.client().chat.completions if endpoint == "chat" else self.client().completions
+            resp = await asyncio.wait_for(api.create(**kwargs), timeout=self.timeout_s)
+            choice = resp.choices[0] if resp.choices else None
+            if choice is None:
+                raise ValueError("the server returned no choice")
+            text = choice.message.content if endpoint == "chat" else choice.text
+            tokens = getattr(getattr(resp, "usage", None), "completion_tokens", 0) or 0
+            return Reply(raw=text or "", model=self.model, latency_s=time.perf_counter() - started,
+                         tokens=tokens)
+        except asyncio.TimeoutError:
+            return self._fault(started, f"timed out after {self.timeout_s:.0f} s")
+        except Exception as err:  # connection refused, error status, malformed response
+            return self._fault(started, f"{type(err).__name__}: {str(err)[:160]}")
+
+    def _fault(self, started: float, why: str) -> Reply:
+        return Reply(raw="", model=self.model, latency_s=time.perf_counter() - started, fault=why)
+
+    async def close(self) -> None:
+        """Close the HTTP client this brain made (a shared one is closed by its owner)."""
+        if self._owns_client and self._client is not None:
+            await self._client.close()
+            self._client = None
+
+
+def _served_name(spec) -> str:
+    """The model name the server knows: a hub id, else the registry id."""
+    weights = spec.weights
+    return getattr(weights, "repo", None) or getattr(weights, "hub_id", None) or spec.id
