@@ -17,6 +17,17 @@ from annotated_types import MaxLen
 from pydantic import BaseModel, ValidationError
 
 from engine import repair
+from engine.answer import (
+    MAX_WORDS,
+    Answer,
+    BribeMove,
+    CoverMove,
+    LendMove,
+    OrderAction,
+    PatronAnswer,
+    ShortMove,
+    TipMove,
+)
 from engine.repair import (
     ANSWER_KEYS,
     FIELD_KEYS,
@@ -34,17 +45,7 @@ from engine.repair import (
     to_side,
     to_text,
 )
-from engine.answer import (
-    MAX_WORDS,
-    Answer,
-    BribeMove,
-    CoverMove,
-    LendMove,
-    OrderAction,
-    PatronAnswer,
-    ShortMove,
-    TipMove,
-)
+
 
 class Quirks(BaseModel, frozen=True):
     """Per-model output quirks, filled from the model registry."""
@@ -114,6 +115,7 @@ class ParseStats(BaseModel):
         return self
 
     def __add__(self, other: ParseStats) -> ParseStats:
+        """The two sets of figures together, as a new `ParseStats`."""
         return self.model_copy().merge(other)
 
 
@@ -138,10 +140,19 @@ ACTION_MODELS: dict[str, type[BaseModel]] = {
 _FIELDS = {model: _lookup(FIELD_KEYS, list(model.model_fields)) for model in ACTION_MODELS.values()}
 _ORDER_FIELDS = _FIELDS[OrderAction]
 _TEXT_FIELDS = ("thinking", "gossip", "request")
-_VALUE_REPAIRS = {"side": "side_synonym", "direction": "direction_synonym", "good": "good_name", "creature": "trader_name"}
+_VALUE_REPAIRS = {
+    "side": "side_synonym", "direction": "direction_synonym", "good": "good_name", "creature": "trader_name",
+}  # fmt: skip
 _NOTHING = frozenset({"", "none", "null", "nil", "na", "no", "nothing", "empty"})
 """Words a model writes for "no actions": "orders": "none" is an empty list, not a dropped action."""
 _ID_LISTS = ("cancel", "accept", "decline")
+
+
+_TOP_KEYS = {
+    False: _lookup(ANSWER_KEYS, list(ANSWER_KEYS)),
+    True: _lookup(ANSWER_KEYS | PATRON_KEYS, list(ANSWER_KEYS) + list(PATRON_KEYS)),
+}
+"""Squashed top-level key -> answer field, for a creature (False) and for the Patron (True)."""
 
 
 def _max_items(model: type[BaseModel], field: str) -> int:
@@ -165,16 +176,18 @@ class _Parse:
     def __init__(self, quirks: Quirks, patron: bool, goods: Sequence[str], traders: Sequence[str]):
         self.quirks, self.patron, self.goods, self.traders = quirks, patron, tuple(goods), tuple(traders)
         self.model = PatronAnswer if patron else Answer
-        self.top = _lookup(ANSWER_KEYS | PATRON_KEYS, list(ANSWER_KEYS) + (list(PATRON_KEYS) if patron else []))
+        self.top = _TOP_KEYS[patron]
         self.repairs: list[str] = []
         self.dropped: list[Dropped] = []
         self.cut_off = False
 
     def repair(self, name: str) -> None:
+        """Record that a repair step was applied (once per name)."""
         if name not in self.repairs:
             self.repairs.append(name)
 
     def drop(self, where: str, reason: str, value: Any) -> None:
+        """Record something thrown away."""
         self.dropped.append(Dropped(where=where, reason=reason, value=shorten(value)))
 
     def step(self, name: str, func, text: str, *args) -> str:
@@ -186,11 +199,16 @@ class _Parse:
 
     # raw text -> one JSON value
     def find_json(self, raw: str) -> Any:
-        """Strip reasoning and chat leftovers, then pick the JSON value that is the answer (None if none)."""
+        """Strip reasoning and chat leftovers, then pick the JSON value that is the answer (None if none).
+
+        'Sure! {"note": 1} ```json\n{"orders": [],}\n```' -> {"orders": []}   (code_fence, json_repair)
+        'I think {x} then {"gossip": "hi"}' -> {"gossip": "hi"}   (the first value that looks like an answer)
+        """
         text = self.step("harmony", repair.strip_harmony, raw, self.quirks.harmony)
         if self.quirks.strip_think:
             text = self.step("strip_think", repair.strip_think, text)
         text = self.step("chat_tokens", repair.strip_chat_tokens, text)
+        text = self.step("bad_unicode", repair.clean_unicode, text)
         if len(text) > MAX_TEXT:  # longer than any answer a token limit allows; json_repair is slow on it
             self.repair("too_long")
             text = text[:MAX_TEXT]
@@ -227,7 +245,10 @@ class _Parse:
         return value
 
     def looks_like_answer(self, value: Any, depth: int = 0) -> bool:
-        """Has a known answer key, or is an order, or wraps one of those, or is a list of orders."""
+        """Has a known answer key, or is an order, or wraps one of those, or is a list of orders.
+
+        {"say": "hi"} -> True; {"side": "buy", "qty": 2} -> True; {"answer": {"orders": []}} -> True; {"x": 1} -> False
+        """
         if isinstance(value, list):
             return bool(value) and self.looks_like_answer(value[0], depth)
         if not isinstance(value, dict) or depth > 3:
@@ -281,6 +302,7 @@ class _Parse:
         """
         data: dict[str, Any] = {}
         actions: dict[str, list[tuple[Any, str | None]]] = {}
+        ids: dict[str, list] = {}
         pending = list(fields.items())
         for key, value in pending:
             name = self.top.get(squash(key))
@@ -298,13 +320,15 @@ class _Parse:
                 pending += self.hoist(name, items)
                 actions.setdefault(name, []).extend((item, side) for item in items)
             elif name in _ID_LISTS:
-                data[name] = data.get(name, []) + self.ids(name, value)
+                ids.setdefault(name, []).extend(self.items(name, value))
             elif name in _TEXT_FIELDS:
                 data.setdefault(name, self.text(name, value))
             elif name == "legend" and value is not None:
                 data.setdefault("legend", to_text(value))
         for name, items in actions.items():
             data[name] = self.validate_each(name, items)
+        for name, items in ids.items():
+            data[name] = self.ids(name, items)
         return self.model.model_validate(data)
 
     def items(self, name: str, value: Any) -> list:
@@ -333,15 +357,15 @@ class _Parse:
         """
         out = []
         for item in list(items):
-            if isinstance(item, dict) and item and all(squash(k) in self.top and squash(k) not in _FIELDS[ACTION_MODELS[name]] for k in item):
+            keys = [squash(k) for k in item] if isinstance(item, dict) else []
+            if keys and all(k in self.top and k not in _FIELDS[ACTION_MODELS[name]] for k in keys):
                 self.repair(f"hoisted:{name}")
                 items.remove(item)
                 out += item.items()
         return out
 
-    def ids(self, name: str, value: Any) -> list[int]:
-        """Offer or order ids: [3, "4", "#5"] -> [3, 4, 5]; 7 -> [7]; what is not a whole number is dropped."""
-        items = self.items(name, value)
+    def ids(self, name: str, items: list) -> list[int]:
+        """Offer or order ids: [3, "4", "#5"] -> [3, 4, 5]; what is not a whole number is dropped."""
         out = []
         for i, item in enumerate(items):
             try:
@@ -390,7 +414,7 @@ class _Parse:
         data: dict[str, Any] = {}
         for key, value in item.items():
             name, word = fields.get(squash(key)), squash(key)
-            if name is None and model is OrderAction and word in SIDES:  # {"buy": "honey"} / {"buy": 3} / {"buy": {...}}
+            if name is None and model is OrderAction and word in SIDES:  # {"buy": "honey"}, {"buy": 3}, {"buy": {}}
                 self.repair("side_key")
                 data.setdefault("side", word)
                 if isinstance(value, dict):
@@ -452,7 +476,7 @@ def _is_order(value: Any) -> bool:
 
 
 def explain(exc: ValidationError) -> str:
-    """Pydantic's errors as one short line: 'qty: Input should be greater than or equal to 1 (got -3); price is missing'."""
+    """Pydantic's errors as one line: 'qty: Input should be greater than or equal to 1 (got -3); price is missing'."""
     parts = []
     for err in exc.errors():
         loc = ".".join(map(str, err["loc"])) or "value"

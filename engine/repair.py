@@ -91,8 +91,8 @@ _TURN_END = re.compile(
     re.I,
 )
 _STRAY_TOKEN = re.compile(
-    r"<\|[A-Za-z_]{1,30}\|>|<｜[^<>]{1,30}｜>|<extra_id_\d+>|</?s>|<(?:pad|unk|bos|eos)>"
-    r"|<start_of_turn>|<end_of_turn>|<\|(?:im_start|start_header_id)\|>\s*\w*"
+    r"<\|(?:im_start|start_header_id)\|>\s*\w*(?:<\|end_header_id\|>)?"
+    r"|<\|[A-Za-z_]{1,30}\|>|<｜[^<>]{1,30}｜>|<extra_id_\d+>|</?s>|<(?:pad|unk|bos|eos)>|<start_of_turn>|<end_of_turn>"
 )
 
 
@@ -157,8 +157,9 @@ def json_spans(text: str, *, rescan: bool = True) -> list[Span]:
     """Top-level {...} (and [{...}]) values in prose, balanced by brackets outside double-quoted strings.
 
     'I think {"a": 1}, then {"b": [{"c": 2}, {"d' -> [Span('{"a": 1}'),
-        Span('{"b": [{"c": 2}, ', cut_off=True, lost='{"d', lost_key='b', lost_index=1)]
-    A value that never closes is scanned once more from inside, so a stray '{' in prose hides nothing.
+        Span('{"b": [{"c": 2}, ', cut_off=True, lost='{"d', lost_key='b', lost_index=1), Span('[{"c": 2}, ', ...)]
+    A value that never closes is scanned once more from just inside it (the third span above), so a stray
+    '{' in prose hides no answer after it; the callers try spans in order.
     """
     spans: list[Span] = []
     stack: list[list] = []  # [opener, position, commas seen at this depth]
@@ -219,13 +220,36 @@ def load_json(text: str) -> tuple[object, bool]:
     '{"qty": 5}' -> ({'qty': 5}, False);  "{'qty': 5, ok: True,}" -> ({'qty': 5, 'ok': True}, True)
     """
     try:
-        return json.loads(text), False
+        value, repaired = json.loads(text), False
     except (ValueError, RecursionError):
-        pass
+        try:
+            value, repaired = json_repair.loads(text), True
+        except Exception:  # json_repair is best-effort; any failure of its own means "no JSON here"
+            return None, True
+    return (_clean_strings(value) if "\\u" in text else value), repaired
+
+
+def clean_unicode(text: str) -> str:
+    """Text that is valid UTF-8: a lone surrogate (which no decoder produces, but a JSON escape can) -> '?'.
+
+    '{"gossip": "\\ud800"}' decodes to a lone surrogate, which pydantic's str fields refuse; 'a\ud800b' -> 'a?b'.
+    """
     try:
-        return json_repair.loads(text), True
-    except Exception:  # json_repair is best-effort; any failure of its own means "no JSON here"
-        return None, True
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _clean_strings(value: Any) -> Any:
+    """`clean_unicode` on every string (keys too) in a decoded JSON value."""
+    if isinstance(value, str):
+        return clean_unicode(value)
+    if isinstance(value, list):
+        return [_clean_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_unicode(k) if isinstance(k, str) else k: _clean_strings(v) for k, v in value.items()}
+    return value
 
 
 # == JSON values -> field values ===================================================================
@@ -259,7 +283,8 @@ PATRON_KEYS: dict[str, tuple[str, ...]] = {
     "legend": ("legend", "springlegend", "woodlegend"),
 }
 """The Patron's extra top-level fields."""
-SIDED_KEYS = {"buy": "buy", "buys": "buy", "bids": "buy", "purchase": "buy", "sell": "sell", "sells": "sell", "asks": "sell"}
+SIDED_KEYS = {"buy": "buy", "buys": "buy", "bids": "buy", "purchase": "buy",
+              "sell": "sell", "sells": "sell", "asks": "sell"}  # fmt: skip
 """Top-level keys whose orders take their side from the key: {"buy": [{"good": ...}]}."""
 FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "side": ("side", "action", "type", "direction", "ordertype", "buyorsell", "kind"),
@@ -288,7 +313,10 @@ DIRECTIONS = {"rise": "rise", "up": "rise", "rising": "rise", "increase": "rise"
 
 # -- value normalisers ----------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"\s*[$£€~#]?\s*([+-]?\d{1,12})(?:\.(\d{1,12}))?\s*(?:%|[^\W\d_][^\W\d_ .]*(?: [^\W\d_]+)*\.?)?\s*")
+_NUMBER = re.compile(
+    r"\s*[$£€~#]?\s*([+-]?\d{1,12})(?:\.(\d{1,12}))?"  # 5, +5, $5, 5.0
+    r"\s*(?:%|[^\W\d_][^\W\d_ .]*(?: [^\W\d_]+)*\.?)?\s*"  # then "%" or words: "5 pebbles each."
+)
 
 
 def to_int(value: Any) -> int:
@@ -326,7 +354,10 @@ def _singular(name: str) -> str:
 
 
 def match_good(value: Any, goods: Sequence[str]) -> str:
-    """The scenario's name for a good: 'Acorn' -> 'acorns', ' HONEY🍯' -> 'honey' (goods honey, acorns); ValueError if unknown."""
+    """The scenario's name for a good: 'Acorn' -> 'acorns', ' HONEY🍯' -> 'honey' (goods honey, acorns).
+
+    Case, plural/singular and stray symbols are forgiven; ValueError when no good matches.
+    """
     if not isinstance(value, str):
         raise ValueError(f"must be a good's name (got {shorten(value)})")
     name = re.sub(r"[^\w\s-]", "", value).strip().lower()
