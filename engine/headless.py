@@ -93,6 +93,8 @@ def summary(game: Game) -> dict:
         "faults": m.faults,
         "refusals": m.refusals,
         "net_worth": {n: net_worth(st, n) for n in names},
+        "net_worth_by_turn": m.net_worth_by_turn,
+        "price_by_turn": st.public.price_history,
         "council": st.public.council,
         "suspicion": st.public.suspicion,
         "patron_banished": st.public.patron_banished,

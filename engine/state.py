@@ -314,6 +314,8 @@ class Metrics(BaseModel):
     """Trades each turn."""
     gini_by_turn: list[float] = Field(default_factory=list)
     """Gini coefficient of net worth across all traders, each turn."""
+    net_worth_by_turn: dict[str, list[int]] = Field(default_factory=dict)
+    """Each trader's net worth at the end of each turn."""
     prompt_chars_by_turn: list[int] = Field(default_factory=list)
     """Longest creature prompt each turn, in characters."""
     conservation_ok: bool = True

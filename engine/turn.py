@@ -270,7 +270,10 @@ def _metrics(state: GameState, report: TurnReport) -> None:
     m = state.metrics
     m.trades_by_turn.append(len(report.fills))
     names = [t.name for t in state.scenario.traders] + [PATRON]
-    m.gini_by_turn.append(gini([net_worth(state, n) for n in names]))
+    worth = {n: net_worth(state, n) for n in names}
+    for n, w in worth.items():
+        m.net_worth_by_turn.setdefault(n, []).append(w)
+    m.gini_by_turn.append(gini(list(worth.values())))
     pebbles0, goods0 = report.before
     pebbles1, goods1 = totals(state)
     ok = pebbles1 == pebbles0 and all(

@@ -62,6 +62,35 @@ def build_parser() -> argparse.ArgumentParser:
     parse = sub.add_parser("parse", help="parse one raw answer from stdin and print the result as JSON")
     parse.add_argument("--model", default=None, help="model id whose quirks apply")
     parse.add_argument("--patron", action="store_true", help="parse as a Patron answer")
+    ev = sub.add_parser("eval", help="play seasons per seed and write a report (resumes where it stopped)")
+    ev.add_argument("--council", default="scripted",
+                    help="preset (scripted, embedded, seed), a council .toml, or Oona=model,Sorrel=model")
+    ev.add_argument("--turns", type=int, default=None, help="turns per season (default: the whole season)")
+    ev.add_argument("--seeds", default="1,2,3", help="one season per seed: 1,2,3 or 1-5 (default 1,2,3)")
+    ev.add_argument("--out", default=None, metavar="DIR",
+                    help="traces, season records, report and charts (default: evals/<council>-t<turns>)")
+    ev.add_argument("--scenario", default=None, help="scenario TOML file (default: the embedded wood)")
+    ev.add_argument("--patron-script", default=None, metavar="PATH", help="JSON list of Patron moves")
+    ev.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ev.add_argument("--no-charts", action="store_true", help="no PNG charts")
+
+    cmp_ = sub.add_parser("compare", help="a heterogeneous council against homogeneous ones, with a verdict")
+    cmp_.add_argument("--hetero", default="embedded", help="the heterogeneous council (default: embedded)")
+    cmp_.add_argument("--homo", action="append", default=[], metavar="SPEC",
+                      help="a homogeneous council (repeatable; default: one per model of --hetero)")
+    cmp_.add_argument("--turns", type=int, default=None, help="turns per season (default: the whole season)")
+    cmp_.add_argument("--seeds", default="1,2,3", help="the same seeds for every council (default 1,2,3)")
+    cmp_.add_argument("--out", default=None, metavar="DIR", help="default: compares/<hetero>-t<turns>")
+    cmp_.add_argument("--scenario", default=None, help="scenario TOML file (default: the embedded wood)")
+    cmp_.add_argument("--patron-script", default=None, metavar="PATH", help="JSON list of Patron moves")
+    cmp_.add_argument("--no-progress", action="store_true", help="no progress bars")
+    cmp_.add_argument("--no-charts", action="store_true", help="no PNG charts")
+
+    traces = sub.add_parser("traces", help="work with traces files")
+    tsub = traces.add_subparsers(dest="traces_command", required=True)
+    texp = tsub.add_parser("export", help="turn traces into an open dataset folder (firewall-checked)")
+    texp.add_argument("traces", nargs="+", metavar="TRACES", help="traces files (JSON lines)")
+    texp.add_argument("--out", required=True, metavar="DIR", help="dataset folder to write")
     return ap
 
 
@@ -193,6 +222,57 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return worst
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from engine.evaluation import EvalError
+    from engine.evaluation.report import EvalOptions, parse_seeds, run_eval
+
+    try:
+        report = run_eval(EvalOptions(
+            council=args.council, turns=args.turns, seeds=parse_seeds(args.seeds), out=args.out,
+            scenario=args.scenario, patron_script=args.patron_script,
+            progress=not args.no_progress and sys.stderr.isatty(), charts=not args.no_charts))
+    except EvalError as err:
+        return _fail(str(err))
+    except KeyboardInterrupt:
+        return _fail("interrupted: run the same command again to resume (finished seasons are kept)")
+    print(f"{Path(report['folder']) / 'report.md'} (seasons played now: {len(report['played_now'])}, "
+          f"reused: {len(report['reused'])})")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from engine.evaluation import EvalError
+    from engine.evaluation.compare import CompareOptions, run_compare
+    from engine.evaluation.report import parse_seeds
+
+    try:
+        result = run_compare(CompareOptions(
+            hetero=args.hetero, homo=args.homo, turns=args.turns, seeds=parse_seeds(args.seeds), out=args.out,
+            scenario=args.scenario, patron_script=args.patron_script,
+            progress=not args.no_progress and sys.stderr.isatty(), charts=not args.no_charts))
+    except EvalError as err:
+        return _fail(str(err))
+    except KeyboardInterrupt:
+        return _fail("interrupted: run the same command again to resume (finished seasons are kept)")
+    print(result["verdict"]["text"])
+    for line in result["verdict"]["details"]:
+        print(f"- {line}")
+    print(Path(result["folder"]) / "compare.md")
+    return 0
+
+
+def cmd_traces(args: argparse.Namespace) -> int:
+    from engine.evaluation import EvalError
+    from engine.evaluation.export import export_traces
+
+    try:
+        res = export_traces(args.traces, args.out)
+    except EvalError as err:
+        return _fail(str(err))
+    print(f"{res.rows} rows from {len(res.games)} game(s) -> {res.folder} (traces.jsonl, README.md)")
+    return 0
+
+
 def default_council() -> str:
     """The council a game uses when none is named: the seed council on a GPU host, else embedded."""
     import shutil
@@ -203,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     args = build_parser().parse_args(argv)
     handlers = {"run": cmd_run, "play": cmd_play, "parse": cmd_parse, "models": cmd_models,
-                "doctor": cmd_doctor}
+                "doctor": cmd_doctor, "eval": cmd_eval, "compare": cmd_compare, "traces": cmd_traces}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:

@@ -1,0 +1,364 @@
+"""The measurement layer: eval reports, resume, compare verdicts, open-traces export (scripted councils)."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import math
+import statistics
+from pathlib import Path
+
+import pytest
+
+from engine.evaluation import EvalError, compare, export, figures, report, season
+from engine.evaluation.compare import CompareOptions, run_compare, verdict
+from engine.evaluation.export import export_traces
+from engine.evaluation.report import EvalOptions, parse_seeds, run_eval
+from engine.rules import gini
+
+TURNS = 8
+SEEDS = [1, 2]
+CAUTIOUS = "Oona=scripted:cautious,Sorrel=scripted:cautious,Fennick=scripted:cautious,Bramble=scripted:cautious"
+SPECULATORS = CAUTIOUS.replace("cautious", "speculator")
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory):
+    """One scripted evaluation, 2 seeds of 8 turns: (report, folder)."""
+    out = tmp_path_factory.mktemp("eval")
+    rep = run_eval(EvalOptions(council="scripted", turns=TURNS, seeds=SEEDS, out=str(out), progress=False))
+    return rep, out
+
+
+def rows_of(out: Path, seed: int) -> list[dict]:
+    return [json.loads(line) for line in (out / "seasons" / f"seed-{seed}" / "traces.jsonl").read_text().splitlines()]
+
+
+def record_of(out: Path, seed: int) -> dict:
+    return json.loads((out / "seasons" / f"seed-{seed}" / "season.json").read_text())
+
+
+# -- pure figures ---------------------------------------------------------------------------------
+
+def test_doctests_of_the_figure_helpers():
+    for mod in (figures, report, export, compare):
+        result = doctest.testmod(mod)
+        assert result.failed == 0
+
+
+def _h(*p: float) -> float:
+    return -sum(x * math.log2(x) for x in p if x)
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [
+    ({"buy": 1}, {"buy": 3}, 0.0),
+    ({"buy": 1}, {"sell": 1}, 1.0),
+    ({"buy": 1, "sell": 1}, {"buy": 1}, _h(0.75, 0.25) - (_h(0.5, 0.5) + _h(1.0)) / 2),  # H(mixture) - mean H
+])
+def test_jensen_shannon_divergence(a, b, expected):
+    assert figures.js_divergence(a, b) == pytest.approx(expected)
+    assert figures.js_divergence(b, a) == pytest.approx(expected)
+
+
+def test_entropy_of_an_even_four_way_mix_is_two_bits():
+    assert figures.entropy_bits({"buy": 2, "sell": 2, "hold": 2, "gossip": 2}) == pytest.approx(2.0)
+    assert figures.entropy_bits({"hold": 5}) == 0.0
+
+
+def test_seeds_parse_and_refuse():
+    assert parse_seeds("3,1-2") == [3, 1, 2]
+    for bad in ("", "1,1", "x"):
+        with pytest.raises(EvalError):
+            parse_seeds(bad)
+
+
+# -- the eval report ------------------------------------------------------------------------------
+
+def test_report_files_exist(evaluated):
+    rep, out = evaluated
+    for name in ("report.json", "report.md"):
+        assert (out / name).stat().st_size > 0
+    for s in SEEDS:
+        assert (out / "seasons" / f"seed-{s}" / "season.json").is_file()
+    if rep["charts"]:
+        for c in rep["charts"]:
+            assert (out / c).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    else:
+        assert "matplotlib" in rep["charts_note"]
+    assert json.loads((out / "report.json").read_text()) == json.loads(json.dumps(rep))
+
+
+def test_per_trader_figures_match_a_hand_count_of_the_traces(evaluated):
+    rep, out = evaluated
+    rows = [r for s in SEEDS for r in rows_of(out, s) if r["creature"] == "Bramble"]
+    assert len(rows) == TURNS * len(SEEDS)
+    buys = sum(o["side"] == "buy" for r in rows for o in r["parsed"]["orders"])
+    sells = sum(o["side"] == "sell" for r in rows for o in r["parsed"]["orders"])
+    gossip = sum(bool(r["parsed"]["gossip"].strip()) for r in rows)
+    accepts = sum(len(r["parsed"]["accept"]) for r in rows)
+    valid = sum(len(r["parsed"][k]) for r in rows for k in ("orders", "cancel", "accept", "decline"))
+    f = rep["traders"]["Bramble"]
+    assert f["model"] == "scripted:cautious"
+    assert f["answers"] == len(rows)
+    assert f["valid_actions"] == valid
+    assert (f["action_mix"]["buy"], f["action_mix"]["sell"], f["action_mix"]["gossip"], f["action_mix"]["accept"]) \
+        == (buys, sells, gossip, accepts)
+    assert f"| Bramble | scripted:cautious | {len(rows)} |" in (out / "report.md").read_text()
+
+
+def test_per_model_figures_agree_with_the_engines_own_counts(evaluated):
+    rep, out = evaluated
+    for model, f in rep["models"].items():
+        engine = [record_of(out, s)["summary"]["models"][model] for s in SEEDS]
+        for key in ("answers", "answers_with_valid_action", "valid_actions", "repaired_answers",
+                    "dropped_actions", "self_buy_attempts", "timeouts"):
+            assert f[key] == sum(e[key] for e in engine), (model, key)
+
+
+def test_net_worth_per_turn_reproduces_the_engines_gini_and_final_worth(evaluated):
+    rep, out = evaluated
+    for s in rep["seasons"]:
+        worth = s["net_worth_by_turn"]
+        assert all(len(p) == TURNS for p in worth.values())
+        assert {n: p[-1] for n, p in worth.items()} == s["net_worth_final"]
+        assert [gini([worth[n][t] for n in worth]) for t in range(TURNS)] == s["gini_by_turn"]
+
+
+def test_per_model_net_worth_is_the_mean_end_of_its_traders(evaluated):
+    rep, out = evaluated
+    ends = [record_of(out, s)["summary"]["net_worth"][n] for s in SEEDS for n in ("Sorrel", "Fennick")]
+    mean_end = rep["models"]["scripted:speculator"]["net_worth"]["end_mean"]
+    assert mean_end == pytest.approx(sum(ends) / len(ends), abs=0.01)
+
+
+def test_season_figures_by_hand(evaluated):
+    rep, out = evaluated
+    for s in rep["seasons"]:
+        summ = record_of(out, s["seed"])["summary"]
+        assert s["trades_per_turn"] == pytest.approx(sum(summ["trades_by_turn"]) / TURNS, abs=1e-4)
+        assert s["prompt_chars_by_turn"] == summ["prompt_chars_by_turn"]
+        assert s["firewall_leaks"] == 0 and s["conservation_ok"] is True
+        for good, path in s["price_by_turn"].items():
+            assert len(path) == TURNS + 1
+            changes = [math.log(b / a) for a, b in zip(path, path[1:])]
+            assert s["volatility"][good] == pytest.approx(statistics.pstdev(changes), abs=1e-5)
+    assert any(s["volatility_mean"] > 0 for s in rep["seasons"])
+
+
+def test_latency_quantiles_and_the_top_drop_reasons():
+    rows = [{"turn": 1, "creature": "Oona", "model": "m", "parsed": {"orders": []}, "latency_s": x, "tokens": 3,
+             "dropped": [{"where": "orders[0]", "reason": f"qty: too small (got {x})"}], "repairs": ["json_repair"],
+             "refused": [], "fault": None, "leak": []} for x in range(1, 21)]
+    rows.append({"turn": 1, "creature": "Oona", "model": "m", "parsed": None, "latency_s": 99.0, "tokens": 0,
+                 "fault": "timeout after 30 s", "leak": []})
+    t = figures.Tally()
+    for r in rows:
+        t.add(r, {})
+    f = t.figures()
+    assert (f["latency_median_s"], f["latency_p95_s"]) == (10.5, 19)
+    assert (f["answers"], f["timeouts"], f["faults"], f["tokens"]) == (20, 1, 1, 60)
+    assert f["top_drop_reasons"] == [("qty: too small", 20)]
+    assert f["answers_with_drops"] == 20 and f["repaired_answers"] == 20 and f["action_mix"]["hold"] == 20
+
+
+# -- resume ---------------------------------------------------------------------------------------
+
+def test_resume_skips_finished_seasons_and_replays_an_interrupted_one(tmp_path, monkeypatch):
+    played: list[int] = []
+    original = season.play_season
+
+    async def counting(run, **kw):
+        played.append(run.seed)
+        if run.seed == 2 and played.count(2) == 1:  # the first attempt at seed 2 is interrupted mid-season
+            Path(run.traces).write_text('{"turn": 1, "creature": "Oona"}\n')
+            raise KeyboardInterrupt
+        return await original(run, **kw)
+
+    monkeypatch.setattr(season, "play_season", counting)
+    opts = EvalOptions(council="scripted", turns=4, seeds=[1, 2], out=str(tmp_path), progress=False, charts=False)
+    with pytest.raises(KeyboardInterrupt):
+        run_eval(opts)
+    assert played == [1, 2] and not (tmp_path / "seasons" / "seed-2" / "season.json").exists()
+    rep = run_eval(opts)
+    assert played == [1, 2, 2] and rep["played_now"] == [2] and rep["reused"] == [1]
+    assert len(rows_of(tmp_path, 2)) == 4 * 5  # the partial traces were thrown away
+    run_eval(opts)
+    assert played == [1, 2, 2]
+    opts.seeds = [1, 2, 3]
+    run_eval(opts)
+    assert played == [1, 2, 2, 3]
+
+
+def test_resume_refuses_a_folder_of_another_evaluation(evaluated):
+    _, out = evaluated
+    with pytest.raises(EvalError, match="turns"):
+        run_eval(EvalOptions(council="scripted", turns=TURNS + 1, seeds=SEEDS, out=str(out), progress=False))
+    with pytest.raises(EvalError, match="council"):
+        run_eval(EvalOptions(council=CAUTIOUS, turns=TURNS, seeds=SEEDS, out=str(out), progress=False))
+
+
+def test_bad_requests_are_eval_errors(tmp_path):
+    for opts in (EvalOptions(council="Oona=nobody-1b,Mole=scripted", seeds=[1]),
+                 EvalOptions(council="scripted", turns=0, seeds=[1])):
+        opts.out = str(tmp_path)
+        with pytest.raises(EvalError):
+            run_eval(opts)
+    assert not any(tmp_path.iterdir())
+
+
+# -- compare --------------------------------------------------------------------------------------
+
+def test_compare_writes_a_verdict_with_its_numbers(tmp_path):
+    res = run_compare(CompareOptions(hetero="scripted", homo=[CAUTIOUS, SPECULATORS], seeds=SEEDS, turns=6,
+                                     out=str(tmp_path), progress=False, charts=False))
+    assert list(res["figures"]) == ["hetero", "homo-scripted-cautious", "homo-scripted-speculator"]
+    v = res["verdict"]
+    assert v["status"] in ("supported", "partly supported", "not supported")
+    het = res["figures"]["hetero"]
+    hetero_report = json.loads((tmp_path / "hetero" / "report.json").read_text())
+    divs = [s["action_divergence_jsd"] for s in hetero_report["seasons"]]
+    assert het["action_divergence_jsd"] == pytest.approx(sum(divs) / len(divs), abs=1e-5)
+    assert f"{het['action_divergence_jsd']:.3f}" in v["details"][0]
+    assert f"{het['trades_per_turn']:.2f}" in v["details"][1]
+    md = (tmp_path / "compare.md").read_text()
+    assert v["text"] in md and "homo-scripted-cautious" in md
+    assert json.loads((tmp_path / "compare.json").read_text())["verdict"] == v
+
+
+def _rows(het: float, homo: float) -> dict:
+    one = {m: het for m in compare.METRICS}
+    other = {m: homo for m in compare.METRICS}
+    return {"hetero": one | {"per_seed": {"1": one, "2": one}},
+            "homo-a": other | {"per_seed": {"1": other, "2": other}}}
+
+
+def test_verdict_follows_the_numbers():
+    assert verdict(_rows(2.0, 1.0))["status"] == "supported"
+    assert verdict(_rows(1.0, 2.0))["status"] == "not supported"
+    rows = _rows(2.0, 1.0)
+    rows["hetero"]["trades_per_turn"] = 0.5
+    v = verdict(rows)
+    assert (v["status"], v["behaviour"], v["liveliness"]) == ("partly supported", "yes", "mixed")
+    assert "too few seeds" in v["text"]
+
+
+def test_compare_checks_what_kind_of_council_each_one_is(tmp_path):
+    with pytest.raises(EvalError, match="heterogeneous"):
+        compare.councils(CompareOptions(hetero=CAUTIOUS))
+    with pytest.raises(EvalError, match="homogeneous"):
+        compare.councils(CompareOptions(hetero="scripted", homo=["scripted"]))
+    plan = compare.councils(CompareOptions(hetero="scripted"))  # default: one homogeneous council per model
+    assert set(plan) == {"hetero", "homo-scripted-hoarder", "homo-scripted-speculator", "homo-scripted-cautious"}
+
+
+# -- open traces export ---------------------------------------------------------------------------
+
+def test_export_round_trips_through_json_lines(evaluated, tmp_path):
+    _, out = evaluated
+    paths = [out / "seasons" / f"seed-{s}" / "traces.jsonl" for s in SEEDS]
+    res = export_traces(paths, tmp_path / "ds")
+    exported = [json.loads(line) for line in (tmp_path / "ds" / "traces.jsonl").read_text().splitlines()]
+    originals = [r for s in SEEDS for r in rows_of(out, s)]
+    assert res.rows == len(exported) == len(originals)
+    assert res.games == [f"{out.name}/seed-1", f"{out.name}/seed-2"]  # <evaluation folder>/<season>
+    for e, o in zip(exported, originals):
+        assert (e["turn"], e["creature"], e["model"], e["prompt"], e["raw"], e["thinking"]) == \
+            (o["turn"], o["creature"], o["model"], o["prompt"], o["raw"], o["thinking"])
+        assert json.loads(e["parsed"]) == o["parsed"]
+        assert json.loads(e["refused"]) == o["refused"] and json.loads(e["dropped"]) == o["dropped"]
+    # one schema for every row: the same keys with the same (non-null) types, as the datasets loader needs
+    types = {k: type(v) for k, v in exported[0].items()}
+    assert all({k: type(v) for k, v in e.items()} == types for e in exported)
+    card = (tmp_path / "ds" / "README.md").read_text()
+    assert card.startswith("---\nconfigs:") and "data_files: traces.jsonl" in card
+    for field in exported[0]:
+        assert f"| `{field}` |" in card
+
+
+def _copy_with(src: Path, dst: Path, edit) -> Path:
+    rows = [json.loads(line) for line in src.read_text().splitlines()]
+    edit(rows)
+    dst.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return dst
+
+
+@pytest.mark.parametrize(("where", "text"), [("raw", "CANARY-0123456789ab"), ("thinking", "x CANARY-00000000abcd"),
+                                             ("prompt", "the hidden ledger says")])
+def test_export_refuses_a_leak_and_names_the_row(evaluated, tmp_path, where, text):
+    _, out = evaluated
+    src = out / "seasons" / "seed-1" / "traces.jsonl"
+
+    def inject(rows):
+        rows[7][where] += text
+
+    bad = _copy_with(src, tmp_path / "traces.jsonl", inject)
+    with pytest.raises(EvalError, match=rf"traces.jsonl:8 .*row 7\).*{where}"):
+        export_traces([bad], tmp_path / "ds")
+    assert not (tmp_path / "ds").exists()
+
+
+def test_the_patron_may_read_its_own_foreknowledge_but_a_creature_may_not(evaluated, tmp_path):
+    _, out = evaluated
+    src = out / "seasons" / "seed-1" / "traces.jsonl"
+    patron = _copy_with(src, tmp_path / "p.jsonl", lambda rows: [r.update(prompt=r["prompt"] + " foreknowledge")
+                                                                for r in rows if r["creature"] == "Patron"])
+    assert export_traces([patron], tmp_path / "ok").rows == TURNS * 5
+    creature = _copy_with(src, tmp_path / "c.jsonl",
+                          lambda rows: rows[0].update(prompt=rows[0]["prompt"] + " foreknowledge"))
+    with pytest.raises(EvalError, match="foreknowledge"):
+        export_traces([creature], tmp_path / "no")
+
+
+def test_no_exported_row_carries_another_creatures_thinking(evaluated, tmp_path):
+    _, out = evaluated
+    src = out / "seasons" / "seed-1" / "traces.jsonl"
+    export_traces([src], tmp_path / "ds")
+    rows = [json.loads(line) for line in (tmp_path / "ds" / "traces.jsonl").read_text().splitlines()]
+    thoughts = {(r["creature"], r["thinking"]) for r in rows if len(r["thinking"]) >= export.MIN_THOUGHT}
+    for r in rows:
+        assert r["thinking"] == (json.loads(r["parsed"])["thinking"] if r["parsed"] else "")
+        for who, t in thoughts:
+            if who != r["creature"] and (r["creature"], t) not in thoughts:
+                assert t not in r["prompt"]
+
+    def leak(rows):  # Fennick's thought of turn 2 shows up in Oona's prompt of turn 3
+        thought = next(r["parsed"]["thinking"] for r in rows if r["creature"] == "Fennick" and r["turn"] == 2)
+        oona = next(r for r in rows if r["creature"] == "Oona" and r["turn"] == 3)
+        oona["prompt"] += "\nFennick thinks: " + thought
+
+    with pytest.raises(EvalError, match="Fennick's private thinking"):
+        export_traces([_copy_with(src, tmp_path / "leak.jsonl", leak)], tmp_path / "no")
+
+    def swap(rows):  # a row carrying another creature's thought in its own thinking field
+        rows[0]["thinking"], rows[1]["thinking"] = rows[1]["thinking"], rows[0]["thinking"] + " (Sorrel)"
+
+    with pytest.raises(EvalError, match="not this trader's own thought"):
+        export_traces([_copy_with(src, tmp_path / "swap.jsonl", swap)], tmp_path / "no")
+    assert not (tmp_path / "no").exists()
+
+
+def test_export_refuses_a_malformed_line(tmp_path):
+    bad = tmp_path / "t.jsonl"
+    bad.write_text('{"turn": 1, "creature": "Oona", "prompt": "", "raw": ""}\nnot json\n')
+    with pytest.raises(EvalError, match="t.jsonl:2"):
+        export_traces([bad], tmp_path / "ds")
+
+
+# -- the command line (active once the lead wires `eval`, `compare` and `traces export`) --------
+
+def test_cli_wiring(tmp_path):
+    from tokenwood_tui.cli import build_parser, main
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    if "eval" not in commands:
+        pytest.skip("tokenwood eval is not wired into the CLI yet")
+    assert main(["eval", "--council", "scripted", "--turns", "3", "--seeds", "1", "--out", str(tmp_path / "e"),
+                 "--no-progress", "--no-charts"]) == 0
+    assert (tmp_path / "e" / "report.md").is_file()
+    assert main(["eval", "--council", "scripted", "--turns", "4", "--seeds", "1", "--out", str(tmp_path / "e"),
+                 "--no-progress"]) == 2
+    assert main(["traces", "export", str(tmp_path / "e" / "seasons" / "seed-1" / "traces.jsonl"),
+                 "--out", str(tmp_path / "ds")]) == 0
+    assert main(["compare", "--hetero", "scripted", "--homo", CAUTIOUS, "--seeds", "1", "--turns", "3",
+                 "--out", str(tmp_path / "c"), "--no-progress", "--no-charts"]) == 0
+    assert (tmp_path / "c" / "compare.md").is_file()
