@@ -30,15 +30,10 @@ def hear_ahead(state: GameState, turn: int) -> None:
     if p.foreknowledge_turns <= 0:
         return
     for start, legend_id in hid.schedule:
-        if start - p.foreknowledge_turns == turn and dice_pct(state.dice) < p.foreknowledge_pct:
+        if start - p.foreknowledge_turns == turn and state.dice.randint(0, 99) < p.foreknowledge_pct:
             hid.foreknowledge.append(Foreknowledge(
                 legend=legend_id, heard=turn, starts=start,
                 canary=canary(hid.salt, "foreknowledge", f"{legend_id}@{start}")))
-
-
-def dice_pct(dice: Dice) -> int:
-    """A seeded roll in 0..99."""
-    return dice.randint(0, 99)
 
 
 def begin_due(state: GameState, turn: int, events: list[Event], flows: Flows) -> list[str]:

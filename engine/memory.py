@@ -59,7 +59,7 @@ def feeling_lines(ledger: HiddenLedger, who: str, others: list[str], bound: int,
             for o in ranked[:MAX_FEELINGS_SHOWN]]
 
 
-def recent_events(events: list[Event], window: int, *, kinds_first: tuple[str, ...] = ()) -> list[str]:
+def recent_events(events: list[Event], window: int) -> list[str]:
     """The last `window` public events as lines, oldest first."""
     picked = events[-window:]
     return [f"turn {e.turn}: {e.text}" for e in picked]

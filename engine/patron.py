@@ -29,13 +29,22 @@ def _creature(state: GameState, name: str) -> str | None:
     return names.get(name.strip().lower())
 
 
+def _offer_to(state: GameState, creature: str, amount: int, what: str) -> tuple[str | None, str | None]:
+    """(the creature's name, None) when the Patron can offer `amount` pebbles to it, else (None, why)."""
+    who = _creature(state, creature)
+    if who is None:
+        return None, f"no creature called {creature!r}"
+    have = state.hidden.holdings[PATRON].pebbles
+    if have < amount:
+        return None, f"the Patron has {have} pebbles, cannot {what} {amount}"
+    return who, None
+
+
 def lend(state: GameState, move: LendMove, turn: int) -> str | None:
     """Offer a loan; the creature answers next turn."""
-    who = _creature(state, move.creature)
-    if who is None:
-        return f"no creature called {move.creature!r}"
-    if state.hidden.holdings[PATRON].pebbles < move.amount:
-        return f"the Patron has {state.hidden.holdings[PATRON].pebbles} pebbles, cannot lend {move.amount}"
+    who, why = _offer_to(state, move.creature, move.amount, "lend")
+    if why:
+        return why
     i = _next_id(state)
     state.hidden.loans.append(Loan(id=i, creature=who, principal=move.amount, rate_pct=move.rate_pct,
                                    term=move.term, offered=turn,
@@ -58,11 +67,9 @@ def tip(state: GameState, move: TipMove, turn: int) -> str | None:
 
 def bribe(state: GameState, move: BribeMove, turn: int) -> str | None:
     """Offer a bribe; the creature answers next turn."""
-    who = _creature(state, move.creature)
-    if who is None:
-        return f"no creature called {move.creature!r}"
-    if state.hidden.holdings[PATRON].pebbles < move.amount:
-        return f"the Patron has {state.hidden.holdings[PATRON].pebbles} pebbles, cannot offer {move.amount}"
+    who, why = _offer_to(state, move.creature, move.amount, "offer")
+    if why:
+        return why
     i = _next_id(state)
     state.hidden.bribes.append(Bribe(id=i, creature=who, amount=move.amount,
                                      request=scrub_public_text(move.request), offered=turn,

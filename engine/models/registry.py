@@ -146,6 +146,10 @@ class StructuredOutput(_Frozen):
     guidance only."""
     reasoning_parser: str | None = None
     """vLLM reasoning parser, so the grammar applies only after the model's reasoning ends."""
+    max_array_items: int | None = Field(default=None, ge=0)
+    """Cap on every array's `maxItems` in the schema, so a small model's answer fits `max_tokens`."""
+    max_string_length: int | None = Field(default=None, ge=1)
+    """Cap on every string's `maxLength` in the schema (same reason)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "StructuredOutput":

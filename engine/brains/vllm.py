@@ -1,0 +1,490 @@
+"""Brains backed by vLLM engines running in this process (vLLM's CPU build here, CUDA on GPU hosts).
+
+    prompt -> chat format (registry) -> token ids -> AsyncLLM.generate (+ JSON grammar)
+           -> output quirks (think blocks, harmony channels) -> Reply(raw)
+
+`EnginePool` starts one `AsyncLLM` per distinct model once per game; every creature using that model
+shares it, so the creatures' concurrent `decide()` calls are batched by the engine and different
+models run side by side. vLLM starts its engine cores as *spawned* child processes that write to the
+terminal on their own (C++ warnings, progress bars); the pool launches them through a tiny wrapper
+that sends their stdout/stderr to a log file, and points vLLM's Python logging at the same file, so a
+full-screen TUI is never garbled. `close()` shuts every engine down and leaves no child behind.
+
+vLLM, torch and transformers are imported only inside `EnginePool.start()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import multiprocessing.spawn
+import os
+import re
+import sys
+import time
+import uuid
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+
+from engine.brains.base import Reply
+from engine.models.registry import ModelSpec, OutputQuirks, Registry, load_registry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.view import View
+
+DEFAULT_TIMEOUT_S = 60.0
+"""Seconds one decision may take before it becomes a fault."""
+GIB = 1 << 30
+"""Bytes in a GiB."""
+
+_WRAPPER = """#!/bin/sh
+# Written by tokenwood: start a vLLM child process with its stdout/stderr in the engine log.
+exec "$TOKENWOOD_ENGINE_PYTHON" "$@" >>"$TOKENWOOD_ENGINE_LOG" 2>&1 </dev/null
+"""
+
+
+def default_log_path() -> Path:
+    """Where engine output goes unless told otherwise: the tokenwood cache's `logs/engines.log`."""
+    env = os.environ.get("TOKENWOOD_CACHE")
+    if env:
+        return Path(env).expanduser() / "logs" / "engines.log"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("tokenwood")) / "logs" / "engines.log"
+
+
+@dataclass
+class _Engine:
+    """One running model: its spec, its AsyncLLM and its tokenizer."""
+
+    spec: ModelSpec
+    """The registry entry it was built from."""
+    llm: Any
+    """The `vllm.v1.engine.async_llm.AsyncLLM`."""
+    tokenizer: Any
+    """The engine's tokenizer (chat template, encode)."""
+    template: str | None
+    """The registry's named template for this model, or None to use the tokenizer's chat template."""
+    load_s: float
+    """Seconds the engine took to start."""
+    schema: dict | None = None
+    """The JSON schema handed to structured outputs, when the registry asks for one."""
+
+
+@dataclass
+class EnginePool:
+    """One vLLM engine per distinct model, started once per game and shared by its creatures."""
+
+    model_ids: Iterable[str]
+    """The models to serve (duplicates are served once)."""
+    registry: Registry | None = None
+    """The model registry (the shipped one plus the user's when None)."""
+    log_path: Path | None = None
+    """File receiving the engines' stdout/stderr and vLLM's logging (default: `default_log_path()`)."""
+    schema: dict | None = None
+    """JSON schema for structured outputs (default: `engine.answer.answer_json_schema()`)."""
+    engines: dict[str, _Engine] = field(default_factory=dict, init=False)
+    """Running engines by model id."""
+
+    def __post_init__(self) -> None:
+        self.model_ids = list(dict.fromkeys(self.model_ids))
+        self.registry = self.registry or load_registry()
+        self.log_path = Path(self.log_path) if self.log_path else default_log_path()
+        self._closed = False
+        self._started_tracker = False
+        self._showwarning: Callable[..., None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self, progress: Callable[[str, float], None] | None = None) -> None:
+        """Start every engine (models must be prepared); the event loop stays responsive meanwhile.
+
+        Engines load side by side. A model that fails to start raises `RuntimeError` naming it
+        (the engines that did start stay in the pool, so `close()` still cleans up).
+        """
+        say = progress or (lambda _msg, _frac: None)
+        specs = [self.registry.get(mid) for mid in self.model_ids if mid not in self.engines]
+        if self.schema is None:
+            from engine.answer import answer_json_schema
+
+            self.schema = answer_json_schema()
+        self._started_tracker = self._started_tracker or not _resource_tracker_running()
+        with self._quiet_children():
+            say("loading vLLM", 0.0)
+            await asyncio.to_thread(_import_vllm)
+            _route_vllm_logger(self.log_path)
+            builds: list[asyncio.Future] = []
+            for spec, mask in zip(specs, _cpu_masks(len(specs))):
+                say(f"starting {spec.display_name}", 0.1)
+                # AsyncLLM's constructor blocks until its engine is up: run it in a worker thread.
+                # The engine core copies the environment when it is spawned, so the CPU binding of
+                # this engine stays set until its process exists; then the next engine may start.
+                known = set(multiprocessing.active_children())
+                with _env(VLLM_CPU_OMP_THREADS_BIND=mask):
+                    build = asyncio.ensure_future(asyncio.to_thread(self._build, spec))
+                    while not build.done() and not set(multiprocessing.active_children()) - known:
+                        await asyncio.sleep(0.05)
+                builds.append(build)
+            failures = []
+            for done, spec in enumerate(specs, 1):
+                try:
+                    self.engines[spec.id] = await builds[done - 1]
+                    say(f"{spec.display_name} ready", 0.1 + 0.9 * done / len(specs))
+                except Exception as exc:  # noqa: BLE001 - reported below, naming the model
+                    failures.append(f"{spec.id}: {type(exc).__name__}: {exc}".splitlines()[0])
+        if failures:
+            raise RuntimeError(f"engine failed to start ({'; '.join(failures)}); log: {self.log_path}")
+        say("engines ready", 1.0)
+
+    def _build(self, spec: ModelSpec) -> _Engine:
+        """registry entry -> AsyncEngineArgs -> AsyncLLM (blocking; runs in a thread)."""
+        from vllm.config import StructuredOutputsConfig
+        from vllm.engine.arg_utils import AsyncEngineArgs
+        from vllm.platforms import current_platform
+        from vllm.v1.engine.async_llm import AsyncLLM
+
+        from engine.models.prepare import weights_path
+
+        start = time.monotonic()
+        model = weights_path(spec.id, self.registry)
+        eng, so = spec.engine, spec.structured
+        args = AsyncEngineArgs(
+            model=model,
+            served_model_name=[spec.id],
+            revision=getattr(spec.weights, "revision", None),
+            dtype=eng.dtype,
+            max_model_len=eng.max_model_len,
+            quantization=eng.quantization,
+            trust_remote_code=eng.trust_remote_code,
+            gpu_memory_utilization=eng.gpu_memory_utilization,
+            enforce_eager=eng.enforce_eager,
+            max_num_seqs=eng.max_num_seqs,
+            seed=eng.seed,
+            disable_log_stats=True,
+            structured_outputs_config=StructuredOutputsConfig(
+                backend=so.backend,
+                disable_any_whitespace=so.disable_any_whitespace,
+                reasoning_parser=so.reasoning_parser or "",
+            ),
+        )
+        if current_platform.is_cpu():
+            # What VLLM_CPU_KVCACHE_SPACE sets, per engine instead of per process.
+            args.kv_cache_memory_bytes = int(eng.cpu_kv_cache_gib * GIB)
+        llm = AsyncLLM.from_engine_args(args)
+        template = self.registry.templates[spec.chat.template] if spec.chat.kind == "template" else None
+        schema = limit_schema(self.schema, so.max_array_items, so.max_string_length) if so.mode == "json_schema" else None
+        return _Engine(spec, llm, llm.get_tokenizer(), template, time.monotonic() - start, schema)
+
+    async def close(self) -> None:
+        """Shut every engine down and wait for its child processes to exit. Safe to call twice."""
+        engines, self.engines = list(self.engines.values()), {}
+        self._closed = True
+        for engine in engines:
+            try:
+                await asyncio.to_thread(engine.llm.shutdown, 30)
+            except Exception:  # noqa: BLE001 - closing must finish
+                logging.getLogger(__name__).exception("shutting down %s", engine.spec.id)
+            # AsyncLLM.__del__ shuts down again; at interpreter exit that fails noisily on stderr.
+            engine.llm.shutdown = _already_shut_down
+        if self._started_tracker:
+            _stop_resource_tracker()
+        if self._showwarning is not None:
+            warnings.showwarning, self._showwarning = self._showwarning, None
+
+    @property
+    def load_seconds(self) -> dict[str, float]:
+        """Seconds each engine took to start, by model id."""
+        return {mid: e.load_s for mid, e in self.engines.items()}
+
+    # -- one request --------------------------------------------------------------------------------
+
+    async def generate(self, model_id: str, prompt: str, timeout_s: float) -> Reply:
+        """prompt -> chat format -> engine -> quirks -> Reply; every failure is a fault, never raised."""
+        start = time.monotonic()
+
+        def fault(why: str) -> Reply:
+            return Reply(raw="", model=model_id, latency_s=time.monotonic() - start, fault=why)
+
+        engine = self.engines.get(model_id)
+        if engine is None:
+            return fault("engine closed" if self._closed else f"no engine for {model_id} (pool not started?)")
+        if engine.llm.errored:
+            return fault(f"engine dead: {engine.llm.dead_error}")
+        try:
+            # prompt -> token ids (the registry's chat format)
+            prompt_ids = _encode(engine, prompt)
+            # token ids -> engine (batched with every other request in flight)
+            text, n_tokens = await asyncio.wait_for(_run(engine, prompt_ids), timeout_s)
+        except asyncio.TimeoutError:
+            return fault(f"timeout after {timeout_s:.0f} s")
+        except Exception as exc:  # noqa: BLE001 - a brain never raises into the turn
+            return fault(f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
+        # raw text -> quirks -> Reply
+        raw = clean_output(text, engine.spec.quirks)
+        return Reply(raw=raw, model=model_id, latency_s=time.monotonic() - start, tokens=n_tokens)
+
+    # -- keeping the terminal clean ---------------------------------------------------------------
+
+    @contextmanager
+    def _quiet_children(self) -> Iterator[None]:
+        """While engines start, children write to the log and vLLM logs there too.
+
+        The spawned engine processes are launched through a wrapper script whose stdout/stderr is
+        the log (vLLM does the same for numactl); the environment they copy at spawn says where.
+        Warnings raised inside the model libraries go to the log until `close()`.
+        """
+        log = self.log_path
+        log.parent.mkdir(parents=True, exist_ok=True)
+        wrapper = log.parent / "engine-python.sh"
+        if not wrapper.exists() or wrapper.read_text() != _WRAPPER:
+            wrapper.write_text(_WRAPPER)
+        wrapper.chmod(0o755)
+        logging_config = log.parent / "vllm-logging.json"
+        logging_config.write_text(json.dumps(_logging_config(log)))
+        vllm_logger = logging.getLogger("vllm")
+        if not vllm_logger.handlers:  # records logged while vllm imports, before it configures logging
+            vllm_logger.addHandler(logging.FileHandler(log))
+            vllm_logger.propagate = False
+        if self._showwarning is None:
+            self._showwarning = warnings.showwarning
+            warnings.showwarning = _library_warnings_to(log, self._showwarning)
+        old_exe = multiprocessing.spawn.get_executable()
+        multiprocessing.spawn.set_executable(str(wrapper))
+        try:
+            with _env(
+                TOKENWOOD_ENGINE_LOG=str(log),
+                TOKENWOOD_ENGINE_PYTHON=os.fsdecode(old_exe),
+                VLLM_LOGGING_CONFIG_PATH=str(logging_config),
+                VLLM_WORKER_MULTIPROC_METHOD="spawn",
+                TQDM_DISABLE="1",
+                TRANSFORMERS_VERBOSITY="error",
+                TOKENIZERS_PARALLELISM=os.environ.get("TOKENIZERS_PARALLELISM", "false"),
+                HF_HUB_OFFLINE=os.environ.get("HF_HUB_OFFLINE", "1"),
+            ):
+                yield
+        finally:
+            multiprocessing.spawn.set_executable(old_exe)
+            _route_vllm_logger(log)
+
+
+@dataclass
+class VLLMBrain:
+    """A creature's brain: one model in a shared `EnginePool`."""
+
+    model: str
+    """The model id (a registry key), shown on the scoreboard."""
+    pool: EnginePool
+    """The pool holding this model's engine."""
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    """Seconds one decision may take before it becomes a fault."""
+
+    async def decide(self, view: "View", prompt: str) -> Reply:
+        """Send the prompt to the model and return what it wrote (or a fault)."""
+        return await self.pool.generate(self.model, prompt, self.timeout_s)
+
+    async def close(self) -> None:
+        """Nothing to release: the pool owns the engine and the game closes the pool."""
+
+
+# -- the pipeline stages ---------------------------------------------------------------------------
+
+
+def _encode(engine: _Engine, prompt: str) -> list[int]:
+    """prompt -> token ids, through the registry's named template or the tokenizer's chat template."""
+    tok = engine.tokenizer
+    if engine.template is not None:
+        text = engine.template.replace("{prompt}", prompt)
+        return list(tok.encode(text))
+    text = tok.apply_chat_template(
+        [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+    )
+    # The chat template already holds BOS and friends.
+    return list(tok.encode(text, add_special_tokens=False))
+
+
+async def _run(engine: _Engine, prompt_ids: list[int]) -> tuple[str, int]:
+    """token ids -> (text, new tokens), with the registry's sampling and grammar."""
+    from vllm import SamplingParams
+    from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
+
+    spec = engine.spec
+    so = spec.structured
+    structured = None
+    if so.mode == "json_schema":
+        structured = StructuredOutputsParams(json=engine.schema)
+    elif so.mode == "regex":
+        structured = StructuredOutputsParams(regex=so.regex)
+    params = SamplingParams(
+        temperature=spec.sampling.temperature,
+        top_p=spec.sampling.top_p,
+        max_tokens=spec.sampling.max_tokens,
+        repetition_penalty=spec.sampling.repetition_penalty,
+        skip_special_tokens=spec.quirks.skip_special_tokens,
+        structured_outputs=structured,
+        output_kind=RequestOutputKind.FINAL_ONLY,
+    )
+    final = None
+    async for out in engine.llm.generate(
+        {"prompt_token_ids": prompt_ids}, params, request_id=f"{spec.id}-{uuid.uuid4().hex[:12]}"
+    ):
+        final = out
+    if final is None or not final.outputs:
+        raise RuntimeError("engine returned no output")
+    completion = final.outputs[0]
+    return completion.text, len(completion.token_ids)
+
+
+def limit_schema(schema: dict, max_items: int | None, max_length: int | None) -> dict:
+    """A copy of a JSON schema with every array's maxItems and string's maxLength capped.
+
+    {"type": "array", "maxItems": 8}, max_items=2 -> {"type": "array", "maxItems": 2}
+    """
+    if max_items is None and max_length is None:
+        return schema
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {key: walk(value) for key, value in node.items()}
+        if max_items is not None and out.get("type") == "array":
+            out["maxItems"] = min(out.get("maxItems", max_items), max_items)
+        if max_length is not None and out.get("type") == "string" and "enum" not in out and "const" not in out:
+            out["maxLength"] = min(out.get("maxLength", max_length), max_length)
+        return out
+
+    return walk(schema)
+
+
+_THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
+_HARMONY_FINAL = re.compile(
+    r"<\|channel\|>final(?:\s*<\|constrain\|>\w+)?<\|message\|>(.*?)(?:<\|return\|>|<\|end\|>|$)", re.DOTALL
+)
+
+
+def clean_output(text: str, quirks: OutputQuirks) -> str:
+    """Apply a model's output quirks to its raw text.
+
+    strip_think: '<think>plan</think>{"orders":[]}' -> '{"orders":[]}'
+    harmony: '<|channel|>analysis<|message|>hm<|end|><|start|>assistant<|channel|>final<|message|>{}<|return|>'
+             -> '{}'
+    """
+    if quirks.harmony:
+        finals = _HARMONY_FINAL.findall(text)
+        if finals:
+            text = finals[-1]
+        elif "<|channel|>" in text:  # only analysis: no answer was given
+            text = ""
+    if quirks.strip_think:
+        text = _THINK.sub("", text)
+        if "</think>" in text:  # the opening tag came from the chat template
+            text = text.split("</think>", 1)[1]
+        elif "<think>" in text:  # thinking never ended
+            text = text.split("<think>", 1)[0]
+    return text.strip()
+
+
+# -- logging plumbing -------------------------------------------------------------------------------
+
+
+def _import_vllm() -> None:
+    """Import vLLM (slow: torch, transformers) with its logging pointed at the engine log."""
+    import vllm  # noqa: F401
+
+
+def _logging_config(log: Path) -> dict:
+    """A dictConfig sending vLLM's logging to the engine log (other loggers are left alone)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"}},
+        "handlers": {"file": {"class": "logging.FileHandler", "filename": str(log), "formatter": "plain"}},
+        "loggers": {"vllm": {"handlers": ["file"], "level": "INFO", "propagate": False}},
+    }
+
+
+def _library_warnings_to(log: Path, fallback: Callable[..., None]) -> Callable[..., None]:
+    """A `warnings.showwarning` that logs the model libraries' warnings to `log`, others as before."""
+    libraries = tuple(f"{os.sep}{name}{os.sep}" for name in ("vllm", "torch", "transformers", "xgrammar"))
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+        if not any(part in str(filename) for part in libraries):
+            return fallback(message, category, filename, lineno, file, line)
+        with open(log, "a") as fh:
+            fh.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    return show
+
+
+def _route_vllm_logger(log: Path) -> None:
+    """Where vLLM was imported before the pool (its handler on the terminal), move it to the log."""
+    logger = logging.getLogger("vllm")
+    for handler in list(logger.handlers):
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            if getattr(handler, "stream", None) in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+                logger.removeHandler(handler)
+                logger.addHandler(logging.FileHandler(log))
+    logger.propagate = False
+
+
+def _cpu_masks(n_engines: int) -> list[str | None]:
+    """Give each engine its own CPU cores (vLLM's CPU build binds every engine to the same core).
+
+    Two engines on a 2-core machine -> ["0", "1"]; one engine -> [None] (vLLM's own choice).
+    None everywhere when the user set VLLM_CPU_OMP_THREADS_BIND or the host has too few cores.
+    """
+    if os.environ.get("VLLM_CPU_OMP_THREADS_BIND") or n_engines < 2:
+        return [None] * n_engines
+    cpus = sorted(os.sched_getaffinity(0))
+    share = max(1, len(cpus) // n_engines)
+    masks = []
+    for i in range(n_engines):
+        start = (i * share) % len(cpus)
+        masks.append(",".join(str(c) for c in cpus[start : start + share]))
+    return masks
+
+
+@contextmanager
+def _env(**values: str | None) -> Iterator[None]:
+    """Set environment variables (None: leave alone) for the duration of the block."""
+    old = {k: os.environ.get(k) for k, v in values.items() if v is not None}
+    os.environ.update({k: v for k, v in values.items() if v is not None})
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _already_shut_down(*_args: Any, **_kwargs: Any) -> None:
+    """Stands in for `AsyncLLM.shutdown` once the pool has shut the engine down."""
+
+
+def _resource_tracker_running() -> bool:
+    """Whether multiprocessing's resource tracker (a child process) already runs."""
+    from multiprocessing import resource_tracker
+
+    return getattr(resource_tracker._resource_tracker, "_pid", None) is not None
+
+
+def _stop_resource_tracker() -> None:
+    """Stop the resource tracker the engines started, so the pool leaves no child process behind.
+
+    It would otherwise live until this process exits; multiprocessing restarts it when next needed.
+    """
+    from multiprocessing import resource_tracker
+
+    stop = getattr(resource_tracker._resource_tracker, "_stop", None)
+    if stop is not None:
+        try:
+            stop()
+        except Exception:  # noqa: BLE001 - best effort
+            pass
