@@ -43,6 +43,46 @@ class ModelHandle:
             await self.pool.close()
 
 
+GPU_HEADROOM = 0.95
+"""The most of one GPU's memory all of a council's engines may reserve together."""
+
+
+def gpu_total_gib() -> float | None:
+    """Memory of the first GPU in GiB (from nvidia-smi), or None on a machine without one."""
+    import shutil
+    import subprocess
+
+    smi = shutil.which("nvidia-smi")
+    if not smi:
+        return None
+    try:
+        out = subprocess.run([smi, "--query-gpu=memory.total", "--format=csv,noheader,nounits"],
+                             capture_output=True, text=True, timeout=20).stdout.split()
+        return int(out[0]) / 1024 if out else None
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return None
+
+
+def plan_gpu(specs: dict, total_gib: float | None) -> list[str]:
+    """Check a council's GPU memory shares before any engine starts; return the problems, with numbers.
+
+    Each local engine reserves `gpu_memory_utilization` of the GPU; together they must stay within
+    GPU_HEADROOM.
+    """
+    if total_gib is None:
+        return []
+    local = {mid: s for mid, s in specs.items() if s.backend == "vllm"}
+    shares = {mid: s.engine.gpu_memory_utilization for mid, s in local.items()}
+    problems = []
+    total_share = sum(shares.values())
+    if total_share > GPU_HEADROOM:
+        listing = ", ".join(f"{mid} {share:.2f} ({share * total_gib:.1f} GiB)" for mid, share in shares.items())
+        problems.append(f"the council's engines would reserve {total_share:.2f} of the GPU "
+                        f"({total_share * total_gib:.1f} of {total_gib:.1f} GiB; at most {GPU_HEADROOM:.2f}): "
+                        f"{listing}; lower gpu_memory_utilization in models.toml or choose a smaller council")
+    return problems
+
+
 def check_available(models: list[str], registry) -> None:
     """Raise `ModelsUnavailable` naming each model that is not ready here, and why."""
     from engine.models.prepare import available
@@ -72,6 +112,9 @@ async def start_model_brains(council: dict[str, str], models: list[str], *, regi
     except RegistryError as err:
         raise ModelsUnavailable(str(err)) from None
     check_available(models, registry)
+    problems = plan_gpu(specs, gpu_total_gib())
+    if problems:
+        raise ModelsUnavailable("; ".join(problems))
     handle = ModelHandle()
     brains: dict[str, Brain] = {}
     local = [mid for mid, s in specs.items() if s.backend == "vllm"]
