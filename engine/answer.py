@@ -130,6 +130,35 @@ class PatronAnswer(Answer):
     """Spring this legend (by id) now; once per season."""
 
 
-def answer_json_schema() -> dict:
-    """The creature answer's JSON schema, for structured outputs."""
-    return Answer.model_json_schema()
+def answer_json_schema(view=None) -> dict:
+    """The creature answer's JSON schema, for structured outputs.
+
+    Without a view: the whole `Answer` schema. With a creature's view: a stricter subset built for
+    this creature this turn, so a constrained model cannot even write what the rules would refuse:
+    buy orders name only goods it does not make (no self-buy), sell orders only goods it holds,
+    quantities and prices stay within reach, accept/decline name only offers it has, and at least
+    one order is required. Every answer valid under it is valid under `Answer`.
+    """
+    if view is None or view.produces is None:
+        return Answer.model_json_schema()
+    top = max([b.last for b in view.books] or [1])
+    price = {"type": "integer", "minimum": 1, "maximum": max(20, 3 * top)}
+
+    def order(side: str, goods: list[str]) -> dict:
+        return {"type": "object", "additionalProperties": False,
+                "properties": {"side": {"enum": [side]}, "good": {"enum": goods},
+                               "qty": {"type": "integer", "minimum": 1, "maximum": 10}, "price": price},
+                "required": ["side", "good", "qty", "price"]}
+
+    kinds = [order("buy", [g for g in view.goods_all if g != view.produces])]
+    held = [g for g in view.goods_all if view.goods.get(g, 0) > 0]
+    if held:
+        kinds.append(order("sell", held))
+    offer_ids = [o.id for o in view.offers]
+    offers = {"type": "array", "items": {"enum": offer_ids}} if offer_ids else {"type": "array", "maxItems": 0}
+    text = {"type": "string", "maxLength": MAX_WORDS}
+    return {"type": "object", "additionalProperties": False,
+            "properties": {"thinking": text,
+                           "orders": {"type": "array", "items": {"anyOf": kinds}, "minItems": 1, "maxItems": 3},
+                           "gossip": text, "accept": offers, "decline": offers},
+            "required": ["orders"]}

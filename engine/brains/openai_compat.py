@@ -41,7 +41,7 @@ class OpenAIBrain:
                                        timeout=self.timeout_s)
         return self._client
 
-    def request(self, prompt: str) -> tuple[str, dict]:
+    def request(self, prompt: str, view: View | None = None) -> tuple[str, dict]:
         """(endpoint, keyword arguments) for one answer: "chat" or "completions"."""
         s = self.spec.sampling
         kwargs: dict = {"model": self.server_model, "temperature": s.temperature, "top_p": s.top_p,
@@ -50,8 +50,9 @@ class OpenAIBrain:
         if s.repetition_penalty != 1.0:
             extra["repetition_penalty"] = s.repetition_penalty
         mode = self.spec.structured.mode
+        schema = answer_json_schema(view)
         if mode == "json_schema":
-            extra["structured_outputs"] = {"json": answer_json_schema()}
+            extra["structured_outputs"] = {"json": schema}
         elif mode == "regex":
             extra["structured_outputs"] = {"regex": self.spec.structured.regex}
         if not self.spec.quirks.skip_special_tokens:
@@ -61,7 +62,7 @@ class OpenAIBrain:
             kwargs["messages"] = [{"role": "user", "content": prompt}]
             if mode == "json_schema":
                 kwargs["response_format"] = {"type": "json_schema", "json_schema": {
-                    "name": "answer", "schema": answer_json_schema()}}
+                    "name": "answer", "schema": schema}}
             endpoint = "chat"
         else:
             kwargs["prompt"] = rendered
@@ -74,7 +75,7 @@ class OpenAIBrain:
         """Ask the server; never raises."""
         started = time.perf_counter()
         try:
-            endpoint, kwargs = self.request(prompt)
+            endpoint, kwargs = self.request(prompt, view)
             api = self.client().chat.completions if endpoint == "chat" else self.client().completions
             resp = await asyncio.wait_for(api.create(**kwargs), timeout=self.timeout_s)
             choice = resp.choices[0] if resp.choices else None

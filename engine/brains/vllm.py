@@ -206,7 +206,7 @@ class EnginePool:
 
     # -- one request --------------------------------------------------------------------------------
 
-    async def generate(self, model_id: str, prompt: str, timeout_s: float) -> Reply:
+    async def generate(self, model_id: str, prompt: str, timeout_s: float, schema: dict | None = None) -> Reply:
         """prompt -> chat format -> engine -> Reply; every failure is a fault, never raised."""
         start = time.monotonic()
 
@@ -222,7 +222,7 @@ class EnginePool:
             # prompt -> token ids (the registry's chat format)
             prompt_ids = _encode(engine, prompt)
             # token ids -> engine (batched with every other request in flight)
-            text, n_tokens = await asyncio.wait_for(_run(engine, prompt_ids), timeout_s)
+            text, n_tokens = await asyncio.wait_for(_run(engine, prompt_ids, schema), timeout_s)
         except asyncio.TimeoutError:
             return fault(f"timeout after {timeout_s:.0f} s")
         except Exception as exc:  # noqa: BLE001 - a brain never raises into the turn
@@ -286,8 +286,12 @@ class VLLMBrain:
     """Seconds one decision may take before it becomes a fault."""
 
     async def decide(self, view: "View", prompt: str) -> Reply:
-        """Send the prompt to the model and return what it wrote (or a fault)."""
-        return await self.pool.generate(self.model, prompt, self.timeout_s)
+        """Send the prompt to the model (constrained to this creature's answer schema where the
+        registry asks for structured outputs) and return what it wrote (or a fault)."""
+        from engine.answer import answer_json_schema
+
+        schema = answer_json_schema(view) if view is not None else None
+        return await self.pool.generate(self.model, prompt, self.timeout_s, schema)
 
     async def close(self) -> None:
         """Nothing to release: the pool owns the engine and the game closes the pool."""
@@ -309,8 +313,12 @@ def _encode(engine: _Engine, prompt: str) -> list[int]:
     return list(tok.encode(text, add_special_tokens=False))
 
 
-async def _run(engine: _Engine, prompt_ids: list[int]) -> tuple[str, int]:
-    """token ids -> (text, new tokens), with the registry's sampling and grammar."""
+async def _run(engine: _Engine, prompt_ids: list[int], schema: dict | None = None) -> tuple[str, int]:
+    """token ids -> (text, new tokens), with the registry's sampling and grammar.
+
+    `schema` (a view-specific answer schema) replaces the engine's default one for this request; the
+    registry's caps on list and string sizes apply to it as well.
+    """
     from vllm import SamplingParams
     from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
 
@@ -318,7 +326,9 @@ async def _run(engine: _Engine, prompt_ids: list[int]) -> tuple[str, int]:
     so = spec.structured
     structured = None
     if so.mode == "json_schema":
-        structured = StructuredOutputsParams(json=engine.schema)
+        if schema is not None:
+            schema = limit_schema(schema, so.max_array_items, so.max_string_length)
+        structured = StructuredOutputsParams(json=schema or engine.schema)
     elif so.mode == "regex":
         structured = StructuredOutputsParams(regex=so.regex)
     params = SamplingParams(
