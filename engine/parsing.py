@@ -10,6 +10,7 @@ Rule-level judgement (affordability, self-buy) belongs to the engine, not here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -168,6 +169,8 @@ MAX_CANDIDATES = 24
 """JSON-looking values tried, in order, before giving up on finding an answer among them."""
 MAX_DEPTH = 16
 """Values nested deeper than this are not answers (and would make json_repair slow)."""
+_ORDER_GAP = re.compile(r"\s*,?\s*")
+"""What may stand between two orders written one after another at top level."""
 
 
 class _Parse:
@@ -212,25 +215,29 @@ class _Parse:
         if len(text) > MAX_TEXT:  # longer than any answer a token limit allows; json_repair is slow on it
             self.repair("too_long")
             text = text[:MAX_TEXT]
-        fenced = [(span, True) for body in repair.code_fences(text) for span in repair.json_spans(body)]
-        spans = fenced + [(span, False) for span in repair.json_spans(text)]
+        sources = [*repair.code_fences(text), text]  # spans are found in each fence body, then in the text
+        spans = [(span, k) for k, src in enumerate(sources) for span in repair.json_spans(src)]
         chosen = None
-        for n, (span, in_fence) in enumerate(spans[:MAX_CANDIDATES]):
+        for n, (span, k) in enumerate(spans[:MAX_CANDIDATES]):
             if span.depth > MAX_DEPTH:
                 continue
             value, repaired = repair.load_json(span.text)
             looks = self.looks_like_answer(value)
             objects = isinstance(value, dict) or isinstance(value, list) and all(isinstance(v, dict) for v in value)
             if looks or (chosen is None and objects):
-                chosen = (value, repaired, span, in_fence, n)
+                chosen = (value, repaired, span, k, n)
             if looks:
                 break
         if chosen is None:
             return None
-        value, repaired, span, in_fence, n = chosen
+        value, repaired, span, k, n = chosen
+        in_fence = k < len(sources) - 1
+        end = span.end
+        if _is_order(value) and not span.cut_off:
+            value, end, repaired = self.order_sequence(value, spans, n, sources[k], repaired)
         if in_fence:
             self.repair("code_fence")
-        elif text[: span.start].strip() or text[span.end :].strip():
+        elif text[: span.start].strip() or text[end:].strip():
             self.repair("extra_text")
         if n and not in_fence:
             self.repair("later_object")
@@ -243,6 +250,41 @@ class _Parse:
             where = self.top.get(squash(span.lost_key), squash(span.lost_key) or "orders")
             self.drop(f"{where}[{span.lost_index}]", "cut off at the token limit", span.lost)
         return value
+
+    def order_sequence(self, first: dict, spans: list, n: int, src: str, repaired: bool) -> tuple[Any, int, bool]:
+        """Orders written one after another at top level, with no list around them, are all the answer's orders.
+
+        '{"side": "buy", ...}, {"side": "sell", ...}\n{"side": "buy", "qty' -> {"orders": [{buy}, {sell}]}, the
+        unclosed third one dropped as cut off. Only objects separated by commas and whitespace join: prose in
+        between ('Answer (one line of JSON):') starts a made-up next answer, which is not this one.
+        Returns (`first` alone or the answer it starts, where the orders end in `src`, whether any was repaired).
+        """
+        span, k = spans[n]
+        if "orders" in {self.top.get(squash(key)) for key in first}:
+            return first, span.end, repaired
+        orders, end, lost = [first], span.end, None
+        for nxt, k2 in spans[n + 1 : n + 1 + MAX_CANDIDATES]:
+            if k2 != k or nxt.start < end or not _ORDER_GAP.fullmatch(src, end, nxt.start) or nxt.depth > MAX_DEPTH:
+                break
+            value, fixed = repair.load_json(nxt.text)
+            if not isinstance(value, dict) or {squash(key) for key in value} & self.top.keys():
+                break
+            if nxt.cut_off:  # an unclosed order's last number may have been cut short: never trusted
+                lost, end = src[nxt.start :], nxt.end
+                break
+            if not _is_order(value):
+                break
+            orders.append(value)
+            repaired, end = repaired or fixed, nxt.end
+        if end == span.end:
+            return first, end, repaired
+        self.repair("order_sequence")
+        if lost is not None:
+            self.repair("cut_off")
+            self.drop(f"orders[{len(orders)}]", "cut off at the token limit", lost)
+        order = {k: v for k, v in first.items() if squash(k) in _ORDER_FIELDS or squash(k) in SIDES}
+        rest = {k: v for k, v in first.items() if k not in order}
+        return rest | {"orders": [order, *orders[1:]]}, end, repaired
 
     def looks_like_answer(self, value: Any, depth: int = 0) -> bool:
         """Has a known answer key, or is an order, or wraps one of those, or is a list of orders.
@@ -354,11 +396,15 @@ class _Parse:
 
         '{"orders": [{...}, "gossip": "hi"}' repairs to {"orders": [{...}, {"gossip": "hi"}]}
         -> items [{...}], returns [("gossip", "hi")]
+        An item with an answer key and no action field is hoisted whole: its other keys ("yes": [...]) are
+        then ignored at top level like any unknown key, instead of sinking the gossip beside them.
         """
         out = []
+        fields = _FIELDS[ACTION_MODELS[name]]
         for item in list(items):
             keys = [squash(k) for k in item] if isinstance(item, dict) else []
-            if keys and all(k in self.top and k not in _FIELDS[ACTION_MODELS[name]] for k in keys):
+            action_keys = [k for k in keys if k in fields or (name == "orders" and k in SIDES)]
+            if any(k in self.top for k in keys) and not action_keys:
                 self.repair(f"hoisted:{name}")
                 items.remove(item)
                 out += item.items()

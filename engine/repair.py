@@ -178,7 +178,7 @@ def json_spans(text: str, *, rescan: bool = True) -> list[Span]:
                 stack.append([c, i, 0])
                 start, depth = i, 1
         elif c == '"':
-            in_string = True
+            in_string = not _stray_quote(text, i)
         elif c in "{[":
             stack.append([c, i, 0])
             depth = max(depth, len(stack))
@@ -187,6 +187,9 @@ def json_spans(text: str, *, rescan: bool = True) -> list[Span]:
         elif c in "}]":
             opener = "{" if c == "}" else "["
             if any(frame[0] == opener for frame in stack):
+                if stack[-1][0] != opener and _goes_on(text, i + 1, stack, opener):
+                    del stack[1:]  # '[{...}, "gossip": "hi"}, "orders": ...': a ']' forgotten, not the end
+                    continue
                 while stack.pop()[0] != opener:
                     pass
                 if not stack:
@@ -197,6 +200,32 @@ def json_spans(text: str, *, rescan: bool = True) -> list[Span]:
             inner = json_spans(text[start + 1 :], rescan=False)
             spans.extend(replace(s, start=s.start + start + 1, end=s.end + start + 1) for s in inner)
     return spans
+
+
+_NUMBER_BEFORE = re.compile(r":\s*[-+]?\d+(?:\.\d+)?\Z")
+_VALUE_END_AFTER = re.compile(r"\s*[,}\]]")
+
+
+def _stray_quote(text: str, i: int) -> bool:
+    """Whether the '"' at i closes a string that never opened: '"price": 7", "qty": 1' (a number then a quote).
+
+    Read as an opening quote it would swallow the rest of the value and turn every later string inside out.
+    """
+    return (text[i - 1 : i].isdigit() and _VALUE_END_AFTER.match(text, i + 1) is not None
+            and _NUMBER_BEFORE.search(text, max(0, i - 40), i) is not None)
+
+
+_NEXT_KEY = re.compile(r'\s*,\s*"[^"\n]{1,40}"\s*:')
+
+
+def _goes_on(text: str, after: int, stack: list[list], opener: str) -> bool:
+    """Whether a mismatched closer that would end the whole value is followed by another key of it.
+
+    '{"orders": [{...}}, "gossip": "hi"}': the second '}' meets the unclosed '[' and would close the value,
+    but ', "gossip":' follows, so the model forgot the ']' (or wrote '}' for it): the value goes on.
+    """
+    outermost_only = stack[0][0] == opener and all(frame[0] != opener for frame in stack[1:])
+    return outermost_only and _NEXT_KEY.match(text, after) is not None
 
 
 def _cut_off_span(text: str, start: int, stack: list[list]) -> Span:
@@ -283,8 +312,8 @@ PATRON_KEYS: dict[str, tuple[str, ...]] = {
     "legend": ("legend", "springlegend", "woodlegend"),
 }
 """The Patron's extra top-level fields."""
-SIDED_KEYS = {"buy": "buy", "buys": "buy", "bids": "buy", "purchase": "buy",
-              "sell": "sell", "sells": "sell", "asks": "sell"}  # fmt: skip
+SIDED_KEYS = {"buy": "buy", "buys": "buy", "bids": "buy", "purchase": "buy", "buying": "buy",
+              "sell": "sell", "sells": "sell", "asks": "sell", "selling": "sell"}  # fmt: skip
 """Top-level keys whose orders take their side from the key: {"buy": [{"good": ...}]}."""
 FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "side": ("side", "action", "type", "direction", "ordertype", "buyorsell", "kind"),

@@ -40,7 +40,9 @@ def load_corpus(path: Path = CORPUS) -> list[dict]:
 def test_corpus_is_big_enough():
     cases = load_corpus()
     assert len({c["id"] for c in cases}) == len(cases), "corpus ids must be unique"
-    assert sum(c["model"].startswith(("smollm2-135m", "gemma-3-270m")) for c in cases) >= 60
+    collected = [c for c in cases if c.get("source") == "collected"]
+    assert len(collected) >= 60, "the issue asks for 60 real answers collected from the embedded models"
+    assert {c["model"] for c in collected} >= {"smollm2-135m", "gemma3-270m"}
 
 
 @pytest.mark.parametrize("case", load_corpus(), ids=lambda c: c["id"])
@@ -503,3 +505,55 @@ def test_regression_two_synonyms_overfill_a_list():
     result = parse(json.dumps({"cancel": list(range(10)), "cancels": list(range(10, 20))}))
     assert result.answer.cancel == list(range(16))
     assert [d.where for d in result.dropped] == [f"cancel[{i}]" for i in range(16, 20)]
+
+
+def test_regression_orders_one_after_another_without_a_list():
+    """gemma3-270m writes orders as top-level objects one after another; only the first was kept."""
+    raw = ('{"side": "buy", "good": "honey", "qty": 1, "price": 7}, {"side": "sell", "good": "acorns", "qty": 2}\n'
+           '{"side": "sell", "good": "acorns", "qty": 2, "price": 4}\n{"side": "buy", "good": "honey", "qty": 3, "')
+    result = parse(raw)
+    assert orders(result) == [["buy", "honey", 1, 7], ["sell", "acorns", 2, 4]]
+    assert [(d.where, d.reason) for d in result.dropped] == [
+        ("orders[3]", "cut off at the token limit"), ("orders[1]", "price is missing")]
+    assert "order_sequence" in result.repairs
+    # prose in between starts a made-up next answer: not joined
+    raw = '{"side": "buy", "good": "honey", "qty": 1, "price": 7}\n\nAnswer (one line of JSON):\n' \
+          '{"side": "sell", "good": "acorns", "qty": 2, "price": 4}'
+    assert orders(parse(raw)) == [["buy", "honey", 1, 7]]
+
+
+def test_regression_forgotten_list_close_before_more_keys():
+    """'[{...}}, "gossip": ...}' (a '}' written for ']') ended the answer there: the gossip and later orders were
+    lost."""
+    result = parse('{"orders": [{"side": "buy", "good": "honey", "qty": 2, "price": 6}}, "gossip": "Fair prices."}')
+    assert orders(result) == [["buy", "honey", 2, 6]] and result.answer.gossip == "Fair prices."
+    result = parse('{"orders": [{"side": "buy", "good": "honey", "qty": 2, "price": 3}, "gossip": "hi"}, '
+                   '"orders": [{"side": "sell", "good": "honey", "qty": 2, "price": 4}]}')
+    assert orders(result) == [["buy", "honey", 2, 3], ["sell", "honey", 2, 4]] and result.answer.gossip == "hi"
+    assert [s.text for s in repair.json_spans('{"orders": [{"side": "buy"}} tail')] == ['{"orders": [{"side": "buy"}}']
+
+
+def test_regression_hoist_despite_unknown_key():
+    """After a missing ']', one junk key ("yes") beside gossip and decline kept them all inside the orders list."""
+    raw = ('{"orders": [{"side": "buy", "good": "honey", "qty": 1, "price": 8}, "gossip": "Fair prices.", '
+           '"decline": [21], "yes": ["Yes"]}')
+    result = parse(raw)
+    assert orders(result) == [["buy", "honey", 1, 8]] and not result.dropped
+    assert (result.answer.gossip, result.answer.decline) == ("Fair prices.", [21])
+    assert "ignored_key:yes" in result.repairs
+
+
+def test_regression_stray_quote_after_number():
+    """'"price": 7", ...' read the stray quote as opening a string: the answer looked cut off and was lost."""
+    raw = ('{"orders": [{"side": "buy", "good": "honey", "qty": 1, "price": 7", "quantity": 1},\n'
+           '  "gossip": "Fair prices today, friends."\n}\n(1 line of JSON):\n{\n  "thinking": "I need')
+    result = parse(raw)
+    assert orders(result) == [["buy", "honey", 1, 7]] and result.answer.gossip and not result.dropped
+    assert [s.text for s in repair.json_spans('{"a": 5"b": 6}')] == ['{"a": 5"b": 6}']  # a missing comma is no stray
+
+
+def test_regression_buying_and_selling_keys():
+    """{"buying": {...}, "selling": {...}} kept the buy only (unwrapped as if "buying" wrapped the answer)."""
+    raw = ('{"buying": {"side": "buy", "good": "honey", "qty": 1, "price": 7}, '
+           '"selling": {"good": "acorns", "qty": 2, "price": 6}}')
+    assert orders(parse(raw)) == [["buy", "honey", 1, 7], ["sell", "acorns", 2, 6]]
