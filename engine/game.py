@@ -97,7 +97,10 @@ class Game:
     async def _ask(self, name: str, brain: Brain, view: View, prompt: str, leak: tuple[str, ...]) -> Decision:
         if leak:
             reply = Reply(raw="", model=brain.model, fault="firewall stopped the prompt")
-            return Decision(name, view, prompt, reply, None, leak)
+            decision = Decision(name, view, prompt, reply, None, leak)
+            if self.on_decision is not None:
+                self.on_decision(decision)
+            return decision
         try:
             reply = await brain.decide(view, prompt)
         except Exception as err:  # a brain must not raise; if it does, the trader hesitates
@@ -108,7 +111,10 @@ class Game:
             parsed = parse_answer(reply.raw, quirks=self.quirks.get(reply.model, Quirks()),
                                   patron=name == PATRON, goods=sc.good_names,
                                   traders=[t.name for t in sc.traders])
-        return Decision(name, view, prompt, reply, parsed)
+        decision = Decision(name, view, prompt, reply, parsed)
+        if self.on_decision is not None:
+            self.on_decision(decision)
+        return decision
 
     async def play_turn(self) -> TurnRecord:
         """Play one whole turn."""
@@ -166,8 +172,6 @@ class Game:
             self.latencies.setdefault(model, []).append(d.reply.latency_s)
         if d.parsed is not None:
             self.stats.setdefault(model, ParseStats()).add(d.parsed)
-        if self.on_decision is not None:
-            self.on_decision(d)
 
     def _trace(self, record: TurnRecord) -> None:
         lines = []

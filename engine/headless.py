@@ -70,8 +70,11 @@ async def make_brains(state: GameState, opts: RunOptions) -> tuple[dict[str, Bra
             if t.name not in brains:
                 model = council.get(t.name, f"scripted:{t.temperament}")
                 brains[t.name] = ScriptedCreature(model.split(":", 1)[1] if ":" in model else t.temperament)
-    brains[PATRON] = ScriptedPatron(load_patron_script(opts.patron_script)) if opts.patron_script \
-        else SchemingPatron()
+    if opts.replay and any(who == PATRON for _, who in records) and not opts.patron_script:
+        brains[PATRON] = ReplayBrain(records, PATRON)  # a played game replays the Patron's moves too
+    else:
+        brains[PATRON] = ScriptedPatron(load_patron_script(opts.patron_script)) if opts.patron_script \
+            else SchemingPatron()
     return brains, quirks, pool
 
 

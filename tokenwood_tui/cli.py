@@ -1,7 +1,8 @@
 """The `tokenwood` command.
 
     tokenwood run    play a season headless (progress on stderr, summary on stdout or --summary-json)
-    tokenwood play   play as the Patron (until the terminal UI lands: a headless season and its summary)
+    tokenwood play   play as the Patron in the terminal UI
+    tokenwood watch  watch a game in the terminal UI (the scripted schemer plays the Patron)
     tokenwood parse  read one raw answer on stdin and print what the parse-and-repair layer makes of it
     tokenwood models list | prepare [ID...]   the model registry, and preparing the embedded models
     tokenwood doctor check this machine for a council and say how to fix what it finds
@@ -20,9 +21,10 @@ from pathlib import Path
 
 
 
-def _add_game_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--council", default="scripted",
-                   help="preset (scripted, embedded, seed), a council .toml, or Oona=model,Sorrel=model")
+def _add_game_options(p: argparse.ArgumentParser, council: str | None = "scripted") -> None:
+    p.add_argument("--council", default=council,
+                   help="preset (scripted, embedded, seed), a council .toml, or Oona=model,Sorrel=model"
+                        + ("" if council else " (default: seed on a GPU host, else embedded)"))
     p.add_argument("--seed", type=int, default=1, help="seed for a new game (default 1)")
     p.add_argument("--scenario", default=None, help="scenario TOML file (default: the embedded wood)")
     p.add_argument("--load", default=None, metavar="PATH", help="continue from a save")
@@ -45,9 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--autosave", default=None, metavar="PATH", help="save after every turn to PATH")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    play = sub.add_parser("play", help="play as the Patron")
-    _add_game_options(play)
-    play.add_argument("--turns", type=int, default=None, help="turns to play")
+    play = sub.add_parser("play", help="play as the Patron in the terminal UI")
+    _add_game_options(play, council=None)
+    watch = sub.add_parser("watch", help="watch a game in the terminal UI")
+    _add_game_options(watch, council=None)
+    watch.add_argument("--replay", default=None, metavar="TRACES", help="replay a game from a traces file")
 
     models = sub.add_parser("models", help="list the model registry, or prepare models")
     msub = models.add_subparsers(dest="models_command", required=True)
@@ -99,7 +103,7 @@ def _fail(message: str) -> int:
     return 2
 
 
-def cmd_run(args: argparse.Namespace, *, autosave: str | None = None) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     from engine.brains.patron import PatronScriptError
     from engine.brains.replay import TracesError
     from engine.council import CouncilError
@@ -119,7 +123,7 @@ def cmd_run(args: argparse.Namespace, *, autosave: str | None = None) -> int:
     opts = RunOptions(council=args.council, turns=args.turns, seed=args.seed, scenario=args.scenario,
                       load=args.load, patron_script=getattr(args, "patron_script", None),
                       replay=getattr(args, "replay", None), traces=getattr(args, "traces", None),
-                      save_at=save_at, autosave=getattr(args, "autosave", None) or autosave,
+                      save_at=save_at, autosave=args.autosave,
                       summary_json=getattr(args, "summary_json", None),
                       progress=not getattr(args, "no_progress", False) and sys.stderr.isatty())
     try:
@@ -135,10 +139,12 @@ def cmd_run(args: argparse.Namespace, *, autosave: str | None = None) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    """Until the terminal UI lands: a headless season with the scripted Patron, summarised."""
-    args.summary_json = None
-    rc = cmd_run(args, autosave="saves/autosave.json")
-    return rc
+    """`tokenwood play` and `tokenwood watch`: the terminal UI."""
+    from tokenwood_tui.app import run_app
+
+    council = args.council or ("scripted" if getattr(args, "replay", None) else default_council())
+    return run_app(args.command, council=council, seed=args.seed, scenario=args.scenario, load=args.load,
+                   replay=getattr(args, "replay", None))
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
@@ -282,7 +288,7 @@ def default_council() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     args = build_parser().parse_args(argv)
-    handlers = {"run": cmd_run, "play": cmd_play, "parse": cmd_parse, "models": cmd_models,
+    handlers = {"run": cmd_run, "play": cmd_play, "watch": cmd_play, "parse": cmd_parse, "models": cmd_models,
                 "doctor": cmd_doctor, "eval": cmd_eval, "compare": cmd_compare, "traces": cmd_traces}
     try:
         return handlers[args.command](args)

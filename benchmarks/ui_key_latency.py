@@ -1,0 +1,153 @@
+"""How long a key press takes to be handled while the creatures think (target: under 100 ms).
+
+Three creatures' brains sleep 3 s per decision (a model engine thinking in its own process); one is
+CPU-bound in the app's own process: it burns the CPU in 50 ms chunks in a worker thread for 3 s.
+While that turn runs, the benchmark presses keys that do real work on the board (`f` rewrites the
+public record under a new filter; `i` opens and closes the inspector) the way the terminal driver
+sends them, and measures for each the time from the press until its action has run ("handled", the
+RESULT figure) and until the screen has been refreshed after it ("painted"). Headless, 140 x 45.
+
+    .venv/bin/python benchmarks/ui_key_latency.py
+    RESULT ui_key_latency_ms_median=... max=...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from textual import events  # noqa: E402
+
+from engine.brains.base import Reply  # noqa: E402
+from engine.scenario import PATRON  # noqa: E402
+from tokenwood_tui.app import TokenwoodApp  # noqa: E402
+from tokenwood_tui.screens.inspector import InspectorScreen  # noqa: E402
+from tokenwood_tui.session import open_session  # noqa: E402
+
+THINK_S = 3.0
+"""Seconds each brain takes per decision."""
+CHUNK_S = 0.05
+"""Length of one CPU-bound chunk."""
+WARM_TURNS = 8
+"""Turns played first, so the board holds a real record."""
+
+
+class SleepyBrain:
+    """Thinks like a model served in another process: the event loop is free while it waits."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.model = inner, inner.model
+
+    async def decide(self, view, prompt) -> Reply:
+        await asyncio.sleep(THINK_S)
+        return await self.inner.decide(view, prompt)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+def _burn(seconds: float) -> int:
+    end, n = time.perf_counter() + seconds, 0
+    while time.perf_counter() < end:
+        n += 1
+    return n
+
+
+class BusyBrain(SleepyBrain):
+    """Thinks in the app's own process: 50 ms CPU-bound chunks in a worker thread."""
+
+    async def decide(self, view, prompt) -> Reply:
+        end = time.perf_counter() + THINK_S
+        while time.perf_counter() < end:
+            await asyncio.to_thread(_burn, CHUNK_S)
+        return await self.inner.decide(view, prompt)
+
+
+def send_key(app, key: str) -> None:
+    """Send a key the way the terminal driver does (Pilot's own press also waits for CPU idle)."""
+    event = events.Key(key, key if len(key) == 1 else None)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
+async def measure() -> tuple[list[float], list[float], list[str]]:
+    """(handled, painted) milliseconds for each key pressed during the slow turns, and the keys."""
+    with tempfile.TemporaryDirectory() as saves:
+        app = TokenwoodApp(open_session("watch", "scripted", 3, saves_dir=saves))
+        app.animation_level = "none"
+        handled: list[float] = []
+        painted: list[float] = []
+        pressed: list[str] = []
+        mark: dict[str, float] = {}
+
+        def probe(action):
+            def wrapped(*args):
+                result = action(*args)
+                mark["handled"] = time.perf_counter()
+                app.call_after_refresh(lambda: mark.setdefault("painted", time.perf_counter()))
+                return result
+            return wrapped
+
+        app.action_filter = probe(app.action_filter)
+        app.action_inspect = probe(app.action_inspect)
+        InspectorScreen.action_close = probe(InspectorScreen.action_close)
+        async with app.run_test(size=(140, 45)) as pilot:
+            while not app.session.ready:
+                await pilot.pause(0.05)
+            for _ in range(WARM_TURNS):
+                await pilot.press("space")
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            brains = app.session.game.brains
+            for i, (name, brain) in enumerate(brains.items()):
+                if name != PATRON:
+                    brain.inner = (BusyBrain if i == 0 else SleepyBrain)(brain.inner)
+            for _turn in range(2):
+                send_key(app, "space")
+                await asyncio.sleep(0.2)
+                started = time.perf_counter()
+                k = 0
+                while app.turn_running and time.perf_counter() - started < THINK_S - 0.4:
+                    mark.clear()
+                    t0 = time.perf_counter()
+                    key = "fii"[k % 3]
+                    send_key(app, key)
+                    pressed.append(key if key == "f" else ("i-open" if k % 3 == 1 else "i-close"))
+                    k += 1
+                    while "painted" not in mark and time.perf_counter() - t0 < 5:
+                        await asyncio.sleep(0.001)
+                    handled.append((mark.get("handled", time.perf_counter()) - t0) * 1000)
+                    painted.append((mark.get("painted", time.perf_counter()) - t0) * 1000)
+                    await asyncio.sleep(0.1)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                if app.screen is not app.board_screen:
+                    await pilot.press("escape")
+        return handled, painted, pressed
+
+
+def main() -> int:
+    handled, painted, pressed = asyncio.run(measure())
+    if not handled:
+        print("no key presses were measured during a turn")
+        return 1
+    print(f"{len(handled)} key presses (f: refilter the record, i: open/close the inspector) during turns "
+          f"whose brains take {THINK_S:g} s (one CPU-bound in {CHUNK_S * 1000:.0f} ms chunks in a thread)")
+    for label, lat in (("handled", handled), ("painted", painted)):
+        print(f"{label:8} median {statistics.median(lat):6.1f} ms   max {max(lat):6.1f} ms")
+        for key in ("f", "i-open", "i-close"):
+            mine = [x for x, k in zip(lat, pressed) if k == key]
+            if mine:
+                print(f"  {key:8} median {statistics.median(mine):6.1f} ms   max {max(mine):6.1f} ms  ({len(mine)})")
+    print(f"RESULT ui_key_latency_ms_median={statistics.median(handled):.1f} max={max(handled):.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

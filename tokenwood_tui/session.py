@@ -1,0 +1,255 @@
+"""A game session behind the terminal UI: open, wake the brains, step, save, load. No widgets here.
+
+    open_session(mode, council, seed, scenario, load, replay)   new game or a save (user errors raise)
+    await session.start_brains()                                 engine.headless.make_brains (slow for models)
+    await session.step()                                         Game.play_turn -> inspector history
+    session.board()                                              play: public + the Patron's view only
+
+In a played game the Patron's brain is a `HumanPatron` fed by the desk; in a watched game the
+scripted schemer plays it (or, replaying traces that hold the Patron's answers, its recorded answers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Literal
+
+from engine.brains.base import Brain, Reply
+from engine.brains.human import HumanPatron
+from engine.council import is_scripted, resolve_council
+from engine.game import Game, TurnRecord
+from engine.headless import RunOptions, make_brains
+from engine.newgame import new_game
+from engine.saves import SaveError, load_state, save_state
+from engine.scenario import PATRON, load_scenario
+from engine.state import GameState
+from engine.view import View, view_for
+
+from tokenwood_tui.board import Board, final_scores, play_board, spectator_board
+from tokenwood_tui.history import History
+
+Mode = Literal["play", "watch"]
+
+
+class ObservedBrain:
+    """A brain wrapped so the UI hears when it starts and stops thinking (for the live timers)."""
+
+    def __init__(self, name: str, brain: Brain, on_start: Callable[[str], None] | None,
+                 on_done: Callable[[str, Reply], None] | None) -> None:
+        self.name, self.inner = name, brain
+        self.on_start, self.on_done = on_start, on_done
+
+    @property
+    def model(self) -> str:
+        """The wrapped brain's model."""
+        return self.inner.model
+
+    async def decide(self, view: View, prompt: str) -> Reply:
+        """Ask the wrapped brain, telling the UI before and after."""
+        if self.on_start:
+            self.on_start(self.name)
+        reply = Reply(raw="", model=self.inner.model, fault="no answer")
+        try:
+            reply = await self.inner.decide(view, prompt)
+        finally:
+            if self.on_done:
+                self.on_done(self.name, reply)
+        return reply
+
+    async def close(self) -> None:
+        """Close the wrapped brain."""
+        await self.inner.close()
+
+
+@dataclass
+class Session:
+    """One game behind the UI."""
+
+    mode: Mode
+    """play (the human is the Patron) or watch (a spectator; the scripted schemer plays the Patron)."""
+    options: RunOptions
+    """How brains are built (council, replay)."""
+    game: Game
+    """The game (its brains are empty until `start_brains`)."""
+    saves_dir: Path = Path("saves")
+    """Where saves are listed and written."""
+    history: History = field(default=None)  # type: ignore[assignment]
+    """The inspector's memory."""
+    human: HumanPatron | None = None
+    """The desk's brain (play mode)."""
+    on_brain_start: Callable[[str], None] | None = None
+    """Called when a trader's brain starts thinking."""
+    on_brain_done: Callable[[str, Reply], None] | None = None
+    """Called when it answered."""
+    _pool: object = None
+    _before: GameState | None = None
+    _brains_for: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.history is None:
+            self.history = History(played=self.mode == "play")
+        if self.mode == "play" and self.human is None:
+            self.human = HumanPatron()
+        name = "autosave.json" if self.mode == "play" else "watch-autosave.json"
+        self.autosave_path = self.saves_dir / name
+        self.autosave_error: str | None = None
+        self.game.autosave_path = None  # the session autosaves itself, so a full disk cannot lose a turn
+
+    # --- the game ------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> GameState:
+        """The game state."""
+        return self.game.state
+
+    @property
+    def ready(self) -> bool:
+        """Whether the brains are awake."""
+        return bool(self.game.brains)
+
+    @property
+    def needs_engines(self) -> bool:
+        """Whether waking the brains starts model engines (slow)."""
+        return not self.options.replay and any(not is_scripted(m) for m in self.state.public.council.values())
+
+    @property
+    def season_over(self) -> bool:
+        """Whether the season has ended."""
+        return self.state.public.turn >= self.state.scenario.season_length
+
+    @property
+    def over(self) -> bool:
+        """Whether there is nothing left to play (season over, or the player's Patron banished)."""
+        return self.season_over or (self.mode == "play" and self.state.public.patron_banished)
+
+    @property
+    def patron_model(self) -> str:
+        """The model behind the Patron."""
+        if self.mode == "play":
+            return "human"
+        brain = self.game.brains.get(PATRON)
+        return brain.model if brain is not None else "scripted:schemer"
+
+    def patron_view(self) -> View:
+        """The Patron's view of the coming turn (what the desk validates against)."""
+        return view_for(self.state, PATRON)
+
+    def board(self) -> Board:
+        """What the screen shows now (see tokenwood_tui.board)."""
+        if self.mode == "play":
+            return play_board(self.state)
+        return spectator_board(self.state, patron_model=self.patron_model)
+
+    def final_scores(self) -> list[tuple[str, str, int]]:
+        """Every trader's net worth, richest first (the season's end opens the books)."""
+        return final_scores(self.state, self.patron_model)
+
+    # --- brains ---------------------------------------------------------------------------------
+
+    async def start_brains(self) -> None:
+        """Wake every brain (models start engines: seconds to minutes); raises user errors."""
+        await self.close_brains()
+        brains, quirks, pool = await make_brains(self.state, self.options)
+        if self.mode == "play":
+            await brains[PATRON].close()
+            brains[PATRON] = self.human
+        elif self.options.replay:
+            from engine.brains.replay import ReplayBrain, load_traces
+            records = load_traces(self.options.replay)
+            if any(who == PATRON for _, who in records):
+                brains[PATRON] = ReplayBrain(records, PATRON)
+        self.game.brains = {n: ObservedBrain(n, b, self._started, self._done) for n, b in brains.items()}
+        self.game.quirks = quirks
+        self._pool = pool
+        self._brains_for = dict(self.state.public.council)
+
+    def _started(self, name: str) -> None:
+        if self.on_brain_start:
+            self.on_brain_start(name)
+
+    def _done(self, name: str, reply: Reply) -> None:
+        if self.on_brain_done:
+            self.on_brain_done(name, reply)
+
+    async def close_brains(self) -> None:
+        """Close every brain and the engine pool."""
+        brains, self.game.brains = self.game.brains, {}
+        seen = set()
+        for b in brains.values():
+            inner = getattr(b, "inner", b)
+            if id(inner) not in seen and inner is not self.human:
+                seen.add(id(inner))
+                await inner.close()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+    # --- turns, saves ---------------------------------------------------------------------------
+
+    async def step(self) -> TurnRecord:
+        """Play one turn, remember it for the inspector and autosave.
+
+        If the turn fails or is cancelled (quit or load while the brains think), the game goes back
+        to where it was before the turn, so a save never holds half a turn.
+        """
+        before = self._before = self.state.model_copy(deep=True)
+        try:
+            record = await self.game.play_turn()
+        except BaseException:
+            self.game.state = before
+            raise
+        finally:
+            self._before = None
+        self.history.add(record)
+        self.autosave_error = None
+        try:
+            self.save(self.autosave_path)
+        except SaveError as err:
+            self.autosave_error = str(err)
+        return record
+
+    def abandon_turn(self) -> None:
+        """Put the game back to where it was before the running turn (its worker is being cancelled)."""
+        if self._before is not None:
+            self.game.state = self._before
+
+    def save(self, path: str | Path) -> Path:
+        """Save the game (atomically); raises SaveError."""
+        return save_state(self.state, path)
+
+    def load(self, path: str | Path) -> bool:
+        """Load a save in place of this game; raises SaveError and then leaves the game as it was.
+
+        Returns whether the brains must be woken again (the save's council differs).
+        """
+        state = load_state(path)
+        self.game.state = state
+        self.history.clear()
+        if self.human is not None:
+            self.human.clear()
+        return state.public.council != self._brains_for
+
+
+DEFAULT_COUNCIL = "scripted"
+"""The council of a new game when none is given."""
+
+
+def open_session(mode: Mode, council: str | None = None, seed: int = 1, scenario: str | None = None,
+                 load: str | None = None, replay: str | None = None, saves_dir: str | Path = "saves") -> Session:
+    """A session for a new game or a save; raises ScenarioError, SaveError, CouncilError or TracesError.
+
+    A loaded game keeps the council it was saved with unless `council` is given.
+    """
+    if replay:
+        from engine.brains.replay import load_traces
+        load_traces(replay)  # fail now, with the line, not after the screen opened
+    if load:
+        state = load_state(load)
+        if council:
+            state.public.council = resolve_council(council, state.scenario)
+    else:
+        sc = load_scenario(scenario)
+        state = new_game(sc, seed, resolve_council(council or DEFAULT_COUNCIL, sc))
+    opts = RunOptions(council=council, seed=seed, scenario=scenario, load=load, replay=replay, progress=False)
+    return Session(mode=mode, options=opts, game=Game(state=state, brains={}), saves_dir=Path(saves_dir))
