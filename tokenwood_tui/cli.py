@@ -90,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--no-progress", action="store_true", help="no progress bars")
     cmp_.add_argument("--no-charts", action="store_true", help="no PNG charts")
 
+    from engine.distill import add_arguments as add_distill_arguments
+    add_distill_arguments(sub.add_parser(
+        "distill", help="distill a house model: teacher traces -> filter -> fine-tune -> register -> judge"))
+
     traces = sub.add_parser("traces", help="work with traces files")
     tsub = traces.add_subparsers(dest="traces_command", required=True)
     texp = tsub.add_parser("export", help="turn traces into an open dataset folder (firewall-checked)")
@@ -279,6 +283,11 @@ def cmd_traces(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_distill(args: argparse.Namespace) -> int:
+    from engine.distill import run_from_args
+    return run_from_args(args)
+
+
 def default_council() -> str:
     """The council a game uses when none is named: the seed council on a GPU host, else embedded."""
     import shutil
@@ -289,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     args = build_parser().parse_args(argv)
     handlers = {"run": cmd_run, "play": cmd_play, "watch": cmd_play, "parse": cmd_parse, "models": cmd_models,
-                "doctor": cmd_doctor, "eval": cmd_eval, "compare": cmd_compare, "traces": cmd_traces}
+                "doctor": cmd_doctor, "eval": cmd_eval, "compare": cmd_compare, "traces": cmd_traces, "distill": cmd_distill}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:

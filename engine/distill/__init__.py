@@ -7,7 +7,7 @@
     register  the folder joins the user's model registry                -> models.toml [models.<name>]
     judge     teacher and student on fresh seeds, no structured outputs -> OUT/judge, OUT/report.md
 
-`tokenwood distill --teacher gemma3-270m --student smollm2-135m --turns 12 --seeds 1-8` (the
+`tokenwood distill --teacher gemma3-270m --student smollm2-135m --turns 12 --seeds 1-6` (the
 defaults) reproduces the original project's result on a laptop; on a GPU host the same command takes
 bigger registry models. Every stage resumes: finished seasons are reused, training restarts from its
 last checkpoint, a finished model with the same data and settings is not trained again.
@@ -21,14 +21,14 @@ import asyncio
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from engine.distill.train import TrainSettings
 
 DEFAULT_TEACHER = "gemma3-270m"
 DEFAULT_STUDENT = "smollm2-135m"
-DEFAULT_SEEDS = "1-8"
+DEFAULT_SEEDS = "1-6"
 DEFAULT_JUDGE_SEEDS = "1001-1003"
 DEFAULT_TURNS = 12
 
@@ -188,7 +188,8 @@ async def distill(opts: DistillOptions) -> dict:
 
     # 5. judge: the same fresh seeds, both without structured outputs
     judged = await judge(opts.teacher, name, opts.judge_seeds, opts.judge_turns or opts.turns, out / "judge",
-                         registry=registry, parallel=opts.parallel, scenario=opts.scenario, progress=opts.progress)
+                         registry=registry, parallel=opts.parallel, scenario=opts.scenario, progress=opts.progress,
+                         student_tag=trained.settings["fingerprint"])
     for role in ("teacher", "student"):
         clock.add(f"judge {role} engine", judged[role]["engine_load_s"])
         clock.add(f"judge {role} play", judged[role]["play_s"])
@@ -208,14 +209,13 @@ async def distill(opts: DistillOptions) -> dict:
                   "heldout_loss_last": heldout[-1]["loss"] if heldout else None,
                   "heldout_accuracy_last": heldout[-1]["accuracy"] if heldout else None,
                   "loss_png": str(trained.plot) if trained.plot else None,
-                  "model_dir": str(trained.model_dir), "settings": opts.train.__dict__},
+                  "model_dir": str(trained.model_dir), "settings": asdict(opts.train)},
         "register": {"id": name, "file": str(reg_path), "comments_kept": comments_kept},
         "judge": {"seeds": opts.judge_seeds, "turns": opts.judge_turns or opts.turns, "structured": "none",
                   "teacher": judged["teacher"], "student": judged["student"]},
         "verdict": judged["verdict"],
-        "time_s": clock.spent,
+        "time_s": {**clock.spent, "total": round(time.monotonic() - clock.start, 1)},
     }
-    report["time_s"]["total"] = round(time.monotonic() - clock.start, 1)
     text = render(report, clock)
     report["text"] = text
     write_atomic(out / "report.json", json.dumps(report, indent=2) + "\n")

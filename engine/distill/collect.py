@@ -51,16 +51,21 @@ def council_of(model: str, scenario) -> dict[str, str]:
     return {t.name: model for t in scenario.traders}
 
 
-def _params(model: str, seed: int, turns: int, registry: Registry, scenario: str | None) -> dict:
+def _params(model: str, seed: int, turns: int, registry: Registry, scenario: str | None, tag: str | None) -> dict:
+    """What a finished season must share with the request to be reused."""
     spec = registry.get(model)
-    return {"model": model, "seed": seed, "turns": turns, "scenario": scenario,
+    return {"model": model, "seed": seed, "turns": turns, "scenario": scenario, "tag": tag,
             "structured": spec.structured.mode, "weights": spec.weights.model_dump(mode="json")}
 
 
 async def play_seeds(model: str, seeds: list[int], turns: int, out_dir: Path, *, registry: Registry,
                      parallel: int = 2, scenario: str | None = None, progress: bool = True,
-                     label: str = "collect") -> Played:
-    """Play one season per seed with `model` driving every creature; keep traces and summaries."""
+                     label: str = "collect", tag: str | None = None) -> Played:
+    """Play one season per seed with `model` driving every creature; keep traces and summaries.
+
+    `tag` names the weights' version where the path alone does not (a retrained student): seasons
+    recorded under another tag are played again.
+    """
     from engine.brains.models import start_model_brains
 
     out_dir = Path(out_dir)
@@ -76,7 +81,7 @@ async def play_seeds(model: str, seeds: list[int], turns: int, out_dir: Path, *,
             record = json.loads(marker.read_text())
         except (OSError, ValueError):
             continue
-        if record.get("params") == _params(model, seed, turns, registry, scenario):
+        if record.get("params") == _params(model, seed, turns, registry, scenario, tag):
             done[seed] = record["summary"]
     todo = [s for s in seeds if s not in done]
     played.reused = len(done)
@@ -88,7 +93,12 @@ async def play_seeds(model: str, seeds: list[int], turns: int, out_dir: Path, *,
             bar.set_postfix_str("starting the engine")
         start = time.monotonic()
         # council -> engine pool (one engine for the model, shared by every season)
-        brains, quirks, handle = await start_model_brains(council, [model], registry=registry)
+        try:
+            brains, quirks, handle = await start_model_brains(council, [model], registry=registry)
+        except BaseException:
+            if bar is not None:
+                bar.close()
+            raise
         played.load_s = time.monotonic() - start
         gate = asyncio.Semaphore(max(1, parallel))
 
@@ -108,7 +118,7 @@ async def play_seeds(model: str, seeds: list[int], turns: int, out_dir: Path, *,
                 await game.play(turns, progress=step)
                 done[seed] = summary(game)
                 write_atomic(out_dir / f"seed-{seed}.json", json.dumps(
-                    {"params": _params(model, seed, turns, registry, scenario), "summary": done[seed]}) + "\n")
+                    {"params": _params(model, seed, turns, registry, scenario, tag), "summary": done[seed]}) + "\n")
 
         start = time.monotonic()
         try:

@@ -155,13 +155,17 @@ def table(teacher: dict, student: dict) -> list[str]:
 
 async def judge(teacher: str, student: str, seeds: list[int], turns: int, out_dir: Path, *,
                 registry: Registry, parallel: int = 2, scenario: str | None = None,
-                progress: bool = True) -> dict:
-    """Play the seeds with each model decoding freely; return both figure sets and the verdict."""
+                progress: bool = True, student_tag: str | None = None) -> dict:
+    """Play the seeds with each model decoding freely; return both figure sets and the verdict.
+
+    `student_tag` (the training fingerprint) keeps an older student's judged seasons from being reused.
+    """
     free = unconstrained(registry, [teacher, student])
     result = {}
     for role, mid in (("teacher", teacher), ("student", student)):
         played = await play_seeds(mid, seeds, turns, Path(out_dir) / role, registry=free, parallel=parallel,
-                                  scenario=scenario, progress=progress, label=f"judge {role}")
+                                  scenario=scenario, progress=progress, label=f"judge {role}",
+                                  tag=student_tag if role == "student" else None)
         result[role] = figures(played)
     result["verdict"] = verdict(result["teacher"], result["student"])
     return result

@@ -52,7 +52,7 @@ class TrainSettings:
     """A cap on optimizer steps (None: as many as `epochs` gives)."""
     accumulate: int = 4
     """Examples per optimizer step (gradient accumulation; each example is its own batch of one)."""
-    lr: float = 5e-5
+    lr: float = 1e-4
     """Peak learning rate (AdamW), after a linear warmup, then cosine down to a tenth."""
     warmup: float = 0.1
     """Share of the steps spent warming up."""
@@ -136,8 +136,8 @@ def encode_pair(tokenizer, template: str | None, stops: set[int], prompt: str, a
             tail = full[len(head):]
     ids = list(tokenizer.encode(tail, add_special_tokens=False))
     end = next((i for i, t in enumerate(ids) if t in stops), None)
-    if end is None:
-        ids.append(min(stops) if stops else tokenizer.eos_token_id)
+    if end is None:  # the template writes no end token (a named template): learn the tokenizer's EOS
+        ids.append(tokenizer.eos_token_id if tokenizer.eos_token_id in stops or not stops else min(stops))
     else:
         ids = ids[: end + 1]
     return prompt_ids + ids, len(ids)
@@ -225,7 +225,7 @@ def train(examples: list[Example], *, student_path: str, template: str | None, m
     if done.get("fingerprint") == fp:
         return TrainResult(model_dir, done, steps=done["train"]["steps"], reused=True,
                            plot=(out_dir / "loss.png") if (out_dir / "loss.png").exists() else None,
-                           log=done["train"].get("log", []), heldout=done["train"].get("heldout", []))
+                           log=done["train"].get("log", []), heldout=done["train"].get("heldout_evals", []))
 
     torch.set_num_threads(settings.threads or len(os.sched_getaffinity(0)))
     torch.manual_seed(settings.seed)
@@ -336,13 +336,15 @@ def train(examples: list[Example], *, student_path: str, template: str | None, m
             "weights": "float32 while training, saved as bfloat16",
             "mean_step_s": round(spent / taken, 3) if taken else None,
             "mean_example_s": round(spent / seen, 3) if seen else None,
-            "log": log, "heldout": heldout,
+            "log": log, "heldout_evals": heldout,
         },
     }
     _save_model(model, tok, student_path, model_dir, result_settings, torch)
     plot = plot_losses(log, heldout, out_dir / "loss.png")
     (out_dir / "loss.json").write_text(json.dumps({"train": log, "heldout": heldout}) + "\n")
     ckpt.unlink(missing_ok=True)
+    del model, opt, sched
+    _release_memory()
     return TrainResult(model_dir, result_settings, steps=len(steps), step_s=spent / taken if taken else 0.0,
                        example_s=spent / seen if seen else 0.0, resumed_at=start_step, plot=plot,
                        seconds=time.monotonic() - started, log=log, heldout=heldout)
@@ -398,6 +400,18 @@ def plot_losses(log: list[dict], heldout: list[dict], path: Path) -> Path | None
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def _release_memory() -> None:
+    """Give the freed training memory back to the system before the judge starts its engines."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _read_json(path: Path) -> dict:
