@@ -2,7 +2,7 @@
 
     python benchmarks/distill_full.py [any `tokenwood distill` option]
 
-Runs `tokenwood distill` (teacher gemma3-270m, student smollm2-135m, 8 seasons x 12 turns, judge on
+Runs `tokenwood distill` (teacher gemma3-270m, student smollm2-135m, 6 seasons x 12 turns, judge on
 3 fresh seasons) with its files in the tokenwood cache's `distill/bench-NAME` and the distilled model
 registered in a registry file inside that folder (`--registry` to choose another), so the user's own
 registry is left alone. It resumes like the command. Prints the report and a last line:

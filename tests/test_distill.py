@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from engine.distill import DistillError, DistillOptions, distill, parse_seeds
 from engine.distill.collect import Played
 from engine.distill.filter import answer_text, filter_traces, reject_reason
-from engine.distill.judge import figures, unconstrained, verdict
+from engine.distill.judge import ROWS, figures, table, unconstrained, verdict
 from engine.distill.register import RegisterError, distilled_entry, register, render_table
 from engine.distill.train import TrainSettings, lr_factor, schedule, split
 from engine.models.registry import load_registry
@@ -303,6 +304,24 @@ def test_verdict(student, beat, targets):
     assert ("BEAT" in v["text"]) == beat
 
 
+def test_table_puts_the_base_student_between_teacher_and_student():
+    def fig(model, valid, self_buys):
+        f = dict.fromkeys(key for _, key, _ in ROWS)
+        f.update(model=model, answers=10, valid_answer_rate=valid, valid_actions_per_answer=1.0,
+                 self_buy_rate=self_buys / 10, self_buy_attempts=self_buys, refused_actions=self_buys + 1,
+                 answers_lost=0, dropped_actions=0, creature_net_worth_mean=1.0, latency_mean_s=1.0,
+                 tokens_per_answer=9.0, answers_lost_why={}, drop_reasons={})
+        return f
+
+    two = table(fig("t", 0.8, 2), fig("s", 1.0, 0))
+    assert two[0] == "| figure | teacher t | student s |" and two[1] == "|---|---|---|"
+    three = table(fig("t", 0.8, 2), fig("s", 1.0, 0), fig("b", 0.1, 5))
+    assert three[0] == "| figure | teacher t | base student b | student s |" and three[1] == "|---|---|---|---|"
+    rows = {line.split(" | ")[0]: line for line in three}
+    assert rows["| answers with a valid action"].endswith("| 80.0% | 10.0% | 100.0% |")
+    assert rows["| other refused actions"].endswith("| 1 | 1 | 1 |")  # self-buys are not counted twice
+
+
 def test_judge_seeds_must_be_fresh(tmp_path):
     opts = DistillOptions(seeds=[1, 2], judge_seeds=[2, 3], out=str(tmp_path))
     with pytest.raises(DistillError, match=r"\[2\]"):
@@ -336,7 +355,9 @@ def test_distill_end_to_end_on_a_tiny_setting(tmp_path, monkeypatch):
         assert report["judge"][role]["answers"] == 8  # 1 season x 2 turns x 4 creatures
     assert report["judge"]["student"]["model"] == "smollm2-135m-wood"
     assert "Verdict:" in report["text"] and (out / "report.md").exists()
-    # the same command again reuses every season and the trained model
-    again = asyncio.run(distill(opts))
+    # the same command again reuses every season and the trained model; --judge-base plays only the base
+    again = asyncio.run(distill(replace(opts, judge_base=True)))
     assert again["collect"]["seasons_reused"] == 2 and again["train"]["reused"]
     assert again["judge"]["student"] == report["judge"]["student"] | {"engine_load_s": 0.0, "play_s": 0.0}
+    assert again["judge"]["base"]["model"] == "smollm2-135m" and again["judge"]["base"]["answers"] == 8
+    assert "| figure | teacher gemma3-270m | base student smollm2-135m | student smollm2-135m-wood |" in again["text"]

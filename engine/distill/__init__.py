@@ -67,6 +67,8 @@ class DistillOptions:
     """Training settings."""
     progress: bool = True
     """Progress bars on stderr."""
+    judge_base: bool = False
+    """Also judge the student before training (a third column: what the training changed)."""
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -189,8 +191,11 @@ async def distill(opts: DistillOptions) -> dict:
     # 5. judge: the same fresh seeds, both without structured outputs
     judged = await judge(opts.teacher, name, opts.judge_seeds, opts.judge_turns or opts.turns, out / "judge",
                          registry=registry, parallel=opts.parallel, scenario=opts.scenario, progress=opts.progress,
-                         student_tag=trained.settings["fingerprint"])
-    for role in ("teacher", "student"):
+                         student_tag=trained.settings["fingerprint"],
+                         base=opts.student if opts.judge_base else None)
+    for role in ("teacher", "base", "student"):
+        if role not in judged:
+            continue
         clock.add(f"judge {role} engine", judged[role]["engine_load_s"])
         clock.add(f"judge {role} play", judged[role]["play_s"])
 
@@ -212,7 +217,8 @@ async def distill(opts: DistillOptions) -> dict:
                   "model_dir": str(trained.model_dir), "settings": asdict(opts.train)},
         "register": {"id": name, "file": str(reg_path), "comments_kept": comments_kept},
         "judge": {"seeds": opts.judge_seeds, "turns": opts.judge_turns or opts.turns, "structured": "none",
-                  "teacher": judged["teacher"], "student": judged["student"]},
+                  "teacher": judged["teacher"], "student": judged["student"],
+                  **({"base": judged["base"]} if "base" in judged else {})},
         "verdict": judged["verdict"],
         "time_s": {**clock.spent, "total": round(time.monotonic() - clock.start, 1)},
     }
@@ -247,7 +253,7 @@ def render(report: dict, clock: Clock | None = None) -> str:
         f"- register: {report['register']['id']} in {report['register']['file']} -> {tr['model_dir']}",
         f"- judge: seeds {_span(j['seeds'])}, {j['turns']} turns each, no structured outputs",
         "",
-        *table(j["teacher"], j["student"]),
+        *table(j["teacher"], j["student"], j.get("base")),
         "",
         f"**Verdict: {report['verdict']['text']}.**",
         "",
@@ -283,6 +289,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--train-seed", type=int, default=d.seed, help="seed of the split and order (default 0)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: every core)")
     p.add_argument("--grad-checkpointing", action="store_true", help="trade compute for memory (big students)")
+    p.add_argument("--judge-base", action="store_true",
+                   help="also judge the student before training (a third column in the report)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -298,7 +306,8 @@ def options_from_args(args: argparse.Namespace) -> DistillOptions:
                           seeds=parse_seeds(args.seeds), judge_seeds=parse_seeds(args.judge_seeds),
                           judge_turns=args.judge_turns, out=args.out, name=args.name,
                           registry_file=args.registry_file, parallel=args.parallel, scenario=args.scenario,
-                          train=settings, progress=not args.no_progress)
+                          train=settings, progress=not args.no_progress,
+                          judge_base=getattr(args, "judge_base", False))
 
 
 def run_distill(opts: DistillOptions) -> dict:

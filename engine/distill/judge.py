@@ -137,15 +137,18 @@ ROWS = (
 )
 
 
-def table(teacher: dict, student: dict) -> list[str]:
-    """The side-by-side table as Markdown lines."""
-    out = [f"| figure | teacher {teacher['model']} | student {student['model']} |", "|---|---|---|"]
+def table(teacher: dict, student: dict, base: dict | None = None) -> list[str]:
+    """The side-by-side table as Markdown lines (with `base`, a column for the student before training)."""
+    cols = [("teacher", teacher)] + ([("base student", base)] if base else []) + [("student", student)]
+    out = ["| figure | " + " | ".join(f"{who} {f['model']}" for who, f in cols) + " |",
+           "|---" * (len(cols) + 1) + "|"]
     for label, key, fmt in ROWS:
-        t, s = teacher[key], student[key]
-        if key == "refused_actions":
-            t, s = t - teacher["self_buy_attempts"], s - student["self_buy_attempts"]
-        out.append(f"| {label} | {fmt.format(t)} | {fmt.format(s)} |")
-    for who, f in (("teacher", teacher), ("student", student)):
+        cells = []
+        for _, f in cols:
+            v = f[key] - f["self_buy_attempts"] if key == "refused_actions" else f[key]
+            cells.append(fmt.format(v))
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    for who, f in cols:
         if f["answers_lost_why"]:
             out.append(f"\n{who} answers lost: " + ", ".join(f"{k} ({v})" for k, v in f["answers_lost_why"].items()))
         if f["drop_reasons"]:
@@ -155,14 +158,17 @@ def table(teacher: dict, student: dict) -> list[str]:
 
 async def judge(teacher: str, student: str, seeds: list[int], turns: int, out_dir: Path, *,
                 registry: Registry, parallel: int = 2, scenario: str | None = None,
-                progress: bool = True, student_tag: str | None = None) -> dict:
-    """Play the seeds with each model decoding freely; return both figure sets and the verdict.
+                progress: bool = True, student_tag: str | None = None, base: str | None = None) -> dict:
+    """Play the seeds with each model decoding freely; return the figure sets and the verdict.
 
     `student_tag` (the training fingerprint) keeps an older student's judged seasons from being reused.
+    `base` (the student's registry id before training) adds a third set, "base", for before and after;
+    the verdict stays teacher against student.
     """
-    free = unconstrained(registry, [teacher, student])
+    models = [("teacher", teacher)] + ([("base", base)] if base else []) + [("student", student)]
+    free = unconstrained(registry, [mid for _, mid in models])
     result = {}
-    for role, mid in (("teacher", teacher), ("student", student)):
+    for role, mid in models:
         played = await play_seeds(mid, seeds, turns, Path(out_dir) / role, registry=free, parallel=parallel,
                                   scenario=scenario, progress=progress, label=f"judge {role}",
                                   tag=student_tag if role == "student" else None)
