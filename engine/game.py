@@ -1,6 +1,6 @@
 """The game loop at the engine's edge: views -> prompts -> firewall -> brains -> parsing -> rules.
 
-    begin_turn(state)                              the world moves
+    begin_turn(state)                              the world moves (open_turn: a person at a desk sees it first)
     view_for(state, trader) -> build_prompt(view)  one prompt per trader, from its view only
     firewall.scan(prompt)                          a canary or banned token stops the prompt (fail closed)
     asyncio.gather(brain.decide(view, prompt))     every brain at once; engines batch their requests
@@ -93,6 +93,26 @@ class Game:
     """Wall-clock seconds each turn's decisions took."""
     self_buys: dict[str, int] = field(default_factory=dict)
     """Per-model self-buy attempts this session."""
+    _open: TurnReport | None = field(default=None, repr=False)
+
+    def open_turn(self) -> TurnReport:
+        """Step 1 alone: the world moves for the coming turn (production, legends, what the Patron hears).
+
+        A person deciding at a desk then sees the world the brains will see; `play_turn` resolves the
+        opened turn. Opening an open turn does nothing. Whoever replaces `state` must call `close_open`.
+        """
+        if self._open is None:
+            self._open = begin_turn(self.state)
+        return self._open
+
+    @property
+    def turn_open(self) -> bool:
+        """Whether the coming turn's world has moved and its decisions are awaited."""
+        return self._open is not None
+
+    def close_open(self) -> None:
+        """Forget an opened turn (its state is being replaced, e.g. by a load)."""
+        self._open = None
 
     async def _ask(self, name: str, brain: Brain, view: View, prompt: str, leak: tuple[str, ...]) -> Decision:
         if leak:
@@ -117,9 +137,9 @@ class Game:
         return decision
 
     async def play_turn(self) -> TurnRecord:
-        """Play one whole turn."""
+        """Play one whole turn (or the rest of the one `open_turn` began)."""
         state = self.state
-        report = begin_turn(state)
+        report, self._open = (self._open if self._open is not None else begin_turn(state)), None
         asks = []
         longest = 0
         for name in [t.name for t in state.scenario.traders] + [PATRON]:

@@ -84,6 +84,7 @@ class Session:
     """Called when it answered."""
     _pool: object = None
     _before: GameState | None = None
+    _pristine: GameState | None = None
     _brains_for: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -95,6 +96,7 @@ class Session:
         self.autosave_path = self.saves_dir / name
         self.autosave_error: str | None = None
         self.game.autosave_path = None  # the session autosaves itself, so a full disk cannot lose a turn
+        self._open_turn()
 
     # --- the game ------------------------------------------------------------------------------
 
@@ -187,36 +189,58 @@ class Session:
 
     # --- turns, saves ---------------------------------------------------------------------------
 
+    def _open_turn(self) -> None:
+        """Let the world move for the coming turn, so the desk and the board show what the brains will see.
+
+        The state from before it moved is kept: saves hold it (a save is always between two turns, and
+        loading it opens the same turn again: the world's moves are seeded).
+        """
+        if self.game.turn_open or self.over:
+            return
+        self._pristine = self.state.model_copy(deep=True)
+        self.game.open_turn()
+
+    def _reset_to(self, state: GameState) -> None:
+        """Replace the game's state (a load, an abandoned turn) and open its coming turn."""
+        self.game.close_open()
+        self._pristine = None
+        self.game.state = state
+        self._open_turn()
+
     async def step(self) -> TurnRecord:
         """Play one turn, remember it for the inspector and autosave.
 
         If the turn fails or is cancelled (quit or load while the brains think), the game goes back
         to where it was before the turn, so a save never holds half a turn.
         """
-        before = self._before = self.state.model_copy(deep=True)
+        self._open_turn()
+        before = self._before = (self._pristine or self.state).model_copy(deep=True)
         try:
             record = await self.game.play_turn()
         except BaseException:
-            self.game.state = before
+            self._reset_to(before)
             raise
         finally:
             self._before = None
+        self._pristine = None
         self.history.add(record)
         self.autosave_error = None
         try:
             self.save(self.autosave_path)
         except SaveError as err:
             self.autosave_error = str(err)
+        self._open_turn()
         return record
 
     def abandon_turn(self) -> None:
         """Put the game back to where it was before the running turn (its worker is being cancelled)."""
         if self._before is not None:
-            self.game.state = self._before
+            self._reset_to(self._before.model_copy(deep=True))
 
     def save(self, path: str | Path) -> Path:
-        """Save the game (atomically); raises SaveError."""
-        return save_state(self.state, path)
+        """Save the game (atomically) as it stood before the coming turn's world moved; raises SaveError."""
+        return save_state(self._pristine if self.game.turn_open and self._pristine is not None else self.state,
+                          path)
 
     def load(self, path: str | Path) -> bool:
         """Load a save in place of this game; raises SaveError and then leaves the game as it was.
@@ -224,7 +248,7 @@ class Session:
         Returns whether the brains must be woken again (the save's council differs).
         """
         state = load_state(path)
-        self.game.state = state
+        self._reset_to(state)
         self.history.clear()
         if self.human is not None:
             self.human.clear()

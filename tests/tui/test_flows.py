@@ -491,6 +491,7 @@ async def test_quit_while_the_brains_think_keeps_the_state_before_the_turn(saves
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await steps(app, pilot, 1)
+        after_one = load_state(saves / "autosave.json").model_dump_json()
         hold_brains(app)
         await pilot.press("space")
         await pilot.pause(0.2)
@@ -499,7 +500,9 @@ async def test_quit_while_the_brains_think_keeps_the_state_before_the_turn(saves
         await pilot.pause()
     saved = load_state(saves / "autosave.json")
     assert saved.public.turn == 1
-    assert saved.model_dump_json() == app.session.state.model_dump_json()
+    assert saved.model_dump_json() == after_one  # nothing of the abandoned turn, not even its world's moves
+    # the game itself went back too
+    assert app.session.state.public.turn == 1 and all(t.turn <= 1 for t in app.session.state.public.trades)
 
 
 # --- the ends of a game, the window, failures ---------------------------------------------------------
