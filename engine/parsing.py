@@ -39,6 +39,7 @@ from engine.repair import (
     match_good,
     match_trader,
     order_from_text,
+    says_nothing,
     shorten,
     squash,
     to_direction,
@@ -426,10 +427,13 @@ class _Parse:
         return out[:limit]
 
     def text(self, name: str, value: Any, limit: int = MAX_WORDS) -> str:
-        """Words clamped to their field's length (a repair, not a drop)."""
+        """Words clamped to their field's length (a repair, not a drop); punctuation alone says nothing."""
         text = to_text(value)
         if not isinstance(value, str | None):
             self.repair(f"text:{name}")
+        if text and says_nothing(text):
+            self.repair(f"blank:{name}")
+            return ""
         if len(text) > limit:
             self.repair(f"clamp:{name}")
             text = text[: limit - 1].rstrip() + "…"

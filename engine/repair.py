@@ -375,6 +375,11 @@ def to_text(value: Any) -> str:
     return shorten(value, limit=2_000)
 
 
+def says_nothing(text: str) -> bool:
+    """Whether words hold no letter or digit: ':', ':[{', '...' say nothing (a model's leftover punctuation)."""
+    return not any(ch.isalnum() for ch in text)
+
+
 def _singular(name: str) -> str:
     """'berries' -> 'berry', 'acorns' -> 'acorn', 'moss' -> 'moss'."""
     if name.endswith("ies"):

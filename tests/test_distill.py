@@ -97,6 +97,13 @@ def test_answer_text_parses_back_to_the_same_actions_without_repairs():
     assert (back.repairs, back.dropped) == ((), ())
 
 
+def test_answer_text_does_not_teach_punctuation_as_words():
+    """The teacher's leftover ':' and ':[{' are learned as nothing; real words stay."""
+    text = json.loads(answer_text({"thinking": ":", "orders": [ORDER], "gossip": ":[{"}))
+    assert (text["thinking"], text["gossip"]) == ("", "")
+    assert json.loads(answer_text({"thinking": "sell: 2", "orders": [ORDER], "gossip": "hi!"}))["gossip"] == "hi!"
+
+
 # -- training schedule -------------------------------------------------------------------------------------
 
 
@@ -242,6 +249,7 @@ def test_register_merges_with_the_user_file_keeps_comments_and_validates(tmp_pat
     assert spec.weights.kind == "local" and spec.weights.path == str(model_dir.resolve())
     assert spec.sampling == student.sampling and spec.engine == student.engine and spec.chat == student.chat
     assert spec.structured == student.structured
+    assert spec.display_name[:12] != student.display_name[:12]  # told apart in the board's narrow columns
     assert reg.get("my-local").display_name == "Mine"
     from engine.models.prepare import available
     assert available("smollm2-135m-wood", reg)[0]

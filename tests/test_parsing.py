@@ -476,7 +476,8 @@ def test_fuzz_json_values_whole_and_cut(value, cut, patron):
     _check(parse(raw[:cut], patron=patron), raw[:cut])
 
 
-WORDS = st.text(st.characters(categories=["L", "N", "Zs"], include_characters=".,!?'{}:"), max_size=60).map(str.strip)
+WORDS = (st.text(st.characters(categories=["L", "N", "Zs"], include_characters=".,!?'{}:"), max_size=60).map(str.strip)
+         .filter(lambda t: not t or any(c.isalnum() for c in t)))  # punctuation alone says nothing: see below
 ORDERS = st.builds(OrderAction, side=st.sampled_from(["buy", "sell"]), good=st.sampled_from(GOODS),
                    qty=st.integers(1, 1000), price=st.integers(1, 10_000), lifetime=st.integers(1, 10))
 ANSWERS = st.builds(Answer, thinking=WORDS, gossip=WORDS, orders=st.lists(ORDERS, max_size=8),
@@ -488,6 +489,15 @@ ANSWERS = st.builds(Answer, thinking=WORDS, gossip=WORDS, orders=st.lists(ORDERS
 def test_valid_answer_round_trips_unrepaired(answer):
     result = parse(answer.model_dump_json())
     assert result.answer == answer and result.repairs == () and result.dropped == ()
+
+
+@given(noise=st.text(st.sampled_from(".,!?'{}[]:;-\u2026 "), min_size=1, max_size=12).map(str.strip).filter(bool))
+def test_words_of_punctuation_alone_say_nothing(noise):
+    """gemma3-270m under its grammar wrote gossip ":" and ":[{"; the record should not repeat it."""
+    result = parse(json.dumps({"thinking": noise, "orders": [], "gossip": noise}))
+    assert (result.answer.thinking, result.answer.gossip) == ("", "")
+    assert {"blank:thinking", "blank:gossip"} <= set(result.repairs)
+    assert parse(json.dumps({"gossip": noise + " 3 honey"})).answer.gossip == noise + " 3 honey"
 
 
 @settings(max_examples=300)

@@ -101,11 +101,18 @@ def answer_text(parsed: dict) -> str:
         if o.get("lifetime", 1) != 1:
             order["lifetime"] = o["lifetime"]
         orders.append(order)
-    out: dict = {"thinking": parsed.get("thinking", ""), "orders": orders, "gossip": parsed.get("gossip", "")}
+    out: dict = {"thinking": _words(parsed.get("thinking")), "orders": orders, "gossip": _words(parsed.get("gossip"))}
     for key in ("cancel", "accept", "decline"):
         if parsed.get(key):
             out[key] = list(parsed[key])
     return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+
+def _words(text: str | None) -> str:
+    """Free text as learned: punctuation alone (a teacher's ':' or ':[{') is learned as nothing."""
+    from engine.repair import says_nothing
+
+    return "" if not text or says_nothing(text) else text
 
 
 def count_actions(parsed: dict | None) -> int:

@@ -46,7 +46,8 @@ def distilled_entry(student: ModelSpec, *, model_dir: Path, teacher: str, notes:
     """
     data = student.model_dump(mode="json", exclude_none=True)
     data.pop("id", None)
-    data["display_name"] = f"{student.display_name} (wood-distilled from {teacher})"
+    # the difference first: the board's narrow columns cut names short, and the base student may sit beside it
+    data["display_name"] = f"Wood-taught {student.display_name} (from {teacher})"
     data["weights"] = {"kind": "local", "path": str(Path(model_dir).resolve())}
     data["engine"].pop("quantization", None)
     data["engine"]["dtype"] = "bfloat16"
