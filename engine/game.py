@@ -139,7 +139,8 @@ class Game:
     async def play_turn(self) -> TurnRecord:
         """Play one whole turn (or the rest of the one `open_turn` began)."""
         state = self.state
-        report, self._open = (self._open if self._open is not None else begin_turn(state)), None
+        report = self._open if self._open is not None else begin_turn(state)
+        self._open = None
         asks = []
         longest = 0
         for name in [t.name for t in state.scenario.traders] + [PATRON]:

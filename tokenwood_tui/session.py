@@ -214,7 +214,8 @@ class Session:
         to where it was before the turn, so a save never holds half a turn.
         """
         self._open_turn()
-        before = self._before = (self._pristine or self.state).model_copy(deep=True)
+        # the opened turn's pristine state is already a copy of the game before the world moved
+        before = self._before = self._pristine if self._pristine is not None else self.state.model_copy(deep=True)
         try:
             record = await self.game.play_turn()
         except BaseException:
@@ -239,8 +240,7 @@ class Session:
 
     def save(self, path: str | Path) -> Path:
         """Save the game (atomically) as it stood before the coming turn's world moved; raises SaveError."""
-        return save_state(self._pristine if self.game.turn_open and self._pristine is not None else self.state,
-                          path)
+        return save_state(self._pristine if self._pristine is not None else self.state, path)
 
     def load(self, path: str | Path) -> bool:
         """Load a save in place of this game; raises SaveError and then leaves the game as it was.

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from engine.repair import says_nothing
+
 REASONS = ("firewall", "fault", "parser_dropped", "self_buy", "refused", "no_action", "too_long")
 """Why a teacher answer was not kept, in the order the checks run."""
 ACTION_KEYS = ("orders", "cancel", "accept", "decline")
@@ -110,8 +112,6 @@ def answer_text(parsed: dict) -> str:
 
 def _words(text: str | None) -> str:
     """Free text as learned: punctuation alone (a teacher's ':' or ':[{') is learned as nothing."""
-    from engine.repair import says_nothing
-
     return "" if not text or says_nothing(text) else text
 
 
