@@ -1,16 +1,25 @@
-"""Benchmark: one council turn of four creatures on the two embedded models, batched vs one at a time.
+"""Benchmark: one council turn of four creatures on the two embedded models, batched vs one at a time,
+against the limit this machine's memory bandwidth sets.
 
-    python benchmarks/council_turn.py [--turns 3] [--models smollm2-135m,gemma3-270m]
+    python benchmarks/council_turn.py [--turns 3] [--models smollm2-135m,gemma3-270m] [--dtype auto]
 
-Prepares both embedded models (a no-op once done), starts one vLLM engine per model (two creatures
-each), runs a warm-up turn, then `--turns` turns with the four decisions sent together
-(`asyncio.gather`: batched per model, models side by side) and `--turns` turns with the four sent one
-after another. Prints each turn, how many answers parse as JSON, and a last machine-readable line:
+Names the processor and its capabilities, measures the memory bandwidth (torch float32 sum over
+1 GiB on every core), prepares the models (a no-op once done), starts one vLLM engine per model (two
+creatures each; each engine measures its pace), runs a warm-up turn, then `--turns` turns with the
+four decisions sent together (`asyncio.gather`: batched per model, models side by side) and `--turns`
+turns with the four sent one after another. Prints each answer, then the figures and a last
+machine-readable line:
 
-    RESULT turn_median_s=... sequential_median_s=... ratio=... load_s=... parsed=.../...
+    RESULT cpu=... dtype=... turn_median_s=... sequential_median_s=... ratio=... tokens_per_s=...
+           limit_s=... vs_limit=... load_s=... parsed=.../... faults=...
 
-Targets on the 2-core CPU machine: turn_median_s < 8 with up to 96 new tokens each, ratio >= 2.
-Needs the real-model venv (scripts/install_vllm.sh).
+`limit_s` is the least time the batched turn's decode steps can take: every step of an engine reads
+all its weights once (in the dtype served), so the turn reads sum(steps x weight bytes) over the
+bandwidth. `vs_limit` is the median batched turn over that limit.
+
+Targets (issue 10): median turn <= 6 s on a 2-core AVX2 machine, <= 3 s with AMX; ratio >= 2;
+vs_limit <= 3. Needs the real-model venv (scripts/install_vllm.sh). `--dtype` overrides the registry's
+dtype for the embedded models (e.g. bfloat16 on an AVX2 machine, to see what "auto" avoids).
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -27,7 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.brains.base import Reply  # noqa: E402
 from engine.brains.vllm import EnginePool, VLLMBrain  # noqa: E402
-from engine.models.prepare import prepare  # noqa: E402
+from engine.models.hardware import cpu_info  # noqa: E402
+from engine.models.prepare import model_dir, prepare  # noqa: E402
+from engine.models.registry import load_registry  # noqa: E402
 
 CREATURES = [
     ("Oona the Owl", "honey", {"honey": 14, "acorns": 1, "berries": 0, "firewood": 2}, 38),
@@ -88,16 +100,61 @@ def parses(reply: Reply) -> bool:
         return False
 
 
-async def run(models: list[str], turns: int) -> None:
+def bandwidth_gb_s(gib: float = 1.0) -> float:
+    """Read bandwidth: the best of five torch float32 sums over `gib` GiB, on every core (GB/s)."""
+    import torch
+
+    torch.set_num_threads(len(os.sched_getaffinity(0)))
+    data = torch.ones(int(gib * (1 << 30)) // 4, dtype=torch.float32)
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        data.sum()
+        best = min(best, time.perf_counter() - start)
+    return data.numel() * 4 / best / 1e9
+
+
+def weight_bytes(model_id: str, dtype: str) -> int:
+    """Bytes of weights one decode step reads: every parameter once, in the dtype served.
+
+    The prepared folder holds bfloat16 safetensors (2 bytes a parameter; a tied embedding once).
+    """
+    stored = sum(p.stat().st_size for p in model_dir(model_id).glob("*.safetensors"))
+    return stored * {"float32": 2, "bfloat16": 1, "float16": 1}.get(dtype, 1)
+
+
+def with_dtype(models: list[str], dtype: str | None):
+    """The registry, with the embedded models' dtype replaced when `--dtype` asks."""
+    registry = load_registry()
+    if not dtype:
+        return registry
+    entries = {mid: spec.model_copy(update={"engine": spec.engine.model_copy(update={"dtype": dtype})})
+               for mid, spec in registry.models.items()}
+    return registry.model_copy(update={"models": entries})
+
+
+async def run(models: list[str], turns: int, dtype: str | None) -> None:
+    cpu = cpu_info()
+    print(f"processor: {cpu.describe()} (class {cpu.kind})", flush=True)
+    bandwidth = bandwidth_gb_s()
+    print(f"memory bandwidth: {bandwidth:.1f} GB/s (torch float32 sum over 1 GiB, {cpu.cores} threads)",
+          flush=True)
     for model_id in models:
         start = time.monotonic()
         prepare(model_id)
         print(f"prepared {model_id} in {time.monotonic() - start:.1f} s", flush=True)
-    pool = EnginePool(models)
+    pool = EnginePool(models, registry=with_dtype(models, dtype))
     start = time.monotonic()
     await pool.start()
     load_s = time.monotonic() - start
     print(f"engines up in {load_s:.1f} s {pool.load_seconds} (log: {pool.log_path})", flush=True)
+    for mid in models:
+        pace = pool.paces[mid]
+        measured = (f"prefill {pace.prefill_s_per_token * 1000:.2f} ms/token, decode {pace.step_s * 1000:.1f} "
+                    f"ms/step" if pace else "not measured")
+        print(f"  {mid}: {pool.dtypes[mid]}; pace {measured}; "
+              f"deadline of a 500-token prompt in a batch of 2: {pool.deadline_s(mid, 500, 2):.0f} s", flush=True)
+    served = {mid: pool.engines[mid].dtype for mid in models}
     brains = [VLLMBrain(models[i % len(models)], pool) for i in range(len(CREATURES))]
     replies: list[Reply] = []
     try:
@@ -119,6 +176,7 @@ async def run(models: list[str], turns: int) -> None:
         print(f"warm-up turn: {await batched(0):.2f} s", flush=True)
         replies.clear()
         together = [await batched(t + 1) for t in range(turns)]
+        batched_replies = list(replies)
         alone = [await sequential(t + 1) for t in range(turns)]
     finally:
         await pool.close()
@@ -127,18 +185,35 @@ async def run(models: list[str], turns: int) -> None:
         print(f"  {mark} {r.model:14} {r.tokens:3d} tok {r.latency_s:5.2f} s {r.fault or r.raw[:110]!s}")
     med, seq = statistics.median(together), statistics.median(alone)
     ok = sum(parses(r) for r in replies)
+    faults = sum(r.fault is not None for r in replies)
+    # The bandwidth limit of the batched turns: each engine decodes as many steps as its longest
+    # answer of the turn, and every step reads all of that engine's weights.
+    read = 0
+    per_turn = len(CREATURES)
+    for t in range(turns):
+        turn_replies = batched_replies[t * per_turn:(t + 1) * per_turn]
+        for mid in models:
+            steps = max((r.tokens for r in turn_replies if r.model == mid), default=0)
+            read += steps * weight_bytes(mid, served[mid])
+    limit = read / turns / (bandwidth * 1e9)
+    tokens = sum(r.tokens for r in batched_replies)
     print("batched turns:", " ".join(f"{t:.2f}" for t in together))
     print("sequential turns:", " ".join(f"{t:.2f}" for t in alone))
-    print(f"RESULT turn_median_s={med:.2f} sequential_median_s={seq:.2f} ratio={seq / med:.2f} "
-          f"load_s={load_s:.1f} parsed={ok}/{len(replies)}")
+    print(f"tokens per second (batched): {tokens / sum(together):.1f}; bandwidth limit of a batched turn "
+          f"{limit:.2f} s at {bandwidth:.1f} GB/s; median turn is {med / limit:.1f}x that limit")
+    dtypes = ",".join(sorted(set(served.values())))
+    print(f"RESULT cpu={cpu.kind} dtype={dtypes} turn_median_s={med:.2f} sequential_median_s={seq:.2f} "
+          f"ratio={seq / med:.2f} tokens_per_s={tokens / sum(together):.1f} limit_s={limit:.2f} "
+          f"vs_limit={med / limit:.1f} load_s={load_s:.1f} parsed={ok}/{len(replies)} faults={faults}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=3, help="turns per mode after the warm-up")
     parser.add_argument("--models", default="smollm2-135m,gemma3-270m", help="comma-separated ids")
+    parser.add_argument("--dtype", default=None, help="serve the models in this dtype instead of the registry's")
     args = parser.parse_args()
-    asyncio.run(run(args.models.split(","), args.turns))
+    asyncio.run(run(args.models.split(","), args.turns, args.dtype))
 
 
 if __name__ == "__main__":

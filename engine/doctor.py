@@ -151,6 +151,68 @@ def check_memory(models: list[str]) -> Check:
                  "" if status == "ok" else "choose a smaller council or lower cpu_kv_cache_gib in models.toml")
 
 
-def run_checks(models: list[str]) -> list[Check]:
-    """Every check, for a council using `models`."""
-    return [check_python(), check_vllm(), check_accelerator(), *check_models(models), check_memory(models)]
+TYPICAL_PROMPT_TOKENS = 800
+"""Tokens of a creature's prompt in mid-season (the chat format included)."""
+TYPICAL_ANSWER_TOKENS = 55
+"""Tokens of a typical answer under the embedded models' grammar."""
+
+
+def check_processor() -> Check:
+    """The processor's name and the capabilities that decide how fast a CPU model runs."""
+    from engine.models.hardware import cpu_info
+
+    cpu = cpu_info()
+    if not cpu.avx2:
+        return Check("processor", "warn", cpu.describe(),
+                     "without AVX2 the CPU models run very slowly; use a GPU or an OpenAI-compatible server")
+    return Check("processor", "ok", cpu.describe())
+
+
+def check_precision(models: list[str], creatures: dict[str, int] | None = None) -> list[Check]:
+    """For each CPU model of the council: the dtype it will be served in, why, and the expected turn.
+
+    The expected time comes from the pace its engine measured the last time it started on this kind
+    of machine (`engine.brains.pace`), for `creatures[model]` answers batched together.
+    """
+    from engine.brains.pace import pace_key, recall
+    from engine.models.hardware import choose_dtype, cpu_info
+    from engine.models.registry import RegistryError, load_registry
+
+    if shutil.which("nvidia-smi"):
+        return []
+    try:
+        reg = load_registry()
+    except RegistryError:
+        return []
+    cpu, out, slowest = cpu_info(), [], 0.0
+    for mid in dict.fromkeys(models):
+        try:
+            spec = reg.get(mid)
+        except RegistryError:
+            continue
+        if spec.backend != "vllm":
+            continue
+        dtype, why = choose_dtype(spec.engine.dtype, cpu)
+        pace = recall(pace_key(mid, dtype, cpu.kind))
+        batch = (creatures or {}).get(mid, 1)
+        if pace is None:
+            speed = "pace not measured yet on this machine (it is, the first time its engine starts)"
+        else:
+            turn = pace.expected_s(TYPICAL_PROMPT_TOKENS, TYPICAL_ANSWER_TOKENS, batch)
+            slowest = max(slowest, turn)
+            speed = (f"measured {pace.step_s * 1000:.0f} ms per decode step, {pace.prefill_s_per_token * 1000:.1f} "
+                     f"ms per prompt token: about {turn:.1f} s for its {batch} answer(s) of a turn")
+        status = "warn" if dtype == "bfloat16" and not cpu.native_bf16 else "ok"
+        out.append(Check(f"precision {mid}", status, f"{dtype} ({why}); {speed}",
+                         "" if status == "ok" else f'set dtype = "auto" or "float32" for {mid} in models.toml: '
+                                                   "bfloat16 is emulated on this processor"))
+    if slowest:
+        out.append(Check("expected turn", "ok", f"about {slowest:.1f} s a turn (the slowest engine; engines work "
+                                                f"side by side)"))
+    return out
+
+
+def run_checks(models: list[str], creatures: dict[str, int] | None = None) -> list[Check]:
+    """Every check, for a council using `models` (`creatures`: how many creatures think with each)."""
+    return [check_python(), check_vllm(), check_processor(), check_accelerator(), *check_models(models),
+            *check_precision(models, creatures), check_memory(models)]

@@ -47,6 +47,8 @@ class RunOptions:
     """Write the summary here."""
     progress: bool = True
     """Show a progress bar on stderr."""
+    answer_timeout: float | None = None
+    """Seconds a model's decision may take (None: from each engine's measured pace)."""
 
 
 async def make_brains(state: GameState, opts: RunOptions) -> tuple[dict[str, Brain], dict[str, Quirks], object]:
@@ -64,7 +66,8 @@ async def make_brains(state: GameState, opts: RunOptions) -> tuple[dict[str, Bra
         models = sorted({m for m in council.values() if not is_scripted(m)})
         if models:
             from engine.brains.models import start_model_brains
-            model_brains, quirks, pool = await start_model_brains(council, models)
+            model_brains, quirks, pool = await start_model_brains(council, models,
+                                                                     timeout_s=opts.answer_timeout)
             brains.update(model_brains)
         for t in sc.traders:
             if t.name not in brains:

@@ -4,6 +4,11 @@ It follows the lesson of the original project: say plainly what the creature mak
 buy, compute the goods it is short on this turn (small models are poor at that arithmetic), and show
 one worked example of a valid answer built from the creature's own situation. Every part is a fixed
 window, so the prompt does not grow with the number of turns played.
+
+The order serves the engines' prefix cache: what every creature is told on every turn (the answer
+format) comes first, then what stays the same for one creature all season (who it is, what it makes
+and eats), then the turn's own situation. The cache then reads each unchanging opening once, not
+once per creature and turn.
 """
 
 from __future__ import annotations
@@ -14,6 +19,12 @@ from engine.view import View
 
 MAX_BOOK_LEVELS = 3
 """Price levels shown per side of each book."""
+ANSWER_FORMAT = (
+    'Answer with ONE JSON object with keys "thinking" (short, private), "orders" (list of '
+    '{"side": "buy" or "sell", "good": name, "qty": whole number, "price": whole pebbles}), '
+    '"gossip" (one public sentence), "accept" and "decline" (offer ids). Nothing else.'
+)
+"""What every creature is told on every turn: the prompt's shared opening."""
 
 
 def example_answer(view: View) -> dict:
@@ -44,14 +55,19 @@ def _book_line(b) -> str:
 def build_prompt(view: View) -> str:
     """The whole prompt for one creature's turn (plain text; the chat format is the backend's job)."""
     lines = [
-        f"You are {view.me} the {view.species}, a trader in the Thousand Token Wood market. "
-        f"Turn {view.turn} of {view.season_length}.",
+        # shared by every creature and turn -> read once by the prefix cache
+        ANSWER_FORMAT,
+        "",
+        # the same for this creature all season (until winter comes)
+        f"You are {view.me} the {view.species}, a trader in the Thousand Token Wood market.",
         f"You make {view.produces} ({view.rate} a turn). You must NEVER buy {view.produces}: "
         f"only sell it.",
         f"You eat {view.meals} meals a turn, each a different food ({', '.join(view.foods)}). "
         + (f"Winter burns {view.burn} firewood a turn for you." if view.burn else
            f"Winter starts on turn {view.winter_starts}; then you must burn firewood every turn."),
         "",
+        # this turn's situation
+        f"Turn {view.turn} of {view.season_length}.",
         f"You have {view.pebbles} pebbles and: "
         + ", ".join(f"{q} {g}" for g, q in view.goods.items()) + ".",
         f"Hunger {view.hunger}, cold {view.cold} (above 0 means you made less)." if view.hunger or view.cold
@@ -84,9 +100,6 @@ def build_prompt(view: View) -> str:
     lines += ["", f"The magistrate's mood: {view.suspicion}."]
     lines += [
         "",
-        'Answer with ONE JSON object with keys "thinking" (short, private), "orders" (list of '
-        '{"side": "buy" or "sell", "good": name, "qty": whole number, "price": whole pebbles}), '
-        '"gossip" (one public sentence), "accept" and "decline" (offer ids). Nothing else.',
         "Example answer:",
         json.dumps(example_answer(view)),
     ]

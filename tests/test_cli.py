@@ -106,3 +106,52 @@ def test_the_installed_command_runs(tmp_path):
                            "--summary-json", str(out)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out.read_text())["turns_played"] == 3
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-3"])
+def test_answer_timeout_must_be_seconds_above_zero(value, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["run", "--answer-timeout", value])
+    assert stop.value.code == 2
+    assert "--answer-timeout" in capsys.readouterr().err
+
+
+def test_answer_timeout_reaches_the_model_brains(tmp_path, monkeypatch):
+    """`--answer-timeout` overrides the measured deadline; without it the brains get None (measured)."""
+    import engine.brains.models as models
+    from engine.brains.scripted import ScriptedCreature
+
+    seen = []
+
+    async def fake_start(council, model_ids, *, registry=None, progress=None, timeout_s=None):
+        seen.append(timeout_s)
+        return {c: ScriptedCreature("hoarder") for c in council if council[c] in model_ids}, {}, None
+
+    monkeypatch.setattr(models, "start_model_brains", fake_start)
+    run(tmp_path, "--council", "Oona=smollm2-135m", "--turns", 1, "--answer-timeout", 7.5, name="a.json")
+    run(tmp_path, "--council", "Oona=smollm2-135m", "--turns", 1, name="b.json")
+    assert seen == [7.5, None]
+
+
+def test_doctor_names_the_precision_and_the_expected_turn(tmp_path, monkeypatch):
+    """On an AVX2 machine "auto" is float32, a forced bfloat16 is flagged, and a measured pace gives a turn time."""
+    from engine import doctor
+    from engine.brains.pace import Pace, pace_key, remember
+    from engine.models import hardware
+
+    zen1 = hardware.parse_cpuinfo("model name : AMD EPYC 7551\nflags : avx avx2 fma", 2, environ={})
+    monkeypatch.setattr(hardware, "cpu_info", lambda: zen1)
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+    monkeypatch.setenv("TOKENWOOD_CACHE", str(tmp_path))
+    user = tmp_path / "models.toml"
+    user.write_text('[models.gemma3-270m.engine]\ndtype = "bfloat16"\n')
+    monkeypatch.setenv("TOKENWOOD_MODELS", str(user))
+    remember(pace_key("smollm2-135m", "float32", "avx2"), Pace(0.003, 0.1))
+    found = {c.name: c for c in doctor.check_precision(["smollm2-135m", "gemma3-270m"], {"smollm2-135m": 2})}
+    smol, gemma = found["precision smollm2-135m"], found["precision gemma3-270m"]
+    assert smol.status == "ok" and smol.detail.startswith("float32 (no native bfloat16 (AVX2)")
+    assert "about 10.3 s for its 2 answer(s)" in smol.detail  # 2 x 800 x 3 ms + 55 x 100 ms
+    assert gemma.status == "warn" and gemma.detail.startswith("bfloat16 (set in the registry)")
+    assert "pace not measured yet" in gemma.detail and "emulated" in gemma.fix
+    assert found["expected turn"].detail.startswith("about 10.3 s a turn")
+    assert doctor.check_processor().status == "ok"

@@ -76,6 +76,7 @@ def _free_port() -> int:
 @pytest.fixture
 def served_smollm(tmp_path):
     _require_models()
+    from engine.models.hardware import choose_dtype
     from engine.models.prepare import model_dir
 
     port = _free_port()
@@ -86,7 +87,7 @@ def served_smollm(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(model_dir("smollm2-135m")),
          "--served-model-name", "smollm2-served",
-         "--host", "127.0.0.1", "--port", str(port), "--dtype", "bfloat16", "--max-model-len", "2048",
+         "--host", "127.0.0.1", "--port", str(port), "--dtype", choose_dtype("auto")[0], "--max-model-len", "2048",
          "--enforce-eager", "--max-num-seqs", "8"],
         stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     deadline = time.monotonic() + 420

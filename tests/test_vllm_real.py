@@ -183,6 +183,25 @@ def test_two_turns_of_four_concurrent_decisions(engines):
 
 
 @pytest.mark.vllm
+def test_engines_serve_in_this_machines_precision_and_measure_their_pace(engines):
+    """dtype "auto" resolves per processor; each engine times itself and its deadlines follow."""
+    from engine.brains.pace import GRACE_S, pace_key, recall
+    from engine.models.hardware import choose_dtype, cpu_info
+
+    pool = engines[0]
+    want = choose_dtype("auto")[0]
+    for model_id in EMBEDDED:
+        engine = pool.engines[model_id]
+        assert engine.dtype == want and pool.dtypes[model_id].startswith(want)
+        pace = engine.pace
+        assert pace is not None and pace.step_s > 0 and pace.prefill_s_per_token > 0
+        assert recall(pace_key(model_id, want, cpu_info().kind)) == pace  # kept for `tokenwood doctor`
+        alone, crowded = pool.deadline_s(model_id, 800, 1), pool.deadline_s(model_id, 800, 4)
+        assert GRACE_S < alone < crowded
+        assert alone > 96 * pace.step_s  # room for a whole answer, however slow the machine
+
+
+@pytest.mark.vllm
 def test_gemma_json_closes_within_96_tokens_no_whitespace_loop(engines):
     """Regression: the base model under a free-whitespace JSON grammar looped on blank lines."""
     pool, loop, _, _ = engines

@@ -540,7 +540,7 @@ class TokenwoodApp(App[int]):
 
 
 def run_app(mode: Literal["play", "watch"], council: str | None = None, seed: int = 1, scenario: str | None = None,
-            load: str | None = None, replay: str | None = None) -> int:
+            load: str | None = None, replay: str | None = None, answer_timeout: float | None = None) -> int:
     """Run `tokenwood play` or `tokenwood watch`; returns the exit status (2 for a user error)."""
     from engine.brains.replay import TracesError
     from engine.council import CouncilError
@@ -553,7 +553,7 @@ def run_app(mode: Literal["play", "watch"], council: str | None = None, seed: in
         print("tokenwood: --replay is for watching (tokenwood watch --replay TRACES)", file=sys.stderr)
         return 2
     try:
-        session = open_session(mode, council, seed, scenario, load, replay)
+        session = open_session(mode, council, seed, scenario, load, replay, answer_timeout=answer_timeout)
     except (ScenarioError, SaveError, CouncilError, TracesError) as err:
         print(f"tokenwood: {err}", file=sys.stderr)
         return 2

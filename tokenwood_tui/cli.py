@@ -28,6 +28,24 @@ def _add_game_options(p: argparse.ArgumentParser, council: str | None = "scripte
     p.add_argument("--seed", type=int, default=1, help="seed for a new game (default 1)")
     p.add_argument("--scenario", default=None, help="scenario TOML file (default: the embedded wood)")
     p.add_argument("--load", default=None, metavar="PATH", help="continue from a save")
+    _add_answer_timeout(p)
+
+
+def _positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds above 0 ("30", "7.5")."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text!r}")
+    return value
+
+
+def _add_answer_timeout(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--answer-timeout", type=_positive_seconds, default=None, metavar="SECONDS",
+                   help="seconds a model's decision may take (default: from each engine's measured pace; "
+                        "60 for a remote server)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--patron-script", default=None, metavar="PATH", help="JSON list of Patron moves")
     ev.add_argument("--no-progress", action="store_true", help="no progress bar")
     ev.add_argument("--no-charts", action="store_true", help="no PNG charts")
+    _add_answer_timeout(ev)
 
     cmp_ = sub.add_parser("compare", help="a heterogeneous council against homogeneous ones, with a verdict")
     cmp_.add_argument("--hetero", default="embedded", help="the heterogeneous council (default: embedded)")
@@ -129,7 +148,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                       replay=getattr(args, "replay", None), traces=getattr(args, "traces", None),
                       save_at=save_at, autosave=args.autosave,
                       summary_json=getattr(args, "summary_json", None),
-                      progress=not getattr(args, "no_progress", False) and sys.stderr.isatty())
+                      progress=not getattr(args, "no_progress", False) and sys.stderr.isatty(),
+                      answer_timeout=args.answer_timeout)
     try:
         result = asyncio.run(run_season(opts))
     except (ScenarioError, SaveError, CouncilError, PatronScriptError, TracesError, ModelsUnavailable) as err:
@@ -148,7 +168,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 
     council = args.council or ("scripted" if getattr(args, "replay", None) else default_council())
     return run_app(args.command, council=council, seed=args.seed, scenario=args.scenario, load=args.load,
-                   replay=getattr(args, "replay", None))
+                   replay=getattr(args, "replay", None), answer_timeout=args.answer_timeout)
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
@@ -218,12 +238,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     council = args.council or default_council()
     try:
-        models = sorted({m for m in resolve_council(council, load_scenario()).values() if not is_scripted(m)})
+        seats = [m for m in resolve_council(council, load_scenario()).values() if not is_scripted(m)]
     except ValueError as err:
         return _fail(str(err))
+    models = sorted(set(seats))
     print(f"council: {council} ({', '.join(models) or 'no models'})")
     worst = 0
-    for c in run_checks(models):
+    for c in run_checks(models, {m: seats.count(m) for m in models}):
         mark = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}[c.status]
         print(f"[{mark}] {c.name}: {c.detail}")
         if c.fix:
@@ -240,7 +261,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         report = run_eval(EvalOptions(
             council=args.council, turns=args.turns, seeds=parse_seeds(args.seeds), out=args.out,
             scenario=args.scenario, patron_script=args.patron_script,
-            progress=not args.no_progress and sys.stderr.isatty(), charts=not args.no_charts))
+            progress=not args.no_progress and sys.stderr.isatty(), charts=not args.no_charts,
+            answer_timeout=args.answer_timeout))
     except EvalError as err:
         return _fail(str(err))
     except KeyboardInterrupt:

@@ -260,7 +260,8 @@ DEFAULT_COUNCIL = "scripted"
 
 
 def open_session(mode: Mode, council: str | None = None, seed: int = 1, scenario: str | None = None,
-                 load: str | None = None, replay: str | None = None, saves_dir: str | Path = "saves") -> Session:
+                 load: str | None = None, replay: str | None = None, saves_dir: str | Path = "saves",
+                 answer_timeout: float | None = None) -> Session:
     """A session for a new game or a save; raises ScenarioError, SaveError, CouncilError or TracesError.
 
     A loaded game keeps the council it was saved with unless `council` is given.
@@ -275,5 +276,6 @@ def open_session(mode: Mode, council: str | None = None, seed: int = 1, scenario
     else:
         sc = load_scenario(scenario)
         state = new_game(sc, seed, resolve_council(council or DEFAULT_COUNCIL, sc))
-    opts = RunOptions(council=council, seed=seed, scenario=scenario, load=load, replay=replay, progress=False)
+    opts = RunOptions(council=council, seed=seed, scenario=scenario, load=load, replay=replay, progress=False,
+                      answer_timeout=answer_timeout)
     return Session(mode=mode, options=opts, game=Game(state=state, brains={}), saves_dir=Path(saves_dir))

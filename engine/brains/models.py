@@ -43,6 +43,8 @@ class ModelHandle:
             await self.pool.close()
 
 
+OPENAI_TIMEOUT_S = 60.0
+"""Seconds a decision by an OpenAI-compatible server may take unless `--answer-timeout` says."""
 GPU_HEADROOM = 0.95
 """The most of one GPU's memory all of a council's engines may reserve together."""
 
@@ -103,7 +105,11 @@ def check_available(models: list[str], registry) -> None:
 async def start_model_brains(council: dict[str, str], models: list[str], *, registry=None,
                              progress: Callable[[str, float], None] | None = None,
                              timeout_s: float | None = None) -> tuple[dict[str, Brain], dict[str, Quirks], ModelHandle]:
-    """Start what the council's models need and return (brains by creature, quirks by model, handle)."""
+    """Start what the council's models need and return (brains by creature, quirks by model, handle).
+
+    `timeout_s` bounds every decision; None lets each vLLM engine's measured pace set the deadline
+    (and gives a remote server `OPENAI_TIMEOUT_S`, since its pace cannot be measured from here).
+    """
     from engine.models.registry import RegistryError, load_registry
 
     registry = registry or load_registry()
@@ -119,7 +125,7 @@ async def start_model_brains(council: dict[str, str], models: list[str], *, regi
     brains: dict[str, Brain] = {}
     local = [mid for mid, s in specs.items() if s.backend == "vllm"]
     if local:
-        from engine.brains.vllm import DEFAULT_TIMEOUT_S, EnginePool, VLLMBrain
+        from engine.brains.vllm import EnginePool, VLLMBrain
 
         handle.pool = EnginePool(local, registry=registry)
         try:
@@ -129,12 +135,12 @@ async def start_model_brains(council: dict[str, str], models: list[str], *, regi
             raise
         for creature, mid in council.items():
             if mid in local:
-                brains[creature] = VLLMBrain(mid, handle.pool, timeout_s or DEFAULT_TIMEOUT_S)
+                brains[creature] = VLLMBrain(mid, handle.pool, timeout_s)
     from engine.brains.openai_compat import OpenAIBrain
 
     for creature, mid in council.items():
         if mid in specs and specs[mid].backend == "openai":
-            brain = OpenAIBrain(specs[mid], registry, timeout_s=timeout_s or 60.0)
+            brain = OpenAIBrain(specs[mid], registry, timeout_s=timeout_s or OPENAI_TIMEOUT_S)
             handle.http_brains.append(brain)
             brains[creature] = brain
     return brains, {mid: parse_quirks(s) for mid, s in specs.items()}, handle

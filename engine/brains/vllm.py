@@ -7,7 +7,10 @@ channels) are handled by the one parse-and-repair layer (`engine.parsing`, quirk
 
 `EnginePool` starts one `AsyncLLM` per distinct model once per game; every creature using that model
 shares it, so the creatures' concurrent `decide()` calls are batched by the engine and different
-models run side by side. vLLM starts its engine cores as *spawned* child processes that write to the
+models run side by side. A CPU model's `dtype = "auto"` is resolved for this processor
+(`engine.models.hardware`); prefix caching is on, so the prompt's unchanging opening is read once.
+Each engine measures its pace when it warms up (`engine.brains.pace`): a decision's deadline follows
+from that pace, the prompt, the token limit and the batch, unless a timeout is given. vLLM starts its engine cores as *spawned* child processes that write to the
 terminal on their own (C++ warnings, progress bars); the pool launches them through a tiny wrapper
 that sends their stdout/stderr to a log file, and points vLLM's Python logging at the same file, so a
 full-screen TUI is never garbled. `close()` shuts every engine down and leaves no child behind.
@@ -32,13 +35,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from engine.brains.base import Reply
+from engine.brains.pace import Pace, pace_key, remember
 from engine.models.registry import ModelSpec, Registry, load_registry
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.view import View
 
 DEFAULT_TIMEOUT_S = 60.0
-"""Seconds one decision may take before it becomes a fault."""
+"""Seconds one decision may take when its engine has no measured pace (it always has one after
+`start()`; this covers an engine whose warm-up failed)."""
+WARM_UP_TOKENS = 16
+"""Decode steps the warm-up times (after one step that times the prompt)."""
+WARM_UP_PROMPT = " ".join(
+    f"On day {n} the owl sold {n % 7 + 1} honey to the fox for {n % 5 + 3} pebbles at the market."
+    for n in range(1, 21)
+)
+"""A fixed prompt of about 300 tokens (a real prompt's size) for the warm-up."""
 GIB = 1 << 30
 """Bytes in a GiB."""
 
@@ -74,6 +86,14 @@ class _Engine:
     """Seconds the engine took to start."""
     schema: dict | None = None
     """The JSON schema handed to structured outputs, when the registry asks for one."""
+    dtype: str = ""
+    """The dtype it serves in (a CPU "auto" resolved for this processor)."""
+    dtype_why: str = ""
+    """Why that dtype ("native bfloat16 (AMX)", "set in the registry", ...)."""
+    pace: Pace | None = None
+    """Its measured speed (None until warmed up, or when the warm-up failed)."""
+    in_flight: int = 0
+    """Requests it is working on now (the batch a new request joins)."""
 
 
 @dataclass
@@ -142,7 +162,38 @@ class EnginePool:
                     failures.append(f"{spec.id}: {type(exc).__name__}: {exc}".splitlines()[0])
         if failures:
             raise RuntimeError(f"engine failed to start ({'; '.join(failures)}); log: {self.log_path}")
+        # Engines warm up side by side, as they will work in a turn; each measures its own pace.
+        say("measuring the engines' pace", 0.95)
+        await asyncio.gather(*(self._warm_up(self.engines[spec.id]) for spec in specs))
         say("engines ready", 1.0)
+
+    async def _warm_up(self, engine: _Engine) -> None:
+        """Time one prompt read and `WARM_UP_TOKENS` decode steps; keep the engine's `Pace`.
+
+        The first request (one new token) times the prompt; the second (the same prompt, whose prefix
+        is now cached, then `WARM_UP_TOKENS` + 1 steps) times decoding. A failure leaves `pace` None,
+        so its decisions get `DEFAULT_TIMEOUT_S`.
+        """
+        from vllm import SamplingParams
+
+        ids = list(engine.tokenizer.encode(WARM_UP_PROMPT))
+        try:
+            timings = []
+            for n_new in (1, WARM_UP_TOKENS + 1):
+                params = SamplingParams(temperature=0.0, max_tokens=n_new, ignore_eos=True)
+                start = time.monotonic()
+                async for _ in engine.llm.generate({"prompt_token_ids": ids}, params,
+                                                   request_id=f"warm-{engine.spec.id}-{uuid.uuid4().hex[:8]}"):
+                    pass
+                timings.append(time.monotonic() - start)
+        except Exception:  # noqa: BLE001 - a failed warm-up only loses the measured deadline
+            logging.getLogger(__name__).exception("warming up %s", engine.spec.id)
+            return
+        step = timings[1] / (WARM_UP_TOKENS + 1)
+        engine.pace = Pace(prefill_s_per_token=max(timings[0] - step, 0.0) / len(ids), step_s=step)
+        from engine.models.hardware import cpu_info
+
+        remember(pace_key(engine.spec.id, engine.dtype, cpu_info().kind), engine.pace)
 
     def _build(self, spec: ModelSpec) -> _Engine:
         """registry entry -> AsyncEngineArgs -> AsyncLLM (blocking; runs in a thread)."""
@@ -153,14 +204,17 @@ class EnginePool:
 
         from engine.models.prepare import weights_path
 
+        from engine.models.hardware import choose_dtype
+
         start = time.monotonic()
         model = weights_path(spec.id, self.registry)
         eng, so = spec.engine, spec.structured
+        dtype, dtype_why = choose_dtype(eng.dtype, on_gpu=not current_platform.is_cpu())
         args = AsyncEngineArgs(
             model=model,
             served_model_name=[spec.id],
             revision=getattr(spec.weights, "revision", None),
-            dtype=eng.dtype,
+            dtype=dtype,
             max_model_len=eng.max_model_len,
             quantization=eng.quantization,
             trust_remote_code=eng.trust_remote_code,
@@ -168,6 +222,7 @@ class EnginePool:
             enforce_eager=eng.enforce_eager,
             max_num_seqs=eng.max_num_seqs,
             seed=eng.seed,
+            enable_prefix_caching=eng.prefix_caching,
             disable_log_stats=True,
             structured_outputs_config=StructuredOutputsConfig(
                 backend=so.backend,
@@ -181,7 +236,8 @@ class EnginePool:
         llm = AsyncLLM.from_engine_args(args)
         template = self.registry.templates[spec.chat.template] if spec.chat.kind == "template" else None
         schema = limit_schema(self.schema, so.max_array_items, so.max_string_length) if so.mode == "json_schema" else None
-        return _Engine(spec, llm, llm.get_tokenizer(), template, time.monotonic() - start, schema)
+        return _Engine(spec, llm, llm.get_tokenizer(), template, time.monotonic() - start, schema,
+                       dtype=dtype, dtype_why=dtype_why)
 
     async def close(self) -> None:
         """Shut every engine down and wait for its child processes to exit. Safe to call twice."""
@@ -204,10 +260,32 @@ class EnginePool:
         """Seconds each engine took to start, by model id."""
         return {mid: e.load_s for mid, e in self.engines.items()}
 
+    @property
+    def paces(self) -> dict[str, Pace | None]:
+        """Each engine's measured pace, by model id."""
+        return {mid: e.pace for mid, e in self.engines.items()}
+
+    @property
+    def dtypes(self) -> dict[str, str]:
+        """The dtype each engine serves in, and why, by model id ("float32 (no native bfloat16 ...)")."""
+        return {mid: f"{e.dtype} ({e.dtype_why})" for mid, e in self.engines.items()}
+
+    def deadline_s(self, model_id: str, prompt_tokens: int, batch: int = 1) -> float:
+        """Seconds a decision of `model_id` may take: from the engine's measured pace, else the default."""
+        engine = self.engines.get(model_id)
+        if engine is None or engine.pace is None:
+            return DEFAULT_TIMEOUT_S
+        return engine.pace.deadline_s(prompt_tokens, engine.spec.sampling.max_tokens, batch)
+
     # -- one request --------------------------------------------------------------------------------
 
-    async def generate(self, model_id: str, prompt: str, timeout_s: float, schema: dict | None = None) -> Reply:
-        """prompt -> chat format -> engine -> Reply; every failure is a fault, never raised."""
+    async def generate(self, model_id: str, prompt: str, timeout_s: float | None = None,
+                       schema: dict | None = None) -> Reply:
+        """prompt -> chat format -> engine -> Reply; every failure is a fault, never raised.
+
+        `timeout_s` None: the deadline follows from the engine's measured pace, the prompt's length,
+        the token limit and the requests already in flight on the engine (`deadline_s`).
+        """
         start = time.monotonic()
 
         def fault(why: str) -> Reply:
@@ -218,15 +296,21 @@ class EnginePool:
             return fault("engine closed" if self._closed else f"no engine for {model_id} (pool not started?)")
         if engine.llm.errored:
             return fault(f"engine dead: {engine.llm.dead_error}")
+        engine.in_flight += 1
         try:
             # prompt -> token ids (the registry's chat format)
             prompt_ids = _encode(engine, prompt)
+            # token ids -> deadline (given, or from the measured pace and the batch it joins)
+            if timeout_s is None:
+                timeout_s = self.deadline_s(model_id, len(prompt_ids), engine.in_flight)
             # token ids -> engine (batched with every other request in flight)
             text, n_tokens = await asyncio.wait_for(_run(engine, prompt_ids, schema), timeout_s)
         except asyncio.TimeoutError:
             return fault(f"timeout after {timeout_s:.0f} s")
         except Exception as exc:  # noqa: BLE001 - a brain never raises into the turn
             return fault(f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
+        finally:
+            engine.in_flight -= 1
         # raw text -> Reply (think blocks and harmony channels are the parser's job: engine.parsing)
         return Reply(raw=text, model=model_id, latency_s=time.monotonic() - start, tokens=n_tokens)
 
@@ -282,8 +366,8 @@ class VLLMBrain:
     """The model id (a registry key), shown on the scoreboard."""
     pool: EnginePool
     """The pool holding this model's engine."""
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    """Seconds one decision may take before it becomes a fault."""
+    timeout_s: float | None = None
+    """Seconds one decision may take before it becomes a fault (None: from the engine's measured pace)."""
 
     async def decide(self, view: "View", prompt: str) -> Reply:
         """Send the prompt to the model (constrained to this creature's answer schema where the

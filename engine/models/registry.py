@@ -86,7 +86,9 @@ class EngineSettings(_Frozen):
     """vLLM engine arguments for this model."""
 
     dtype: str = "bfloat16"
-    """Weight and activation dtype ("bfloat16", "float16", "auto")."""
+    """Weight and activation dtype ("bfloat16", "float16", "float32", "auto"). On the CPU build "auto"
+    means bfloat16 where the processor has it natively (AMX, AVX512-BF16) and float32 elsewhere
+    (`engine.models.hardware.choose_dtype`); on a GPU, the checkpoint's own dtype."""
     max_model_len: int = Field(default=2048, ge=256, le=1_048_576)
     """Longest prompt plus answer, in tokens."""
     quantization: str | None = None
@@ -104,6 +106,9 @@ class EngineSettings(_Frozen):
     """Most requests decoded together in one batch."""
     seed: int = 0
     """Engine seed for sampling."""
+    prefix_caching: bool = True
+    """Keep the KV cache of prompt openings that repeat (the rules every creature is sent), so they
+    are read once, not once per creature and turn."""
 
 
 class ChatFormat(_Frozen):
