@@ -20,6 +20,9 @@ bandwidth. `vs_limit` is the median batched turn over that limit.
 Targets (issue 10): median turn <= 6 s on a 2-core AVX2 machine, <= 3 s with AMX; ratio >= 2;
 vs_limit <= 3. Needs the real-model venv (scripts/install_vllm.sh). `--dtype` overrides the registry's
 dtype for the embedded models (e.g. bfloat16 on an AVX2 machine, to see what "auto" avoids).
+`--emulate-avx2` runs it as on an AVX2-only processor (torch's ISA caps, and vLLM's AVX2 kernel library
+through benchmarks/avx2_emulation/sitecustomize.py): an emulation on a bigger processor, and the
+RESULT line says so (cpu=avx2-emulated).
 """
 
 from __future__ import annotations
@@ -135,7 +138,8 @@ def with_dtype(models: list[str], dtype: str | None):
 
 async def run(models: list[str], turns: int, dtype: str | None) -> None:
     cpu = cpu_info()
-    print(f"processor: {cpu.describe()} (class {cpu.kind})", flush=True)
+    emulated = " (emulated AVX2-only: torch caps + vLLM's AVX2 kernels)" if os.environ.get("TOKENWOOD_EMULATE_AVX2") == "1" else ""
+    print(f"processor: {cpu.describe()} (class {cpu.kind}){emulated}", flush=True)
     bandwidth = bandwidth_gb_s()
     print(f"memory bandwidth: {bandwidth:.1f} GB/s (torch float32 sum over 1 GiB, {cpu.cores} threads)",
           flush=True)
@@ -202,7 +206,8 @@ async def run(models: list[str], turns: int, dtype: str | None) -> None:
     print(f"tokens per second (batched): {tokens / sum(together):.1f}; bandwidth limit of a batched turn "
           f"{limit:.2f} s at {bandwidth:.1f} GB/s; median turn is {med / limit:.1f}x that limit")
     dtypes = ",".join(sorted(set(served.values())))
-    print(f"RESULT cpu={cpu.kind} dtype={dtypes} turn_median_s={med:.2f} sequential_median_s={seq:.2f} "
+    kind = f"{cpu.kind}-emulated" if os.environ.get("TOKENWOOD_EMULATE_AVX2") == "1" else cpu.kind
+    print(f"RESULT cpu={kind} dtype={dtypes} turn_median_s={med:.2f} sequential_median_s={seq:.2f} "
           f"ratio={seq / med:.2f} tokens_per_s={tokens / sum(together):.1f} limit_s={limit:.2f} "
           f"vs_limit={med / limit:.1f} load_s={load_s:.1f} parsed={ok}/{len(replies)} faults={faults}")
 
@@ -212,7 +217,14 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=3, help="turns per mode after the warm-up")
     parser.add_argument("--models", default="smollm2-135m,gemma3-270m", help="comma-separated ids")
     parser.add_argument("--dtype", default=None, help="serve the models in this dtype instead of the registry's")
+    parser.add_argument("--emulate-avx2", action="store_true",
+                        help="behave as on an AVX2-only processor (torch and vLLM kernels), to measure that case")
     args = parser.parse_args()
+    if args.emulate_avx2 and os.environ.get("TOKENWOOD_EMULATE_AVX2") != "1":
+        here = Path(__file__).resolve().parent / "avx2_emulation"
+        env = dict(os.environ, ONEDNN_MAX_CPU_ISA="AVX2", ATEN_CPU_CAPABILITY="avx2", TOKENWOOD_EMULATE_AVX2="1",
+                   PYTHONPATH=os.pathsep.join(filter(None, [str(here), os.environ.get("PYTHONPATH")])))
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
     asyncio.run(run(args.models.split(","), args.turns, args.dtype))
 
 

@@ -10,10 +10,12 @@ shares it, so the creatures' concurrent `decide()` calls are batched by the engi
 models run side by side. A CPU model's `dtype = "auto"` is resolved for this processor
 (`engine.models.hardware`); prefix caching is on, so the prompt's unchanging opening is read once.
 Each engine measures its pace when it warms up (`engine.brains.pace`): a decision's deadline follows
-from that pace, the prompt, the token limit and the batch, unless a timeout is given. vLLM starts its engine cores as *spawned* child processes that write to the
-terminal on their own (C++ warnings, progress bars); the pool launches them through a tiny wrapper
-that sends their stdout/stderr to a log file, and points vLLM's Python logging at the same file, so a
-full-screen TUI is never garbled. `close()` shuts every engine down and leaves no child behind.
+from that pace, the prompt, the token limit and the batch, unless a timeout is given.
+
+vLLM starts its engine cores as *spawned* child processes that write to the terminal on their own
+(C++ warnings, progress bars); the pool launches them through a tiny wrapper that sends their
+stdout/stderr to a log file, and points vLLM's Python logging at the same file, so a full-screen TUI
+is never garbled. `close()` shuts every engine down and leaves no child behind.
 
 vLLM, torch and transformers are imported only inside `EnginePool.start()`.
 """
@@ -36,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from engine.brains.base import Reply
 from engine.brains.pace import Pace, pace_key, remember
+from engine.models.hardware import choose_dtype, cpu_info
 from engine.models.registry import ModelSpec, Registry, load_registry
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -191,8 +194,6 @@ class EnginePool:
             return
         step = timings[1] / (WARM_UP_TOKENS + 1)
         engine.pace = Pace(prefill_s_per_token=max(timings[0] - step, 0.0) / len(ids), step_s=step)
-        from engine.models.hardware import cpu_info
-
         remember(pace_key(engine.spec.id, engine.dtype, cpu_info().kind), engine.pace)
 
     def _build(self, spec: ModelSpec) -> _Engine:
@@ -203,8 +204,6 @@ class EnginePool:
         from vllm.v1.engine.async_llm import AsyncLLM
 
         from engine.models.prepare import weights_path
-
-        from engine.models.hardware import choose_dtype
 
         start = time.monotonic()
         model = weights_path(spec.id, self.registry)
