@@ -123,23 +123,36 @@ def _mem_total_gib() -> float:
     return 0.0
 
 
-def check_memory(models: list[str]) -> Check:
-    """Whether memory suffices: weights plus KV cache per engine plus a margin per engine process."""
-    from engine.models.prepare import model_dir
+def _local_specs(models: list[str]) -> list | None:
+    """The registry entries of the council's in-process (vLLM) models, once each; None when the
+    registry is unreadable (check_models reports that). Unknown ids are skipped (reported there too)."""
     from engine.models.registry import RegistryError, load_registry
 
     try:
         reg = load_registry()
     except RegistryError:
-        return Check("memory", "warn", "registry unreadable; memory not estimated")
-    need = 0.0
+        return None
+    specs = []
     for mid in dict.fromkeys(models):
         try:
             spec = reg.get(mid)
         except RegistryError:
             continue
-        if spec.backend != "vllm":
-            continue
+        if spec.backend == "vllm":
+            specs.append(spec)
+    return specs
+
+
+def check_memory(models: list[str]) -> Check:
+    """Whether memory suffices: weights plus KV cache per engine plus a margin per engine process."""
+    from engine.models.prepare import model_dir
+
+    specs = _local_specs(models)
+    if specs is None:
+        return Check("memory", "warn", "registry unreadable; memory not estimated")
+    need = 0.0
+    for spec in specs:
+        mid = spec.id
         folder = model_dir(mid)
         weights = sum(p.stat().st_size for p in folder.glob("*.safetensors")) / (1 << 30) if folder.exists() else 1.0
         need += weights + spec.engine.cpu_kv_cache_gib + 1.5
@@ -176,22 +189,12 @@ def check_precision(models: list[str], creatures: dict[str, int] | None = None) 
     """
     from engine.brains.pace import pace_key, recall
     from engine.models.hardware import choose_dtype, cpu_info
-    from engine.models.registry import RegistryError, load_registry
 
     if shutil.which("nvidia-smi"):
         return []
-    try:
-        reg = load_registry()
-    except RegistryError:
-        return []
     cpu, out, slowest = cpu_info(), [], 0.0
-    for mid in dict.fromkeys(models):
-        try:
-            spec = reg.get(mid)
-        except RegistryError:
-            continue
-        if spec.backend != "vllm":
-            continue
+    for spec in _local_specs(models) or []:
+        mid = spec.id
         dtype, why = choose_dtype(spec.engine.dtype, cpu)
         pace = recall(pace_key(mid, dtype, cpu.kind))
         batch = (creatures or {}).get(mid, 1)
