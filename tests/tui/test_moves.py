@@ -56,7 +56,8 @@ def test_queued_sells_and_buys_count_against_what_is_left(view):
 
 def test_a_short_makes_its_units_sellable_the_same_turn(view):
     short = parse_move("short", {"good": "acorns", "qty": "3", "term": "4"}, view)
-    assert parse_move("orders", {**ORDER, "side": "sell", "good": "acorns", "qty": "3"}, view, [short])
+    sell = parse_move("orders", {**ORDER, "side": "sell", "good": "acorns", "qty": "3"}, view, [short])
+    assert sell == QueuedMove("orders", OrderAction(side="sell", good="acorns", qty=3, price=7, lifetime=1))
 
 
 @pytest.mark.parametrize("kind, fields, reason", [
