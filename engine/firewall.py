@@ -45,10 +45,6 @@ def canary(salt: str, kind: str, key: object) -> str:
     return f"{CANARY_PREFIX}{digest}"
 
 
-class FirewallBreach(RuntimeError):
-    """Raised where a leak must stop everything (tests, the UI's screen scan)."""
-
-
 @dataclass(frozen=True)
 class ScanResult:
     """What a scan found."""

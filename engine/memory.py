@@ -73,15 +73,6 @@ def trend(history: list[int], span: int = 3) -> str:
     return "rising" if b > a else "falling" if b < a else "steady"
 
 
-def price_line(good: str, history: list[int], bid: int | None, ask: int | None, span: int = 10) -> str:
-    """One line per good: last price, recent range, trend, best bid and ask."""
-    recent = history[-span:] or [0]
-    last = recent[-1]
-    return (f"{good}: last {last}, range {min(recent)}-{max(recent)} over {len(recent)} turns, "
-            f"{trend(history)}; best bid {bid if bid is not None else 'none'}, "
-            f"best ask {ask if ask is not None else 'none'}")
-
-
 _WORD_RE = re.compile(r"[a-z]+")
 
 

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 
 from engine import legends, magistrate, memory, patron

@@ -89,12 +89,6 @@ def weights_path(model_id: str, registry: Registry | None = None) -> str:
     return _locate(spec, deep=False)[0]
 
 
-def verify(model_id: str, registry: Registry | None = None) -> None:
-    """Re-hash every file of a prepared embedded model against its marker; raise `PrepareError`."""
-    spec = (registry or load_registry()).get(model_id)
-    _locate(spec, deep=True)
-
-
 def prepare(
     model_id: str,
     progress: Progress | None = None,
