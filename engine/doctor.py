@@ -72,14 +72,11 @@ def check_vllm() -> Check:
 
 def check_accelerator() -> Check:
     """GPU or CPU, and on a GPU whether CUDA's compiler is there for kernels vLLM compiles at load."""
-    smi = shutil.which("nvidia-smi")
-    if not smi:
+    from engine.models.hardware import gpu_query, has_gpu
+
+    if not has_gpu():
         return Check("accelerator", "ok", "no GPU: the CPU build and the embedded council will be used")
-    try:
-        name = subprocess.run([smi, "--query-gpu=name,memory.total", "--format=csv,noheader"],
-                              capture_output=True, text=True, timeout=20).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        name = "nvidia-smi did not answer"
+    name = gpu_query("name,memory.total") or "nvidia-smi did not answer"
     nvcc = shutil.which("nvcc") or (Path(os.environ.get("CUDA_HOME", "/usr/local/cuda")) / "bin" / "nvcc")
     if not Path(str(nvcc)).exists():
         return Check("accelerator", "warn", f"GPU: {name}; no nvcc found",
@@ -190,7 +187,9 @@ def check_precision(models: list[str], creatures: dict[str, int] | None = None) 
     from engine.brains.pace import pace_key, recall
     from engine.models.hardware import choose_dtype, cpu_info
 
-    if shutil.which("nvidia-smi"):
+    from engine.models.hardware import has_gpu
+
+    if has_gpu():
         return []
     cpu, out, slowest = cpu_info(), [], 0.0
     for spec in _local_specs(models) or []:

@@ -141,7 +141,7 @@ def test_doctor_names_the_precision_and_the_expected_turn(tmp_path, monkeypatch)
 
     zen1 = hardware.parse_cpuinfo("model name : AMD EPYC 7551\nflags : avx avx2 fma", 2, environ={})
     monkeypatch.setattr(hardware, "cpu_info", lambda: zen1)
-    monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+    monkeypatch.setattr(hardware, "has_gpu", lambda: False)
     monkeypatch.setenv("TOKENWOOD_CACHE", str(tmp_path))
     user = tmp_path / "models.toml"
     user.write_text('[models.gemma3-270m.engine]\ndtype = "bfloat16"\n')

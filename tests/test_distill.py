@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.distill import DistillError, DistillOptions, distill, parse_seeds
+from engine.distill import DistillError, DistillOptions, distill
 from engine.distill.collect import Played
 from engine.distill.filter import answer_text, filter_traces, reject_reason
 from engine.distill.judge import ROWS, figures, table, unconstrained, verdict
@@ -44,11 +44,9 @@ def write_rows(path: Path, rows: list[dict]) -> Path:
 # -- seeds ---------------------------------------------------------------------------------------------
 
 
-def test_parse_seeds():
-    assert parse_seeds("1-4,9") == [1, 2, 3, 4, 9]
-    assert parse_seeds("7") == [7]
-    with pytest.raises(DistillError, match="'x'"):
-        parse_seeds("1,x")
+def test_default_seeds_are_parsed_and_kept_apart():
+    opts = DistillOptions()
+    assert opts.seeds and opts.judge_seeds and not set(opts.seeds) & set(opts.judge_seeds)
 
 
 # -- filter ----------------------------------------------------------------------------------------------

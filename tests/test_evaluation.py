@@ -13,7 +13,8 @@ import pytest
 from engine.evaluation import EvalError, compare, export, figures, report, season
 from engine.evaluation.compare import CompareOptions, run_compare, verdict
 from engine.evaluation.export import export_traces
-from engine.evaluation.report import EvalOptions, parse_seeds, run_eval
+from engine.evaluation.report import EvalOptions, run_eval
+from engine.seeds import SeedsError, parse_seeds
 from engine.rules import gini
 
 TURNS = 8
@@ -67,9 +68,22 @@ def test_entropy_of_an_even_four_way_mix_is_two_bits():
 
 def test_seeds_parse_and_refuse():
     assert parse_seeds("3,1-2") == [3, 1, 2]
-    for bad in ("", "1,1", "x"):
-        with pytest.raises(EvalError):
+    assert parse_seeds(" 1-4, 9") == [1, 2, 3, 4, 9]
+    for bad, shown in (("", "'' in ''"), ("1,1", "seed 1 twice"), ("x", "'x' in 'x'"), ("1,x", "'x'"),
+                       ("5-3", "'5-3'"), ("1-3,2", "seed 2 twice"), ("-1", "'-1'"), ("1,", "'' in '1,'")):
+        with pytest.raises(SeedsError) as err:
             parse_seeds(bad)
+        assert shown in str(err.value)
+
+
+def test_a_bad_seed_list_is_a_usage_error_of_every_command(capsys):
+    from tokenwood_tui.cli import main
+
+    for command in (["eval"], ["compare"], ["distill", "--judge-seeds", "1001"]):
+        with pytest.raises(SystemExit) as stop:
+            main([*command, "--seeds", "1,1"])
+        assert stop.value.code == 2
+        assert "names seed 1 twice" in capsys.readouterr().err
 
 
 # -- the eval report ------------------------------------------------------------------------------

@@ -125,3 +125,35 @@ def test_a_corrupt_pace_file_is_no_pace_and_is_rewritten(tmp_path, text):
     assert recall("m float32 avx2", path) is None
     remember("m float32 avx2", Pace(0.001, 0.05), path)
     assert json.loads(path.read_text())["m float32 avx2"] == {"prefill_s_per_token": 0.001, "step_s": 0.05}
+
+
+def test_one_cache_home_holds_every_cache(tmp_path, monkeypatch):
+    """Models, GGUF files, engine logs, paces and distillation runs all live under one root."""
+    from engine.brains.pace import paces_path
+    from engine.brains.vllm import default_log_path
+    from engine.distill import default_out
+    from engine.models.prepare import cache_home, cache_root, model_dir
+
+    monkeypatch.setenv("TOKENWOOD_CACHE", str(tmp_path / "c"))
+    home = tmp_path / "c"
+    assert cache_home() == home and cache_root() == home / "models"
+    assert model_dir("m") == home / "models" / "m"
+    assert paces_path() == home / "paces.json"
+    assert default_log_path() == home / "logs" / "engines.log"
+    assert default_out("run") == home / "distill" / "run"
+
+
+def test_the_gpu_is_looked_for_one_way(tmp_path, monkeypatch):
+    """has_gpu, gpu_query and gpu_total_gib read one nvidia-smi (here a stand-in script)."""
+    from engine.models import hardware
+
+    smi = tmp_path / "nvidia-smi"
+    smi.write_text('#!/bin/sh\ncase "$1" in --query-gpu=memory.total) echo "143771 MiB";; '
+                   '*) echo "NVIDIA H200, 143771 MiB";; esac\n')
+    smi.chmod(0o755)
+    monkeypatch.setattr(hardware.shutil, "which", lambda name: str(smi) if name == "nvidia-smi" else None)
+    assert hardware.has_gpu()
+    assert hardware.gpu_query("name,memory.total") == "NVIDIA H200, 143771 MiB"
+    assert hardware.gpu_total_gib() == pytest.approx(143771 / 1024)
+    monkeypatch.setattr(hardware.shutil, "which", lambda name: None)
+    assert hardware.gpu_query("name") is None and hardware.gpu_total_gib() is None

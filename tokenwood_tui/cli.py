@@ -19,6 +19,8 @@ import json
 import sys
 from pathlib import Path
 
+from engine.seeds import parse_seeds
+
 
 
 def _add_game_options(p: argparse.ArgumentParser, council: str | None = "scripted") -> None:
@@ -88,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--council", default="scripted",
                     help="preset (scripted, embedded, seed), a council .toml, or Oona=model,Sorrel=model")
     ev.add_argument("--turns", type=int, default=None, help="turns per season (default: the whole season)")
-    ev.add_argument("--seeds", default="1,2,3", help="one season per seed: 1,2,3 or 1-5 (default 1,2,3)")
+    ev.add_argument("--seeds", type=parse_seeds, default="1,2,3", help="one season per seed: 1,2,3 or 1-5 (default 1,2,3)")
     ev.add_argument("--out", default=None, metavar="DIR",
                     help="traces, season records, report and charts (default: evals/<council>-t<turns>)")
     ev.add_argument("--scenario", default=None, help="scenario TOML file (default: the embedded wood)")
@@ -102,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--homo", action="append", default=[], metavar="SPEC",
                       help="a homogeneous council (repeatable; default: one per model of --hetero)")
     cmp_.add_argument("--turns", type=int, default=None, help="turns per season (default: the whole season)")
-    cmp_.add_argument("--seeds", default="1,2,3", help="the same seeds for every council (default 1,2,3)")
+    cmp_.add_argument("--seeds", type=parse_seeds, default="1,2,3", help="the same seeds for every council (default 1,2,3)")
     cmp_.add_argument("--out", default=None, metavar="DIR", help="default: compares/<hetero>-t<turns>")
     cmp_.add_argument("--scenario", default=None, help="scenario TOML file (default: the embedded wood)")
     cmp_.add_argument("--patron-script", default=None, metavar="PATH", help="JSON list of Patron moves")
@@ -255,11 +257,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from engine.evaluation import EvalError
-    from engine.evaluation.report import EvalOptions, parse_seeds, run_eval
+    from engine.evaluation.report import EvalOptions, run_eval
 
     try:
         report = run_eval(EvalOptions(
-            council=args.council, turns=args.turns, seeds=parse_seeds(args.seeds), out=args.out,
+            council=args.council, turns=args.turns, seeds=args.seeds, out=args.out,
             scenario=args.scenario, patron_script=args.patron_script,
             progress=not args.no_progress and sys.stderr.isatty(), charts=not args.no_charts,
             answer_timeout=args.answer_timeout))
@@ -275,11 +277,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from engine.evaluation import EvalError
     from engine.evaluation.compare import CompareOptions, run_compare
-    from engine.evaluation.report import parse_seeds
 
     try:
         result = run_compare(CompareOptions(
-            hetero=args.hetero, homo=args.homo, turns=args.turns, seeds=parse_seeds(args.seeds), out=args.out,
+            hetero=args.hetero, homo=args.homo, turns=args.turns, seeds=args.seeds, out=args.out,
             scenario=args.scenario, patron_script=args.patron_script,
             progress=not args.no_progress and sys.stderr.isatty(), charts=not args.no_charts))
     except EvalError as err:
@@ -312,8 +313,9 @@ def cmd_distill(args: argparse.Namespace) -> int:
 
 def default_council() -> str:
     """The council a game uses when none is named: the seed council on a GPU host, else embedded."""
-    import shutil
-    return "seed" if shutil.which("nvidia-smi") else "embedded"
+    from engine.models.hardware import has_gpu
+
+    return "seed" if has_gpu() else "embedded"
 
 
 def main(argv: list[str] | None = None) -> int:

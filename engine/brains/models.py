@@ -49,22 +49,6 @@ GPU_HEADROOM = 0.95
 """The most of one GPU's memory all of a council's engines may reserve together."""
 
 
-def gpu_total_gib() -> float | None:
-    """Memory of the first GPU in GiB (from nvidia-smi), or None on a machine without one."""
-    import shutil
-    import subprocess
-
-    smi = shutil.which("nvidia-smi")
-    if not smi:
-        return None
-    try:
-        out = subprocess.run([smi, "--query-gpu=memory.total", "--format=csv,noheader,nounits"],
-                             capture_output=True, text=True, timeout=20).stdout.split()
-        return int(out[0]) / 1024 if out else None
-    except (OSError, subprocess.TimeoutExpired, ValueError):
-        return None
-
-
 def plan_gpu(specs: dict, total_gib: float | None) -> list[str]:
     """Check a council's GPU memory shares before any engine starts; return the problems, with numbers.
 
@@ -118,6 +102,8 @@ async def start_model_brains(council: dict[str, str], models: list[str], *, regi
     except RegistryError as err:
         raise ModelsUnavailable(str(err)) from None
     check_available(models, registry)
+    from engine.models.hardware import gpu_total_gib
+
     problems = plan_gpu(specs, gpu_total_gib())
     if problems:
         raise ModelsUnavailable("; ".join(problems))

@@ -64,9 +64,9 @@ class Pace:
 
 def paces_path() -> Path:
     """Where measured paces are kept: the tokenwood cache's `paces.json`."""
-    from engine.models.prepare import cache_root
+    from engine.models.prepare import cache_home
 
-    return cache_root().parent / "paces.json"
+    return cache_home() / "paces.json"
 
 
 def remember(key: str, pace: Pace, path: Path | None = None) -> None:

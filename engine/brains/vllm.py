@@ -65,12 +65,9 @@ exec "$TOKENWOOD_ENGINE_PYTHON" "$@" >>"$TOKENWOOD_ENGINE_LOG" 2>&1 </dev/null
 
 def default_log_path() -> Path:
     """Where engine output goes unless told otherwise: the tokenwood cache's `logs/engines.log`."""
-    env = os.environ.get("TOKENWOOD_CACHE")
-    if env:
-        return Path(env).expanduser() / "logs" / "engines.log"
-    from platformdirs import user_cache_dir
+    from engine.models.prepare import cache_home
 
-    return Path(user_cache_dir("tokenwood")) / "logs" / "engines.log"
+    return cache_home() / "logs" / "engines.log"
 
 
 @dataclass

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from engine.distill.train import TrainSettings
+from engine.seeds import parse_seeds
 
 DEFAULT_TEACHER = "gemma3-270m"
 DEFAULT_STUDENT = "smollm2-135m"
@@ -71,29 +72,11 @@ class DistillOptions:
     """Also judge the student before training (a third column: what the training changed)."""
 
 
-def parse_seeds(text: str) -> list[int]:
-    """Seeds from "1-4,9" -> [1, 2, 3, 4, 9]; a `DistillError` names a malformed part."""
-    seeds: list[int] = []
-    for part in str(text).split(","):
-        part = part.strip()
-        try:
-            if "-" in part[1:]:
-                lo, hi = part.split("-", 1) if not part.startswith("-") else part[1:].split("-", 1)
-                seeds += range(int(lo), int(hi) + 1)
-            elif part:
-                seeds.append(int(part))
-        except ValueError:
-            raise DistillError(f"seeds: expected numbers or ranges like 1-4,9, got {part!r}") from None
-    if not seeds:
-        raise DistillError(f"seeds: none given in {text!r}")
-    return list(dict.fromkeys(seeds))
-
-
 def default_out(name: str) -> Path:
     """Where a distillation's files go by default: the tokenwood cache's `distill/<name>`."""
-    from engine.models.prepare import cache_root
+    from engine.models.prepare import cache_home
 
-    return cache_root().parent / "distill" / name
+    return cache_home() / "distill" / name
 
 
 class Clock:
@@ -271,8 +254,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--teacher", default=DEFAULT_TEACHER, help=f"registry id of the teacher (default {DEFAULT_TEACHER})")
     p.add_argument("--student", default=DEFAULT_STUDENT, help=f"registry id of the student (default {DEFAULT_STUDENT})")
     p.add_argument("--turns", type=int, default=DEFAULT_TURNS, help=f"turns per collected season (default {DEFAULT_TURNS})")
-    p.add_argument("--seeds", default=DEFAULT_SEEDS, help=f"training seeds, e.g. 1-8 or 1,2,5 (default {DEFAULT_SEEDS})")
-    p.add_argument("--judge-seeds", default=DEFAULT_JUDGE_SEEDS,
+    p.add_argument("--seeds", type=parse_seeds, default=DEFAULT_SEEDS, help=f"training seeds, e.g. 1-8 or 1,2,5 (default {DEFAULT_SEEDS})")
+    p.add_argument("--judge-seeds", type=parse_seeds, default=DEFAULT_JUDGE_SEEDS,
                    help=f"fresh seeds for the judge (default {DEFAULT_JUDGE_SEEDS})")
     p.add_argument("--judge-turns", type=int, default=None, help="turns per judged season (default: --turns)")
     p.add_argument("--out", default=None, metavar="DIR", help="output folder (default: the cache's distill/NAME)")
@@ -303,7 +286,7 @@ def options_from_args(args: argparse.Namespace) -> DistillOptions:
                              heldout=args.heldout, seed=args.train_seed, threads=args.threads,
                              grad_checkpointing=args.grad_checkpointing)
     return DistillOptions(teacher=args.teacher, student=args.student, turns=args.turns,
-                          seeds=parse_seeds(args.seeds), judge_seeds=parse_seeds(args.judge_seeds),
+                          seeds=list(args.seeds), judge_seeds=list(args.judge_seeds),
                           judge_turns=args.judge_turns, out=args.out, name=args.name,
                           registry_file=args.registry_file, parallel=args.parallel, scenario=args.scenario,
                           train=settings, progress=not args.no_progress,

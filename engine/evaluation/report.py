@@ -59,28 +59,6 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._]+", "-", name).strip("-")[:80] or "council"
 
 
-def parse_seeds(text: str) -> list[int]:
-    """Seeds from "1,2,3" or a range "1-5"; an `EvalError` names a bad one.
-
-    >>> parse_seeds("1,2,5-7")
-    [1, 2, 5, 6, 7]
-    """
-    seeds: list[int] = []
-    for part in str(text).split(","):
-        part = part.strip()
-        try:
-            if re.fullmatch(r"\d+-\d+", part):
-                lo, hi = map(int, part.split("-"))
-                seeds.extend(range(lo, hi + 1))
-            else:
-                seeds.append(int(part))
-        except ValueError:
-            raise EvalError(f"--seeds {text!r}: {part!r} is not a seed (use 1,2,3 or 1-5)") from None
-    if not seeds or len(set(seeds)) != len(seeds):
-        raise EvalError(f"--seeds {text!r}: give distinct seeds, e.g. 1,2,3")
-    return seeds
-
-
 def prepare(opts: EvalOptions) -> tuple[dict, Path]:
     """Resolve the request into season parameters and its folder; user errors become `EvalError`."""
     from engine.council import CouncilError, resolve_council

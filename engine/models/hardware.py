@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
+import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -153,3 +155,39 @@ def choose_dtype(requested: str, cpu: CpuInfo | None = None, on_gpu: bool = Fals
     best = cpu.capabilities[0] if cpu.capabilities else "no AVX2"
     why = f"capped by {cpu.isa_cap}" if cpu.isa_cap else f"no native bfloat16 ({best})"
     return "float32", f"{why}: bfloat16 would be emulated, float32 is faster"
+
+
+# -- the GPU: one way to look for it -------------------------------------------------------------
+
+
+def has_gpu() -> bool:
+    """Whether this host has an NVIDIA GPU (its driver's files, or nvidia-smi on the PATH); cheap."""
+    gpus = Path("/proc/driver/nvidia/gpus")
+    try:
+        listed = gpus.is_dir() and any(gpus.iterdir())
+    except OSError:
+        listed = False
+    return listed or Path("/dev/nvidia0").exists() or shutil.which("nvidia-smi") is not None
+
+
+def gpu_query(fields: str) -> str | None:
+    """nvidia-smi's answer for the first GPU ("name,memory.total" -> "NVIDIA H200, 143771 MiB"), or
+    None without a GPU or when nvidia-smi does not answer."""
+    smi = shutil.which("nvidia-smi")
+    if not smi:
+        return None
+    try:
+        out = subprocess.run([smi, f"--query-gpu={fields}", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=20).stdout.strip().splitlines()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out[0].strip() if out else None
+
+
+def gpu_total_gib() -> float | None:
+    """Memory of the first GPU in GiB, or None on a machine without one."""
+    answer = gpu_query("memory.total")
+    try:
+        return int(answer.split()[0]) / 1024 if answer else None
+    except (ValueError, IndexError):
+        return None

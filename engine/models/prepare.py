@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
+from engine.models.hardware import has_gpu
 from engine.models.registry import (
     EmbeddedWeights,
     HubWeights,
@@ -56,14 +57,22 @@ class PrepareError(RuntimeError):
     """A model could not be made ready; the message is one line saying why."""
 
 
-def cache_root() -> Path:
-    """Where prepared models live: `$TOKENWOOD_CACHE/models`, else the platformdirs cache."""
+def cache_home() -> Path:
+    """The tokenwood cache: `$TOKENWOOD_CACHE`, else the platformdirs one (~/.cache/tokenwood).
+
+    It holds models/ (prepared models), gguf/ (shipped GGUF files), logs/ (engine output),
+    paces.json (measured engine speeds) and distill/ (distillation runs)."""
     env = os.environ.get(CACHE_ENV)
     if env:
-        return Path(env).expanduser() / "models"
+        return Path(env).expanduser()
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("tokenwood")) / "models"
+    return Path(user_cache_dir("tokenwood"))
+
+
+def cache_root() -> Path:
+    """Where prepared models live: `cache_home()/models`."""
+    return cache_home() / "models"
 
 
 def model_dir(model_id: str) -> Path:
@@ -135,7 +144,7 @@ def _locate(spec: ModelSpec, deep: bool) -> tuple[str, str]:
             _fail(spec.id, f"local folder {folder} has no config.json")
         return str(folder), f"local folder {folder}"
     assert isinstance(weights, HubWeights)
-    if spec.needs_gpu and not _has_gpu():
+    if spec.needs_gpu and not has_gpu():
         _fail(spec.id, "needs a GPU host (none found)")
     try:
         from huggingface_hub import try_to_load_from_cache
@@ -145,12 +154,6 @@ def _locate(spec: ModelSpec, deep: bool) -> tuple[str, str]:
     if not isinstance(hit, str):
         _fail(spec.id, f"hub repo {weights.repo} is not in the local Hugging Face cache")
     return weights.repo, f"hub repo {weights.repo} in the local cache"
-
-
-def _has_gpu() -> bool:
-    """A cheap look for an NVIDIA GPU without importing torch."""
-    gpus = Path("/proc/driver/nvidia/gpus")
-    return (gpus.is_dir() and any(gpus.iterdir())) or Path("/dev/nvidia0").exists()
 
 
 def _fail(model_id: str, why: str) -> None:
@@ -279,7 +282,7 @@ def gguf_file(model_id: str, registry: Registry | None = None) -> Path:
     spec = (registry or load_registry()).get(model_id)
     if not isinstance(spec.weights, EmbeddedWeights):
         _fail(model_id, "has no GGUF file (its weights are not embedded)")
-    target = cache_root().parent / "gguf" / f"{model_id}.gguf"
+    target = cache_home() / "gguf" / f"{model_id}.gguf"
     if target.is_file():  # only ever renamed into place after its checksum matched
         return target
     work = target.parent / f".{model_id}.tmp-{os.getpid()}"
