@@ -2,6 +2,6 @@
 
 import sys
 
-from tokenwood_tui.app import main
+from tokenwood_tui.cli_commands import play_or_watch
 
-sys.exit(main())
+sys.exit(play_or_watch())

@@ -11,7 +11,6 @@ event loop and the UI stays live while the creatures think.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import sys
@@ -587,16 +586,10 @@ def _log_to_file(path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m tokenwood_tui.app play|watch [...]` (the `tokenwood` command wires the same function)."""
-    ap = argparse.ArgumentParser(prog="tokenwood_tui.app")
-    ap.add_argument("mode", choices=("play", "watch"))
-    ap.add_argument("--council", default=None)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--scenario", default=None)
-    ap.add_argument("--load", default=None)
-    ap.add_argument("--replay", default=None)
-    args = ap.parse_args(argv)
-    return run_app(args.mode, args.council, args.seed, args.scenario, args.load, args.replay)
+    """`python -m tokenwood_tui.app play|watch [...]`: the `tokenwood play|watch` parsers and handler."""
+    from tokenwood_tui.cli_commands import play_or_watch
+
+    return play_or_watch(argv, prog="tokenwood_tui.app")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,10 +9,8 @@ bribe), the scripted council trades, and at turn 12 the screen is saved with two
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import tempfile
-from pathlib import Path
 
 from tokenwood_tui.app import TokenwoodApp
 from tokenwood_tui.session import open_session
@@ -69,15 +67,12 @@ async def picture(size: tuple[int, int] = (140, 45)) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the picture."""
+    """Write the picture (the options and handler are `tokenwood_tui.cli_commands`' screenshot command)."""
+    from tokenwood_tui.cli_commands import add_screenshot_arguments, handle_screenshot
+
     ap = argparse.ArgumentParser(prog="tokenwood_tui.screenshot")
-    ap.add_argument("--out", default="docs/screenshot.svg")
-    args = ap.parse_args(argv)
-    svg = asyncio.run(picture())
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(svg, encoding="utf-8")
-    print(f"wrote {args.out} ({len(svg) // 1024} KiB)")
-    return 0
+    add_screenshot_arguments(ap)
+    return handle_screenshot(ap.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -11,12 +11,12 @@
 defaults) reproduces the original project's result on a laptop; on a GPU host the same command takes
 bigger registry models. Every stage resumes: finished seasons are reused, training restarts from its
 last checkpoint, a finished model with the same data and settings is not trained again.
+The command line (`tokenwood distill`, `python -m engine.distill`) is engine/commands/distill.py.
 See docs/DISTILL.md.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys
@@ -212,6 +212,11 @@ async def distill(opts: DistillOptions) -> dict:
     return report
 
 
+def run_distill(opts: DistillOptions) -> dict:
+    """Run the pipeline to the end and return its report."""
+    return asyncio.run(distill(opts))
+
+
 def render(report: dict, clock: Clock | None = None) -> str:
     """The report as the text the command prints (Markdown)."""
     from engine.distill.judge import table
@@ -243,82 +248,6 @@ def render(report: dict, clock: Clock | None = None) -> str:
         clock.line() if clock else "time: " + ", ".join(f"{k} {_dur(v)}" for k, v in report["time_s"].items()),
     ]
     return "\n".join(lines)
-
-
-# -- the command line ----------------------------------------------------------------------------
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The `tokenwood distill` options (the lead wires them into tokenwood_tui/cli.py)."""
-    d = TrainSettings()
-    p.add_argument("--teacher", default=DEFAULT_TEACHER, help=f"registry id of the teacher (default {DEFAULT_TEACHER})")
-    p.add_argument("--student", default=DEFAULT_STUDENT, help=f"registry id of the student (default {DEFAULT_STUDENT})")
-    p.add_argument("--turns", type=int, default=DEFAULT_TURNS, help=f"turns per collected season (default {DEFAULT_TURNS})")
-    p.add_argument("--seeds", type=parse_seeds, default=DEFAULT_SEEDS, help=f"training seeds, e.g. 1-8 or 1,2,5 (default {DEFAULT_SEEDS})")
-    p.add_argument("--judge-seeds", type=parse_seeds, default=DEFAULT_JUDGE_SEEDS,
-                   help=f"fresh seeds for the judge (default {DEFAULT_JUDGE_SEEDS})")
-    p.add_argument("--judge-turns", type=int, default=None, help="turns per judged season (default: --turns)")
-    p.add_argument("--out", default=None, metavar="DIR", help="output folder (default: the cache's distill/NAME)")
-    p.add_argument("--name", default=None, help="registry id of the distilled model (default: STUDENT-wood)")
-    p.add_argument("--registry", default=None, metavar="FILE", dest="registry_file",
-                   help="user registry file to add it to (default: $TOKENWOOD_MODELS or ~/.config/tokenwood/models.toml)")
-    p.add_argument("--parallel", type=int, default=2, help="seasons played at once (default 2)")
-    p.add_argument("--scenario", default=None, help="scenario TOML file (default: the embedded wood)")
-    p.add_argument("--epochs", type=float, default=d.epochs, help=f"passes over the examples (default {d.epochs})")
-    p.add_argument("--max-steps", type=int, default=d.max_steps, help="cap on optimizer steps")
-    p.add_argument("--accumulate", type=int, default=d.accumulate, help=f"examples per step (default {d.accumulate})")
-    p.add_argument("--lr", type=float, default=d.lr, help=f"peak learning rate (default {d.lr})")
-    p.add_argument("--heldout", type=float, default=d.heldout, help=f"share held out (default {d.heldout})")
-    p.add_argument("--train-seed", type=int, default=d.seed, help="seed of the split and order (default 0)")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: every core)")
-    p.add_argument("--grad-checkpointing", action="store_true", help="trade compute for memory (big students)")
-    p.add_argument("--judge-base", action="store_true",
-                   help="also judge the student before training (a third column in the report)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
-
-
-def options_from_args(args: argparse.Namespace) -> DistillOptions:
-    """DistillOptions from parsed arguments (raises `DistillError` on bad values)."""
-    for flag, value in (("--turns", args.turns), ("--parallel", args.parallel), ("--accumulate", args.accumulate)):
-        if value is not None and value < 1:
-            raise DistillError(f"{flag} must be 1 or more, got {value}")
-    settings = TrainSettings(epochs=args.epochs, max_steps=args.max_steps, accumulate=args.accumulate, lr=args.lr,
-                             heldout=args.heldout, seed=args.train_seed, threads=args.threads,
-                             grad_checkpointing=args.grad_checkpointing)
-    return DistillOptions(teacher=args.teacher, student=args.student, turns=args.turns,
-                          seeds=list(args.seeds), judge_seeds=list(args.judge_seeds),
-                          judge_turns=args.judge_turns, out=args.out, name=args.name,
-                          registry_file=args.registry_file, parallel=args.parallel, scenario=args.scenario,
-                          train=settings, progress=not args.no_progress,
-                          judge_base=getattr(args, "judge_base", False))
-
-
-def run_distill(opts: DistillOptions) -> dict:
-    """Run the pipeline to the end and return its report."""
-    return asyncio.run(distill(opts))
-
-
-def run_from_args(args: argparse.Namespace) -> int:
-    """`tokenwood distill`: run, print the report; a user error is one line on stderr and status 2."""
-    from engine.scenario import ScenarioError
-
-    try:
-        report = run_distill(options_from_args(args))
-    except (DistillError, ScenarioError) as err:
-        print(f"tokenwood: distill: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("tokenwood: distill: interrupted (run the same command again to resume)", file=sys.stderr)
-        return 2
-    print(report["text"])
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point for `python -m engine.distill` (and the shape `tokenwood distill` wires)."""
-    ap = argparse.ArgumentParser(prog="tokenwood distill", description="Distil a teacher model into a student.")
-    add_arguments(ap)
-    return run_from_args(ap.parse_args(argv))
 
 
 def _span(seeds: list[int]) -> str:

@@ -1,0 +1,38 @@
+"""`tokenwood doctor`: check this machine for a council and say how to fix what it finds."""
+
+from __future__ import annotations
+
+import argparse
+
+from engine.commands.common import default_council, fail
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Declare `tokenwood doctor`."""
+    p = subparsers.add_parser("doctor", help="check this machine and say how to fix what it finds")
+    p.add_argument("--council", default=None, help="council to check for (default: the machine's default)")
+    p.set_defaults(handler=handle)
+    return p
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Print one line per check (and its fix); exit status 1 when a check failed."""
+    from engine.council import is_scripted, resolve_council
+    from engine.doctor import run_checks
+    from engine.scenario import load_scenario
+
+    council = args.council or default_council()
+    try:
+        seats = [m for m in resolve_council(council, load_scenario()).values() if not is_scripted(m)]
+    except ValueError as err:
+        return fail(str(err))
+    models = sorted(set(seats))
+    print(f"council: {council} ({', '.join(models) or 'no models'})")
+    worst = 0
+    for c in run_checks(models, {m: seats.count(m) for m in models}):
+        mark = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}[c.status]
+        print(f"[{mark}] {c.name}: {c.detail}")
+        if c.fix:
+            print(f"        fix: {c.fix}")
+        worst = max(worst, {"ok": 0, "warn": 0, "fail": 1}[c.status])
+    return worst

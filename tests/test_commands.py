@@ -1,0 +1,108 @@
+"""The command layout: headless commands in the engine, the UI's own beside them, one parser each."""
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from engine.commands import common
+from tokenwood_tui.cli import COMMANDS, build_parser
+
+ENGINE_COMMANDS = ["compare", "distill", "doctor", "eval", "models", "parse", "run", "traces"]
+"""The headless commands, one module each in engine/commands/."""
+
+
+def _subparsers(ap: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    action = next(a for a in ap._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def _options(p: argparse.ArgumentParser) -> list[tuple]:
+    """What a parser accepts: each argument's flags, destination, default, type and help."""
+    return [(tuple(a.option_strings), a.dest, a.default, a.type, a.help, a.nargs) for a in p._actions]
+
+
+def test_tokenwood_lists_every_command_in_its_order():
+    assert list(_subparsers(build_parser())) == ["run", "play", "watch", "models", "doctor", "parse", "eval",
+                                                 "compare", "distill", "traces"]
+    assert len(COMMANDS) == 10
+
+
+@pytest.mark.parametrize("name", ENGINE_COMMANDS)
+def test_each_headless_command_is_an_engine_module_with_its_handler(name):
+    module = __import__(f"engine.commands.{name}", fromlist=["add_parser", "handle"])
+    ap = common.build_parser("t", [module.add_parser])
+    (sub,) = _subparsers(ap).values()
+    assert sub.get_default("handler") is module.handle
+    assert module.add_parser in COMMANDS
+
+
+def test_the_engine_commands_import_nothing_of_the_ui():
+    code = ("import sys, engine.commands.common, engine.commands.run, engine.commands.eval, "
+            "engine.commands.compare, engine.commands.doctor, engine.commands.models, engine.commands.parse, "
+            "engine.commands.traces, engine.commands.distill; "
+            "print(sorted(m for m in sys.modules if m.startswith(('tokenwood_tui', 'textual'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_run_play_and_watch_share_the_game_options():
+    subs = _subparsers(build_parser())
+    game = [o for o in _options(subs["run"]) if o[1] in ("council", "seed", "scenario", "load", "answer_timeout")]
+    assert len(game) == 5
+    for ui in ("play", "watch"):
+        ui_game = [o for o in _options(subs[ui]) if o[1] in ("council", "seed", "scenario", "load", "answer_timeout")]
+        # the same arguments, but a game in the UI defaults to the machine's council, not the scripted one
+        assert [o[:1] + o[2:] for o in ui_game if o[1] != "council"] == [o[:1] + o[2:] for o in game if o[1] != "council"]
+        assert ui_game[0][2] is None and game[0][2] == "scripted"
+
+
+def test_python_m_tokenwood_tui_is_the_same_play_and_watch():
+    from tokenwood_tui.cli_commands import add_play_parser, add_watch_parser
+
+    mine = _subparsers(common.build_parser("tokenwood_tui", (add_play_parser, add_watch_parser)))
+    theirs = _subparsers(build_parser())
+    assert list(mine) == ["play", "watch"]
+    for name in mine:
+        assert _options(mine[name]) == _options(theirs[name])
+        assert mine[name].get_default("handler") is theirs[name].get_default("handler")
+
+
+def test_python_m_engine_distill_takes_the_same_options_as_tokenwood_distill():
+    from engine.commands.distill import add_arguments
+
+    alone = argparse.ArgumentParser(prog="tokenwood distill")
+    add_arguments(alone)
+    assert _options(alone) == _options(_subparsers(build_parser())["distill"])
+
+
+def test_the_module_spellings_still_parse(monkeypatch):
+    """`python -m tokenwood_tui play ...` reaches the same handler as `tokenwood play ...`."""
+    import tokenwood_tui.app as app_module
+
+    seen = []
+    monkeypatch.setattr(app_module, "run_app", lambda mode, **kw: seen.append((mode, kw)) or 0)
+    from tokenwood_tui.cli import main
+    from tokenwood_tui.cli_commands import play_or_watch
+
+    assert play_or_watch(["watch", "--council", "scripted", "--seed", "4", "--replay", "t.jsonl"]) == 0
+    assert main(["watch", "--council", "scripted", "--seed", "4", "--replay", "t.jsonl"]) == 0
+    assert seen[0] == seen[1] == ("watch", {"council": "scripted", "seed": 4, "scenario": None, "load": None,
+                                            "replay": "t.jsonl", "answer_timeout": None})
+
+
+def test_distill_user_error_is_one_line(capsys):
+    from engine.commands.distill import main
+
+    assert main(["--turns", "0"]) == 2
+    assert capsys.readouterr().err == "tokenwood: distill: --turns must be 1 or more, got 0\n"
+
+
+def test_screenshot_takes_its_out_option():
+    from tokenwood_tui.cli_commands import add_screenshot_arguments
+
+    ap = argparse.ArgumentParser()
+    add_screenshot_arguments(ap)
+    assert ap.parse_args([]).out == "docs/screenshot.svg"
+    assert ap.parse_args(["--out", "x.svg"]).out == "x.svg"
