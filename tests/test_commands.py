@@ -18,9 +18,11 @@ def _subparsers(ap: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParse
     return dict(action.choices)
 
 
-def _options(p: argparse.ArgumentParser) -> list[tuple]:
-    """What a parser accepts: each argument's flags, destination, default, type and help."""
-    return [(tuple(a.option_strings), a.dest, a.default, a.type, a.help, a.nargs) for a in p._actions]
+def _options(p: argparse.ArgumentParser, council_help: bool = False) -> list[tuple]:
+    """What a parser accepts: each argument's flags, destination, default, type and help (not
+    `--council`'s help unless `council_help`)."""
+    return [(tuple(a.option_strings), a.dest, a.default, a.type,
+             a.help if council_help or a.dest != "council" else None, a.nargs) for a in p._actions]
 
 
 def test_tokenwood_lists_every_command_in_its_order():
@@ -59,37 +61,55 @@ def test_run_play_and_watch_share_the_game_options():
 
 
 def test_python_m_tokenwood_tui_is_the_same_play_and_watch():
-    from tokenwood_tui.cli_commands import add_play_parser, add_watch_parser
+    """The same parsers and handler; only what a game without `--council` gets is said differently."""
+    from tokenwood_tui import cli_commands
 
-    mine = _subparsers(common.build_parser("tokenwood_tui", (add_play_parser, add_watch_parser)))
+    mine = _subparsers(cli_commands.module_parser())
     theirs = _subparsers(build_parser())
     assert list(mine) == ["play", "watch"]
     for name in mine:
         assert _options(mine[name]) == _options(theirs[name])
-        assert mine[name].get_default("handler") is theirs[name].get_default("handler")
+        assert _options(mine[name], council_help=True) != _options(theirs[name], council_help=True)
+        assert mine[name].get_default("handler") is theirs[name].get_default("handler") is cli_commands.handle_play
+        assert (mine[name].get_default("machine_council"), theirs[name].get_default("machine_council")) == (False, True)
 
 
-def test_python_m_engine_distill_takes_the_same_options_as_tokenwood_distill():
-    from engine.commands.distill import add_arguments
-
-    alone = argparse.ArgumentParser(prog="tokenwood distill")
-    add_arguments(alone)
-    assert _options(alone) == _options(_subparsers(build_parser())["distill"])
-
-
-def test_the_module_spellings_still_parse(monkeypatch):
-    """`python -m tokenwood_tui play ...` reaches the same handler as `tokenwood play ...`."""
+@pytest.fixture
+def launched(monkeypatch):
+    """What `run_app` was called with, instead of starting the UI."""
     import tokenwood_tui.app as app_module
+    from tokenwood_tui import cli_commands
 
     seen = []
     monkeypatch.setattr(app_module, "run_app", lambda mode, **kw: seen.append((mode, kw)) or 0)
+    monkeypatch.setattr(cli_commands, "default_council", lambda: "embedded")
+    return seen
+
+
+def test_both_spellings_launch_the_same_game(launched):
     from tokenwood_tui.cli import main
     from tokenwood_tui.cli_commands import play_or_watch
 
     assert play_or_watch(["watch", "--council", "scripted", "--seed", "4", "--replay", "t.jsonl"]) == 0
     assert main(["watch", "--council", "scripted", "--seed", "4", "--replay", "t.jsonl"]) == 0
-    assert seen[0] == seen[1] == ("watch", {"council": "scripted", "seed": 4, "scenario": None, "load": None,
-                                            "replay": "t.jsonl", "answer_timeout": None})
+    assert launched[0] == launched[1] == ("watch", {"council": "scripted", "seed": 4, "scenario": None, "load": None,
+                                                    "replay": "t.jsonl", "answer_timeout": None})
+
+
+def test_without_a_council_tokenwood_takes_the_machines_and_the_module_the_sessions(launched, capsys):
+    from tokenwood_tui.app import main as app_main
+    from tokenwood_tui.cli import main
+    from tokenwood_tui.cli_commands import play_or_watch
+
+    main(["play"])
+    main(["watch", "--replay", "t.jsonl"])
+    play_or_watch(["play", "--load", "save.json"])
+    app_main(["watch"])
+    assert [(mode, kw["council"]) for mode, kw in launched] == [
+        ("play", "embedded"), ("watch", "scripted"), ("play", None), ("watch", None)]
+    with pytest.raises(SystemExit):
+        play_or_watch(["play", "--help"])
+    assert "(default: scripted; a loaded save keeps its own)" in " ".join(capsys.readouterr().out.split())
 
 
 def test_distill_user_error_is_one_line(capsys):

@@ -11,40 +11,61 @@ engine's (`engine.commands.common.add_game_options`), declared once for `run`, `
 from __future__ import annotations
 
 import argparse
+from functools import partial
 
-from engine.commands.common import add_game_options, build_parser, default_council, dispatch
+from engine.commands.common import MACHINE_DEFAULT, add_game_options, build_parser, default_council, dispatch
 
 
-def add_play_parser(subparsers) -> argparse.ArgumentParser:
-    """Declare `tokenwood play`."""
+SESSION_DEFAULT = " (default: scripted; a loaded save keeps its own)"
+"""What `python -m tokenwood_tui` gives a game started without `--council` (the session's default)."""
+
+
+def add_play_parser(subparsers, machine_council: bool = True) -> argparse.ArgumentParser:
+    """Declare `tokenwood play` (`machine_council`: no `--council` means the machine's default council)."""
     p = subparsers.add_parser("play", help="play as the Patron in the terminal UI")
-    add_game_options(p, council=None)
-    p.set_defaults(handler=handle_play)
+    _add_ui_options(p, machine_council)
     return p
 
 
-def add_watch_parser(subparsers) -> argparse.ArgumentParser:
-    """Declare `tokenwood watch`."""
+def add_watch_parser(subparsers, machine_council: bool = True) -> argparse.ArgumentParser:
+    """Declare `tokenwood watch` (`machine_council` as for `add_play_parser`)."""
     p = subparsers.add_parser("watch", help="watch a game in the terminal UI")
-    add_game_options(p, council=None)
+    _add_ui_options(p, machine_council)
     p.add_argument("--replay", default=None, metavar="TRACES", help="replay a game from a traces file")
-    p.set_defaults(handler=handle_play)
     return p
+
+
+def _add_ui_options(p: argparse.ArgumentParser, machine_council: bool) -> None:
+    add_game_options(p, council=None, unset=MACHINE_DEFAULT if machine_council else SESSION_DEFAULT)
+    p.set_defaults(handler=handle_play, machine_council=machine_council)
 
 
 def handle_play(args: argparse.Namespace) -> int:
-    """`tokenwood play` and `tokenwood watch`: the terminal UI (a replay defaults to the scripted council)."""
+    """`tokenwood play` and `tokenwood watch`: the terminal UI.
+
+    Without `--council`, `tokenwood` gives a replay the scripted council and any other game the
+    machine's default; `python -m tokenwood_tui` leaves it to the session (scripted for a new game,
+    a loaded save keeps its own), as it always did.
+    """
     from tokenwood_tui.app import run_app
 
     replay = getattr(args, "replay", None)
-    council = args.council or ("scripted" if replay else default_council())
+    council = args.council
+    if council is None and args.machine_council:
+        council = "scripted" if replay else default_council()
     return run_app(args.command, council=council, seed=args.seed, scenario=args.scenario, load=args.load,
                    replay=replay, answer_timeout=args.answer_timeout)
 
 
+def module_parser(prog: str = "tokenwood_tui") -> argparse.ArgumentParser:
+    """The parser of `python -m tokenwood_tui`: `tokenwood play|watch` alone, the session's default council."""
+    return build_parser(prog, (partial(add_play_parser, machine_council=False),
+                               partial(add_watch_parser, machine_council=False)))
+
+
 def play_or_watch(argv: list[str] | None = None, prog: str = "tokenwood_tui") -> int:
     """`python -m tokenwood_tui play|watch ...`: the `tokenwood play|watch` parsers and handler alone."""
-    return dispatch(build_parser(prog, (add_play_parser, add_watch_parser)), argv)
+    return dispatch(module_parser(prog), argv)
 
 
 def add_screenshot_arguments(p: argparse.ArgumentParser) -> None:

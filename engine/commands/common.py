@@ -15,6 +15,9 @@ from engine.seeds import parse_seeds
 COUNCIL_HELP = "preset (scripted, embedded, seed), a council .toml, or Oona=model,Sorrel=model"
 """What `--council` takes."""
 
+MACHINE_DEFAULT = " (default: seed on a GPU host, else embedded)"
+"""What a game gets when `--council` is not given (see `default_council`)."""
+
 INTERRUPTED_SEASONS = "interrupted: run the same command again to resume (finished seasons are kept)"
 """What `eval` and `compare` say on Ctrl-C."""
 
@@ -49,10 +52,9 @@ def default_council() -> str:
     return "seed" if has_gpu() else "embedded"
 
 
-def add_council(p: argparse.ArgumentParser, default: str | None = "scripted") -> None:
-    """`--council`; without a default, the machine's default council (see `default_council`)."""
-    p.add_argument("--council", default=default,
-                   help=COUNCIL_HELP + ("" if default else " (default: seed on a GPU host, else embedded)"))
+def add_council(p: argparse.ArgumentParser, default: str | None = "scripted", unset: str = MACHINE_DEFAULT) -> None:
+    """`--council`; without a default, `unset` says what a game gets (the machine's default council)."""
+    p.add_argument("--council", default=default, help=COUNCIL_HELP + ("" if default else unset))
 
 
 def add_scenario(p: argparse.ArgumentParser) -> None:
@@ -67,9 +69,10 @@ def add_answer_timeout(p: argparse.ArgumentParser) -> None:
                         "60 for a remote server)")
 
 
-def add_game_options(p: argparse.ArgumentParser, council: str | None = "scripted") -> None:
-    """What starts one game: `--council`, `--seed`, `--scenario`, `--load`, `--answer-timeout`."""
-    add_council(p, council)
+def add_game_options(p: argparse.ArgumentParser, council: str | None = "scripted",
+                     unset: str = MACHINE_DEFAULT) -> None:
+    """What starts one game: `--council` (see `add_council`), `--seed`, `--scenario`, `--load`, `--answer-timeout`."""
+    add_council(p, council, unset)
     p.add_argument("--seed", type=int, default=1, help="seed for a new game (default 1)")
     add_scenario(p)
     p.add_argument("--load", default=None, metavar="PATH", help="continue from a save")
