@@ -16,6 +16,7 @@ from typing import Iterable
 from engine import firewall
 from engine.scenario import PATRON
 from engine.state import GameState
+from tokenwood_tui.textual_compat import render_strips  # noqa: F401  (the screen as rendered now; used here and by screens)
 
 log = logging.getLogger("tokenwood_tui.firewall")
 
@@ -46,11 +47,6 @@ def screen_lines(screen) -> list[str]:
 def screen_text(app) -> str:
     """Everything on the app's active screen as plain text."""
     return "\n".join(screen_lines(app.screen))
-
-
-def render_strips(screen) -> list:
-    """The screen as rendered now: one Strip per terminal line (Textual's compositor, pinned 8.2.8)."""
-    return screen._compositor.render_strips()
 
 
 def region_text(strips: list, widget) -> str:

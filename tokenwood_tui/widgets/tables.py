@@ -9,6 +9,7 @@ from textual.widgets import DataTable
 
 from engine.scenario import PATRON
 from tokenwood_tui.board import Board
+from tokenwood_tui.textual_compat import set_last_column_width
 from tokenwood_tui.widgets.panel import Panel, cell_texts, sync_rows
 
 TREND = {"rising": Text("\u25b2", style="green"), "falling": Text("\u25bc", style="red"),
@@ -52,11 +53,8 @@ class CreaturesPanel(Panel):
         t = self.query_one(DataTable)
         fixed = sum(w for k, _, w in self.WIDTHS if k != "said") + 2 * len(self.WIDTHS) + 1
         said = max(10, self.size.width - fixed)
-        col = t.columns.get("said")
-        if col is not None and col.width != said:
-            col.width = said
-            t._require_update_dimensions = True
-            t.refresh()
+        if "said" in t.columns:
+            set_last_column_width(t, "said", said)
 
     def _rows(self, board: Board) -> dict[str, list]:
         rows = {}
