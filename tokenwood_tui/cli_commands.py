@@ -15,7 +15,6 @@ from functools import partial
 
 from engine.commands.common import MACHINE_DEFAULT, add_game_options, build_parser, default_council, dispatch
 
-
 SESSION_DEFAULT = " (default: scripted; a loaded save keeps its own)"
 """What `python -m tokenwood_tui` gives a game started without `--council` (the session's default)."""
 

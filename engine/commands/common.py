@@ -24,9 +24,6 @@ INTERRUPTED_SEASONS = "interrupted: run the same command again to resume (finish
 AddParser = Callable[["argparse._SubParsersAction"], argparse.ArgumentParser]
 """A command's `add_parser(subparsers)`: declares the command and sets its `handler`."""
 
-Handler = Callable[[argparse.Namespace], int]
-"""A command's handler: parsed arguments in, exit status out."""
-
 
 def fail(message: str) -> int:
     """Say a user error on one line of stderr; the exit status for it (2)."""
