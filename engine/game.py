@@ -21,6 +21,7 @@ from typing import Callable
 
 from engine import firewall
 from engine.brains.base import Brain, Reply
+from engine.metrics import record_turn
 from engine.parsing import ParseResult, ParseStats, Quirks, parse_answer
 from engine.prompt import build_patron_brief, build_prompt
 from engine.scenario import PATRON
@@ -142,7 +143,6 @@ class Game:
         report = self._open if self._open is not None else begin_turn(state)
         self._open = None
         asks = []
-        longest = 0
         for name in [t.name for t in state.scenario.traders] + [PATRON]:
             brain = self.brains.get(name)
             if brain is None:
@@ -153,10 +153,7 @@ class Game:
                 scan = firewall.scan(prompt, patron=True)
             else:
                 prompt = build_prompt(view)
-                longest = max(longest, len(prompt))
                 scan = firewall.scan(prompt)
-            if not scan.clean:
-                state.metrics.firewall_leaks += 1
             asks.append(self._ask(name, brain, view, prompt, scan.hits))
         started = time.perf_counter()
         decisions = await asyncio.gather(*asks)
@@ -168,13 +165,12 @@ class Game:
                 hesitated[d.trader] = "its thoughts would not come" if not d.leak else "it kept silent"
                 continue
             answers[d.trader] = d.parsed.answer
-            state.metrics.invalid_actions += len(d.parsed.dropped)
         resolve_turn(state, report, answers, hesitated)
+        record_turn(state, report, decisions)
         for r in report.refusals:
-            if r.reason.startswith("self_buy") and r.trader in self.brains:
+            if r.code == "self_buy" and r.trader in self.brains:
                 model = self.brains[r.trader].model
                 self.self_buys[model] = self.self_buys.get(model, 0) + 1
-        state.metrics.prompt_chars_by_turn.append(longest)
         self.turn_latency_s.append(round(elapsed, 4))
         record = TurnRecord(turn=report.turn, decisions=list(decisions), report=report, latency_s=elapsed)
         if self.traces_path is not None:
@@ -187,7 +183,6 @@ class Game:
     def _count(self, d: Decision) -> None:
         model = d.reply.model
         if d.reply.fault is not None:
-            self.state.metrics.faults += 1
             self.faults[model] = self.faults.get(model, 0) + 1
         else:
             self.latencies.setdefault(model, []).append(d.reply.latency_s)
@@ -197,8 +192,7 @@ class Game:
     def _trace(self, record: TurnRecord) -> None:
         lines = []
         for d in record.decisions:
-            refusals = [{"where": r.where, "reason": r.reason} for r in record.report.refusals
-                        if r.trader == d.trader]
+            refusals = [r.record() for r in record.report.refusals if r.trader == d.trader]
             p = d.parsed
             lines.append(json.dumps({
                 "turn": record.turn, "creature": d.trader, "model": d.reply.model, "prompt": d.prompt,

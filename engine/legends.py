@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from engine.firewall import canary
+from engine.refusals import Denial
 from engine.scenario import Scenario
-from engine.rules import Flows
 from engine.state import ActiveLegend, Dice, Event, Foreknowledge, GameState
 
 
@@ -36,10 +38,14 @@ def hear_ahead(state: GameState, turn: int) -> None:
                 canary=canary(hid.salt, "foreknowledge", f"{legend_id}@{start}")))
 
 
-def begin_due(state: GameState, turn: int, events: list[Event], flows: Flows) -> list[str]:
-    """Begin every legend scheduled for `turn`; apply one-off effects; return the ids begun."""
+def begin_due(state: GameState, turn: int) -> tuple[list[Event], Counter]:
+    """Begin every legend scheduled for `turn` and apply its one-off effects; announce those that passed.
+
+    Returns (the public events, units each legend destroyed by good).
+    """
     sc, pub, hid = state.scenario, state.public, state.hidden
-    begun = []
+    events: list[Event] = []
+    spoiled: Counter = Counter()
     started_ids = {lg.id for lg in pub.legends}
     for start, legend_id in hid.schedule:
         if start != turn or legend_id in started_ids:
@@ -50,12 +56,11 @@ def begin_due(state: GameState, turn: int, events: list[Event], flows: Flows) ->
         events.append(Event(turn=turn, kind="legend", text=f"{spec.name} begins: {spec.words}"))
         for eff in spec.effects:
             if eff.kind == "spoil":
-                flows.spoiled.update(_spoil_everywhere(state, eff.good, eff.amount))
-        begun.append(legend_id)
+                spoiled.update(_spoil_everywhere(state, eff.good, eff.amount))
     for lg in pub.legends:
         if lg.ends == turn - 1:
             events.append(Event(turn=turn, kind="legend", text=f"{lg.name} has passed."))
-    return begun
+    return events, spoiled
 
 
 def _spoil_everywhere(state: GameState, good: str, pct: int) -> dict[str, int]:
@@ -70,15 +75,15 @@ def _spoil_everywhere(state: GameState, good: str, pct: int) -> dict[str, int]:
     return {good: lost_total}
 
 
-def spring(state: GameState, legend_id: str, turn: int) -> str | None:
-    """The Patron springs a legend: it begins next turn. Returns a refusal reason, or None."""
+def spring(state: GameState, legend_id: str, turn: int) -> Denial | None:
+    """The Patron springs a legend: it begins next turn. Returns why not, or None."""
     pub, hid, sc = state.public, state.hidden, state.scenario
     if hid.sprung:
-        return "the Patron has already sprung its legend this season"
+        return Denial("legend_already_sprung", "the Patron has already sprung its legend this season")
     if legend_id not in {lg.id for lg in sc.legends}:
-        return f"no legend {legend_id!r}"
+        return Denial("unknown_legend", f"no legend {legend_id!r}")
     if legend_id in {lg.id for lg in pub.legends}:
-        return f"{legend_id!r} has already happened"
+        return Denial("legend_already_begun", f"{legend_id!r} has already happened")
     hid.schedule = [(t, i) for t, i in hid.schedule if i != legend_id] + [(turn + 1, legend_id)]
     hid.schedule.sort()
     hid.sprung = legend_id

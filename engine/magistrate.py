@@ -16,7 +16,7 @@ from __future__ import annotations
 from engine.firewall import canary
 from engine.market import Fill
 from engine.scenario import PATRON
-from engine.state import Event, Evidence, GameState
+from engine.state import Event, Evidence, GameState, Sanction
 
 METER = ((0, "calm"), (3, "murmurs"), (6, "watchful"), (10, "investigating"))
 """Suspicion points at which the public meter reads each word."""
@@ -37,15 +37,15 @@ def _bought_sold(fills: list[Fill], who: str, good: str) -> tuple[int, int]:
     return bought, sold
 
 
-def observe(state: GameState, turn: int, fills: list[Fill], transfers: list[tuple[str, str, int]],
-            events: list[Event]) -> None:
+def observe(state: GameState, turn: int, fills: list[Fill], transfers: list[tuple[str, str, int]]) -> list[Event]:
     """Gather this turn's evidence, cool or raise suspicion, apply sanctions, update the meter.
 
     `transfers` lists accepted private deals as (kind, creature, pebbles), kind "loan" or "bribe".
+    Returns the public events: sanctions applied, then the meter's new word if it changed.
     """
     sc, hid, pub = state.scenario, state.hidden, state.public
     if pub.patron_banished:
-        return
+        return []
     found: list[Evidence] = []
 
     def add(kind: str, points: int, detail: str) -> None:
@@ -82,18 +82,21 @@ def observe(state: GameState, turn: int, fills: list[Fill], transfers: list[tupl
     elif hid.suspicion > 0 and turn - hid.last_evidence_turn >= sc.magistrate.quiet_turns:
         hid.suspicion -= 1
         hid.last_evidence_turn = turn
-    _sanction(state, turn, events)
+    events = _sanction(state, turn)
     before = pub.suspicion
     pub.suspicion = meter(hid.suspicion)
     if pub.suspicion != before:
         events.append(Event(turn=turn, kind="magistrate",
                             text=f"The magistrate's mood is now: {pub.suspicion}.", actors=[PATRON]))
+    return events
 
 
-def _sanction(state: GameState, turn: int, events: list[Event]) -> None:
-    """Apply each sanction once, in order, when suspicion reaches its threshold."""
+def _sanction(state: GameState, turn: int) -> list[Event]:
+    """Apply each sanction once, in order, when suspicion reaches its threshold; return their events."""
     m, hid, pub = state.scenario.magistrate, state.hidden, state.public
-    ladder = (("warn", m.warn_at), ("fine", m.fine_at), ("freeze", m.freeze_at), ("banish", m.banish_at))
+    ladder: tuple[tuple[Sanction, int], ...] = (
+        ("warn", m.warn_at), ("fine", m.fine_at), ("freeze", m.freeze_at), ("banish", m.banish_at))
+    events: list[Event] = []
     for name, at in ladder:
         if hid.suspicion < at or name in hid.sanctions:
             continue
@@ -114,4 +117,5 @@ def _sanction(state: GameState, turn: int, events: list[Event]) -> None:
             pub.patron_banished = True
             state.market.cancel_all(PATRON, hid.holdings)
             text = "The magistrate banishes the Patron from the wood."
-        events.append(Event(turn=turn, kind="magistrate", text=text, actors=[PATRON]))
+        events.append(Event(turn=turn, kind="magistrate", text=text, actors=[PATRON], sanction=name))
+    return events

@@ -1,6 +1,7 @@
 """The Patron's own moves: lend, tip, short, cover, bribe, spring a legend; and the offers' fate.
 
-Every function here mutates the state and returns a refusal reason (a string) or None. Nothing raises.
+Every move mutates the state and returns a `Denial` (a refusal code and its detail) or None; the
+stages of the turn return what they produced (events, transfers). Nothing raises.
 """
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ from engine import legends, memory
 from engine.answer import BribeMove, CoverMove, LendMove, ShortMove, TipMove
 from engine.firewall import canary, scrub_public_text
 from engine.rules import last_price
+from engine.refusals import Denial
 from engine.scenario import PATRON
 from engine.state import Bribe, Event, GameState, Loan, Short, Tip
 
 POOL_UNITS = 30
 """Units of each good the wood's lending pool holds at the start (shorts borrow from it)."""
+
+
+Transfer = tuple[str, str, int]
+"""An accepted private deal: (kind "loan" or "bribe", creature, pebbles paid out)."""
 
 
 def _next_id(state: GameState) -> int:
@@ -29,18 +35,18 @@ def _creature(state: GameState, name: str) -> str | None:
     return names.get(name.strip().lower())
 
 
-def _offer_to(state: GameState, creature: str, amount: int, what: str) -> tuple[str | None, str | None]:
+def _offer_to(state: GameState, creature: str, amount: int, what: str) -> tuple[str | None, Denial | None]:
     """(the creature's name, None) when the Patron can offer `amount` pebbles to it, else (None, why)."""
     who = _creature(state, creature)
     if who is None:
-        return None, f"no creature called {creature!r}"
+        return None, Denial("unknown_creature", f"no creature called {creature!r}")
     have = state.hidden.holdings[PATRON].pebbles
     if have < amount:
-        return None, f"the Patron has {have} pebbles, cannot {what} {amount}"
+        return None, Denial("insufficient_pebbles", f"the Patron has {have} pebbles, cannot {what} {amount}")
     return who, None
 
 
-def lend(state: GameState, move: LendMove, turn: int) -> str | None:
+def lend(state: GameState, move: LendMove, turn: int) -> Denial | None:
     """Offer a loan; the creature answers next turn."""
     who, why = _offer_to(state, move.creature, move.amount, "lend")
     if why:
@@ -52,20 +58,20 @@ def lend(state: GameState, move: LendMove, turn: int) -> str | None:
     return None
 
 
-def tip(state: GameState, move: TipMove, turn: int) -> str | None:
+def tip(state: GameState, move: TipMove, turn: int) -> Denial | None:
     """Whisper a tip; the creature hears the words from next turn, never whether it is true."""
     who = _creature(state, move.creature)
     if who is None:
-        return f"no creature called {move.creature!r}"
+        return Denial("unknown_creature", f"no creature called {move.creature!r}")
     if move.good not in state.scenario.good_names:
-        return f"no good called {move.good!r}"
+        return Denial("unknown_good", f"no good called {move.good!r}")
     i = _next_id(state)
     state.hidden.tips.append(Tip(id=i, creature=who, good=move.good, direction=move.direction,
                                  true=move.true, turn=turn, canary=canary(state.hidden.salt, "tip", i)))
     return None
 
 
-def bribe(state: GameState, move: BribeMove, turn: int) -> str | None:
+def bribe(state: GameState, move: BribeMove, turn: int) -> Denial | None:
     """Offer a bribe; the creature answers next turn."""
     who, why = _offer_to(state, move.creature, move.amount, "offer")
     if why:
@@ -77,13 +83,13 @@ def bribe(state: GameState, move: BribeMove, turn: int) -> str | None:
     return None
 
 
-def open_short(state: GameState, move: ShortMove, turn: int) -> str | None:
+def open_short(state: GameState, move: ShortMove, turn: int) -> Denial | None:
     """Borrow units from the wood's pool now; they must be returned by `turn + term`."""
     hid = state.hidden
     if move.good not in state.scenario.good_names:
-        return f"no good called {move.good!r}"
+        return Denial("unknown_good", f"no good called {move.good!r}")
     if hid.pool.get(move.good, 0) < move.qty:
-        return f"the pool holds only {hid.pool.get(move.good, 0)} {move.good}"
+        return Denial("pool_short", f"the pool holds only {hid.pool.get(move.good, 0)} {move.good}")
     hid.pool[move.good] -= move.qty
     patron = hid.holdings[PATRON]
     patron.goods[move.good] = patron.goods.get(move.good, 0) + move.qty
@@ -93,20 +99,21 @@ def open_short(state: GameState, move: ShortMove, turn: int) -> str | None:
     return None
 
 
-def cover(state: GameState, move: CoverMove, turn: int) -> str | None:
+def cover(state: GameState, move: CoverMove, turn: int) -> Denial | None:
     """Return borrowed units early (the Patron must hold them all)."""
     short = next((s for s in state.hidden.shorts if s.id == move.short_id and s.status == "open"), None)
     if short is None:
-        return f"no open short #{move.short_id}"
+        return Denial("unknown_short", f"no open short #{move.short_id}")
     patron = state.hidden.holdings[PATRON]
     if patron.goods.get(short.good, 0) < short.qty:
-        return f"the Patron holds {patron.goods.get(short.good, 0)} {short.good}, owes {short.qty}"
+        return Denial("insufficient_goods",
+                      f"the Patron holds {patron.goods.get(short.good, 0)} {short.good}, owes {short.qty}")
     _return_units(state, short, short.qty)
     short.status = "covered"
     return None
 
 
-def spring(state: GameState, legend_id: str, turn: int) -> str | None:
+def spring(state: GameState, legend_id: str, turn: int) -> Denial | None:
     """Spring a legend (once per season); it begins next turn."""
     return legends.spring(state, legend_id, turn)
 
@@ -119,9 +126,12 @@ def _return_units(state: GameState, short: Short, qty: int) -> None:
 
 # --- offers answered by creatures --------------------------------------------------------------
 
-def answer_offer(state: GameState, creature: str, offer_id: int, accept: bool, turn: int,
-                 transfers: list[tuple[str, str, int]]) -> str | None:
-    """A creature accepts or declines a loan or bribe offered to it."""
+def answer_offer(state: GameState, creature: str, offer_id: int, accept: bool,
+                 turn: int) -> tuple[Transfer | None, Denial | None]:
+    """A creature accepts or declines a loan or bribe offered to it.
+
+    Returns (the private deal paid out, if one was; why not, if the answer was refused).
+    """
     hid, bound = state.hidden, state.scenario.sentiment_bound
     patron = hid.holdings[PATRON]
     loan = next((x for x in hid.loans if x.id == offer_id and x.creature == creature
@@ -129,34 +139,32 @@ def answer_offer(state: GameState, creature: str, offer_id: int, accept: bool, t
     if loan is not None:
         if not accept:
             loan.status = "declined"
-            return None
+            return None, None
         if patron.pebbles < loan.principal or state.public.patron_frozen_until >= turn \
                 or state.public.patron_banished:
             loan.status = "lapsed"
-            return "the Patron can no longer pay out this loan"
+            return None, Denial("offer_unpaid", "the Patron can no longer pay out this loan")
         patron.pebbles -= loan.principal
         hid.holdings[creature].pebbles += loan.principal
         loan.status, loan.due, loan.owed = "active", turn + loan.term, loan.principal
         memory.nudge(hid, creature, PATRON, 1, bound)
-        transfers.append(("loan", creature, loan.principal))
-        return None
+        return ("loan", creature, loan.principal), None
     bribe_ = next((x for x in hid.bribes if x.id == offer_id and x.creature == creature
                    and x.status == "offered"), None)
     if bribe_ is not None:
         if not accept:
             bribe_.status = "declined"
             memory.nudge(hid, creature, PATRON, -1, bound)
-            return None
+            return None, None
         if patron.pebbles < bribe_.amount or state.public.patron_banished:
             bribe_.status = "lapsed"
-            return "the Patron can no longer pay this bribe"
+            return None, Denial("offer_unpaid", "the Patron can no longer pay this bribe")
         patron.pebbles -= bribe_.amount
         hid.holdings[creature].pebbles += bribe_.amount
         bribe_.status = "accepted"
         memory.nudge(hid, creature, PATRON, 2, bound)
-        transfers.append(("bribe", creature, bribe_.amount))
-        return None
-    return f"no open offer #{offer_id} for {creature}"
+        return ("bribe", creature, bribe_.amount), None
+    return None, Denial("unknown_offer", f"no open offer #{offer_id} for {creature}")
 
 
 def lapse_offers(state: GameState, turn: int) -> None:
@@ -169,8 +177,12 @@ def lapse_offers(state: GameState, turn: int) -> None:
 
 # --- debts and shorts fall due -----------------------------------------------------------------
 
-def settle_loans(state: GameState, turn: int, events: list[Event]) -> None:
-    """Active loans accrue interest; loans due are repaid, or goods are seized, or they default."""
+def settle_loans(state: GameState, turn: int) -> list[Event]:
+    """Active loans accrue interest; loans due are repaid, or goods are seized, or they default.
+
+    Returns the public default events.
+    """
+    events: list[Event] = []
     hid, bound = state.hidden, state.scenario.sentiment_bound
     patron = hid.holdings[PATRON]
     for loan in hid.loans:
@@ -209,6 +221,7 @@ def settle_loans(state: GameState, turn: int, events: list[Event]) -> None:
         events.append(Event(turn=turn, kind="default", actors=[loan.creature, PATRON],
                             text=f"{loan.creature} could not pay a debt to the Patron when due; "
                                  f"the bailiffs seized {what}."))
+    return events
 
 
 def settle_shorts(state: GameState, turn: int) -> None:

@@ -1,8 +1,8 @@
 """Saves: versioned JSON documents of the whole game, written atomically, loaded with validation.
 
-Format (version 1):
+Format (version 2):
 
-    {"format": "tokenwood-save", "version": 1, "saved_at": "2026-11-25T12:00:00+00:00",
+    {"format": "tokenwood-save", "version": 2, "saved_at": "2026-11-25T12:00:00+00:00",
      "turn": 12, "scenario": "Thousand Token Wood", "council": {"Oona": "scripted:hoarder", ...},
      "checksum": "<sha256 of the canonical JSON of state>", "state": {...GameState...}}
 
@@ -10,6 +10,9 @@ Writing goes to a temporary file in the same folder, is flushed and fsynced, the
 target, so a crash leaves either the old file or the new one, never half of one. Loading checks the
 format, the version (older versions are migrated, newer ones refused), the checksum (a tampered file
 is refused) and the state's validity; every failure is one `SaveError` line and nothing is written.
+
+Versions: 1 had events of words only; 2 gives events typed facts (`Event.said`, `Event.sanction`),
+which `_events_gain_facts` reads once from a version-1 save's words.
 """
 
 from __future__ import annotations
@@ -24,14 +27,36 @@ from typing import Callable
 
 from pydantic import ValidationError
 
-from engine.state import GameState
+from engine.state import GameState, Sanction
 
 FORMAT = "tokenwood-save"
-VERSION = 1
+VERSION = 2
 DEFAULT_DIR = Path("saves")
 AUTOSAVE = DEFAULT_DIR / "autosave.json"
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+SANCTION_WORDS: dict[str, Sanction] = {"warns": "warn", "fines": "fine", "freezes": "freeze", "banishes": "banish"}
+"""How a version-1 magistrate event named its sanction: "The magistrate <verb> the Patron..."."""
+
+
+def _events_gain_facts(doc: dict) -> dict:
+    """Version 1 -> 2: each event gets the typed facts its words told (the words stay as they were).
+
+    {"kind": "gossip", "actors": ["Oona"], "text": "Oona says: \"honey!\""} gains "said": "honey!";
+    {"kind": "magistrate", "text": "The magistrate fines the Patron 20 pebbles."} gains "sanction": "fine".
+    """
+    for e in doc["state"].get("public", {}).get("events", []):
+        text, actors = e.get("text", ""), e.get("actors") or [""]
+        opening = f'{actors[0]} says: "'
+        if e.get("kind") == "gossip" and text.startswith(opening) and text.endswith('"'):
+            e.setdefault("said", text[len(opening):-1])
+        if e.get("kind") == "magistrate":
+            verb = next((v for v in SANCTION_WORDS if text.startswith(f"The magistrate {v} ")), None)
+            if verb is not None:
+                e.setdefault("sanction", SANCTION_WORDS[verb])
+    return {**doc, "version": 2}
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _events_gain_facts}
 """version -> function turning a document of that version into one of version + 1."""
 
 

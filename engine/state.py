@@ -9,7 +9,7 @@ magistrate's evidence, every private thought. Every hidden fact carries a canary
 from __future__ import annotations
 
 import random
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -54,17 +54,36 @@ class Dice(BaseModel):
 
 # --- the public record -------------------------------------------------------------------------
 
+EventKind = Literal["trade", "gossip", "legend", "magistrate", "default", "hesitate", "weather"]
+"""What a public event is about: a good's trades of the turn, a trader's words, a legend beginning or
+passing, the magistrate (a sanction or its mood), a debt defaulted, a trader who could not answer,
+winter coming."""
+
+EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
+"""Every event kind, in the order the public record's filter offers them."""
+
+Sanction = Literal["warn", "fine", "freeze", "banish"]
+"""The magistrate's sanctions, mildest first."""
+
+
 class Event(BaseModel):
-    """One public event: anything every trader may know."""
+    """One public event: anything every trader may know, in words and as typed facts.
+
+    The facts are optional with defaults, so saves written before they existed still load.
+    """
 
     turn: int
     """Turn it happened."""
-    kind: str
-    """trade, gossip, legend, magistrate, default, hesitate, weather, refusal, ..."""
+    kind: EventKind
+    """What it is about (see `EventKind`)."""
     text: str
     """What everyone hears, in words."""
     actors: list[str] = Field(default_factory=list)
     """Traders it concerns."""
+    said: str = ""
+    """A gossip event's words as everyone heard them (scrubbed, cut to length); empty otherwise."""
+    sanction: Sanction | None = None
+    """The sanction a magistrate event announces; None for every other event."""
 
 
 class TradeRecord(BaseModel):

@@ -4,36 +4,28 @@
     (the game asks every brain)    2.-3. decisions, parse and repair (engine.game / engine.parsing)
     resolve_turn(state, answers)   4. offers, Patron moves, orders in seeded order, expiry, loans,
                                       shorts, eating, firewood, spoilage, offers lapse
-                                   5. magistrate, relationships, metrics, public record
+                                   5. magistrate, relationships, public record
+    record_turn(state, report)     the turn's metrics, in one place (engine.metrics; the game calls it)
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 from engine import legends, magistrate, memory, patron
 from engine.answer import Answer, PatronAnswer
 from engine.firewall import canary, scrub_public_text
 from engine.market import Fill
-from engine.rules import Flows, burn_for, gini, net_worth, production_for, totals
+from engine.patron import Transfer
+from engine.refusals import Denial, Refusal
+from engine.rules import Flows, burn_for, production_for, totals
 from engine.scenario import PATRON
 from engine.state import Event, GameState, Thought, TradeRecord
 
 THOUGHTS_KEPT = 3
 """Private thoughts kept per trader in the hidden ledger."""
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """An action the rules refused."""
-
-    trader: str
-    """Who tried."""
-    where: str
-    """Which action, e.g. "orders[1]", "lend[0]", "accept[0]"."""
-    reason: str
-    """Short reason code or sentence."""
 
 
 @dataclass
@@ -60,7 +52,9 @@ def begin_turn(state: GameState) -> TurnReport:
     """Step 1: the world moves for the turn about to be decided (turn = public.turn + 1)."""
     turn = state.public.turn + 1
     report = TurnReport(turn=turn, before=totals(state))
-    legends.begin_due(state, turn, report.events, report.flows)
+    events, destroyed = legends.begin_due(state, turn)
+    report.events += events
+    report.flows.spoiled.update(destroyed)
     legends.hear_ahead(state, turn)
     for t in state.scenario.traders:
         made = production_for(state, t.name, turn)
@@ -77,85 +71,172 @@ def begin_turn(state: GameState) -> TurnReport:
 
 def resolve_turn(state: GameState, report: TurnReport, answers: dict[str, Answer],
                  hesitated: dict[str, str] | None = None) -> TurnReport:
-    """Steps 4-5: resolve everyone's answers for `report.turn`. Missing answers mean "do nothing"."""
-    sc, pub, hid = state.scenario, state.public, state.hidden
-    turn, events = report.turn, report.events
-    for name, why in sorted((hesitated or {}).items()):
-        events.append(Event(turn=turn, kind="hesitate", actors=[name],
-                            text=f"{name} hesitates this turn ({why})."))
-    order = state.dice.shuffle([t.name for t in sc.traders] + [PATRON])
-    transfers: list[tuple[str, str, int]] = []
-    patron_blocked = pub.patron_banished or pub.patron_frozen_until >= turn
+    """Steps 4-5: resolve everyone's answers for `report.turn`. Missing answers mean "do nothing".
 
-    def refuse(who: str, where: str, reason: str) -> None:
-        report.refusals.append(Refusal(who, where, reason))
-        state.metrics.refusals[reason.split(":")[0]] = state.metrics.refusals.get(reason.split(":")[0], 0) + 1
+    Named stages, in GAME.md's order; each returns what it produced and only this function adds it
+    to the report:
 
-    # 4a. offers answered, cancels, the Patron's own moves, gossip and thoughts: trader by trader.
+        _hesitations      who could not answer hesitates, in public
+        arrival order     one seeded order of the traders for the turn
+        _answers          offers answered, cancels, the Patron's moves, gossip, thoughts: trader by trader
+        _orders           every order of the turn in one seeded arrival order; resting orders expire
+        _record_trades    public trade records, one event per good, last prices
+        _debts            loans and shorts fall due, unanswered offers lapse
+        _eat_and_burn     meals eaten and firewood burned
+        _spoil            hoards past their limit rot
+        magistrate        evidence, suspicion, sanctions, the public meter
+        _relationships    traders warm to those they traded with; old thoughts are forgotten
+        _publish          the turn's events made public, the turn counted, conservation checked
+
+    The turn's metrics are not written here: `engine.metrics.record_turn` computes them from the report.
+    """
+    turn = report.turn
+    report.events += _hesitations(turn, hesitated or {})
+    order = state.dice.shuffle([t.name for t in state.scenario.traders] + [PATRON])
+    blocked = state.public.patron_banished or state.public.patron_frozen_until >= turn
+    answered = _answers(state, answers, order, turn, blocked)
+    report.refusals += answered.refusals
+    report.events += answered.events
+    fills, refused = _orders(state, answers, order, turn, blocked)
+    report.fills += fills
+    report.refusals += refused
+    report.events += _record_trades(state, turn, fills)
+    report.events += _debts(state, turn)
+    report.flows.consumed.update(_eat_and_burn(state, turn))
+    report.flows.spoiled.update(_spoil(state))
+    report.events += magistrate.observe(state, turn, fills, answered.transfers)
+    _relationships(state, fills)
+    report.conserved = _publish(state, report)
+    return report
+
+
+@dataclass
+class _Answered:
+    """What the answers stage produced."""
+
+    refusals: list[Refusal] = field(default_factory=list)
+    """Offers, cancels and Patron moves the rules refused."""
+    events: list[Event] = field(default_factory=list)
+    """Gossip."""
+    transfers: list[Transfer] = field(default_factory=list)
+    """Private deals paid out (for the magistrate)."""
+
+
+def _hesitations(turn: int, hesitated: dict[str, str]) -> list[Event]:
+    """A public event for each trader that gave no answer, with why."""
+    return [Event(turn=turn, kind="hesitate", actors=[name], text=f"{name} hesitates this turn ({why}).")
+            for name, why in sorted(hesitated.items())]
+
+
+def _answers(state: GameState, answers: dict[str, Answer], order: list[str], turn: int,
+             blocked: bool) -> _Answered:
+    """Everything but the orders, trader by trader in arrival order (a blocked Patron is refused)."""
+    out = _Answered()
     for name in order:
         ans = answers.get(name)
         if ans is None:
             continue
-        if name == PATRON and patron_blocked:
+        if name == PATRON and blocked:
             if _has_actions(ans):
-                refuse(name, "answer", "banished" if pub.patron_banished else "frozen")
+                why = "banished" if state.public.patron_banished else "frozen"
+                out.refusals.append(Refusal(name, "answer", why))
             continue
-        for key, accept in (("accept", True), ("decline", False)):
-            for i, offer_id in enumerate(getattr(ans, key)):
-                why = ("the Patron receives no offers" if name == PATRON else
-                       patron.answer_offer(state, name, offer_id, accept, turn, transfers))
-                if why:
-                    refuse(name, f"{key}[{i}]", why)
-        for i, order_id in enumerate(ans.cancel):
-            rej = state.market.cancel(name, order_id, hid.holdings[name])
-            if rej is not None:
-                refuse(name, f"cancel[{i}]", rej.reason)
+        transfers, refused = _offers(state, name, ans, turn)
+        out.transfers += transfers
+        out.refusals += refused
+        out.refusals += _cancels(state, name, ans)
         if isinstance(ans, PatronAnswer) and name == PATRON:
-            _patron_moves(state, ans, turn, refuse)
-        if ans.gossip.strip():
-            said = scrub_public_text(ans.gossip.strip())[:160]
-            events.append(Event(turn=turn, kind="gossip", actors=[name], text=f"{name} says: \"{said}\""))
-            _gossip_feelings(state, name, said)
-        if ans.thinking.strip():
-            hid.thoughts.append(Thought(turn=turn, trader=name, text=ans.thinking.strip()[:200],
-                                        canary=canary(hid.salt, "thought", f"{turn}|{name}")))
+            out.refusals += _patron_moves(state, ans, turn)
+        out.events += _speak(state, name, ans, turn)
+    return out
 
-    # 4b. every order of the turn, in one seeded arrival order.
+
+def _offers(state: GameState, name: str, ans: Answer, turn: int) -> tuple[list[Transfer], list[Refusal]]:
+    """Loans and bribes accepted or declined: (the deals paid out, the answers refused)."""
+    transfers, refused = [], []
+    for key, accept in (("accept", True), ("decline", False)):
+        for i, offer_id in enumerate(getattr(ans, key)):
+            if name == PATRON:
+                paid, why = None, Denial("patron_receives_no_offers", "the Patron receives no offers")
+            else:
+                paid, why = patron.answer_offer(state, name, offer_id, accept, turn)
+            if paid:
+                transfers.append(paid)
+            if why:
+                refused.append(Refusal.of(name, f"{key}[{i}]", why))
+    return transfers, refused
+
+
+def _cancels(state: GameState, name: str, ans: Answer) -> list[Refusal]:
+    """Resting orders cancelled; returns the cancels the market refused."""
+    refused = []
+    for i, order_id in enumerate(ans.cancel):
+        rej = state.market.cancel(name, order_id, state.hidden.holdings[name])
+        if rej is not None:
+            refused.append(Refusal(name, f"cancel[{i}]", rej.reason, rej.detail))
+    return refused
+
+
+def _speak(state: GameState, name: str, ans: Answer, turn: int) -> list[Event]:
+    """Gossip goes public (and stirs feelings); the private thought goes to the hidden ledger."""
+    events = []
+    hid = state.hidden
+    if ans.gossip.strip():
+        said = scrub_public_text(ans.gossip.strip())[:160]
+        events.append(Event(turn=turn, kind="gossip", actors=[name], text=f"{name} says: \"{said}\"", said=said))
+        _gossip_feelings(state, name, said)
+    if ans.thinking.strip():
+        hid.thoughts.append(Thought(turn=turn, trader=name, text=ans.thinking.strip()[:200],
+                                    canary=canary(hid.salt, "thought", f"{turn}|{name}")))
+    return events
+
+
+def _orders(state: GameState, answers: dict[str, Answer], order: list[str], turn: int,
+            blocked: bool) -> tuple[list[Fill], list[Refusal]]:
+    """Every order of the turn in one seeded arrival order, then expiry: (the fills, the refusals)."""
+    sc, hid = state.scenario, state.hidden
+    fills: list[Fill] = []
+    refused: list[Refusal] = []
     stream = [(name, i, o) for name in order if (ans := answers.get(name)) is not None
-              and not (name == PATRON and patron_blocked) for i, o in enumerate(ans.orders)]
+              and not (name == PATRON and blocked) for i, o in enumerate(ans.orders)]
     for name, i, o in state.dice.shuffle(stream):
+        where = f"orders[{i}]"
         if o.good not in sc.good_names:
-            refuse(name, f"orders[{i}]", f"unknown_good: {o.good}")
+            refused.append(Refusal(name, where, "unknown_good", o.good))
             continue
         if name != PATRON and o.side == "buy" and o.good == sc.trader(name).produces:
-            state.metrics.self_buy_attempts += 1
-            refuse(name, f"orders[{i}]", f"self_buy: {name} makes {o.good}")
+            refused.append(Refusal(name, where, "self_buy", f"{name} makes {o.good}"))
             continue
         res = state.market.place(name, o.side, o.good, o.qty, o.price, o.lifetime, turn,
                                  hid.holdings[name], hid.holdings)
-        report.fills.extend(res.fills)
-        for rej in res.rejections:
-            if rej.trader == name:
-                refuse(name, f"orders[{i}]", rej.reason)
+        fills += res.fills
+        refused += [Refusal(name, where, rej.reason, rej.detail) for rej in res.rejections if rej.trader == name]
     state.market.expire(turn + 1, hid.holdings)
-    _record_trades(state, report)
+    return fills, refused
 
-    # 4c. debts, shorts, offers delivered or lapsed, eating, firewood, spoilage.
-    patron.settle_loans(state, turn, events)
+
+def _debts(state: GameState, turn: int) -> list[Event]:
+    """Loans and shorts fall due, unanswered offers lapse; returns the public default events."""
+    events = patron.settle_loans(state, turn)
     patron.settle_shorts(state, turn)
     patron.lapse_offers(state, turn)
-    _eat_and_burn(state, turn, report.flows)
-    _spoil(state, report.flows)
+    return events
 
-    # 5. magistrate, relationships, metrics, public record.
-    magistrate.observe(state, turn, report.fills, transfers, events)
-    _trade_feelings(state, report.fills)
+
+def _relationships(state: GameState, fills: list[Fill]) -> None:
+    """Traders warm to those they traded with; each keeps only its last few thoughts."""
+    _trade_feelings(state, fills)
+    hid, sc = state.hidden, state.scenario
     hid.thoughts = hid.thoughts[-THOUGHTS_KEPT * (len(sc.traders) + 1):]
-    pub.winter_burn = burn_for(state, turn)
-    pub.events.extend(events)
-    pub.turn = turn
-    _metrics(state, report)
-    return report
+
+
+def _publish(state: GameState, report: TurnReport) -> bool:
+    """The turn's events become public and the turn is counted; returns whether it conserved."""
+    pub = state.public
+    pub.winter_burn = burn_for(state, report.turn)
+    pub.events.extend(report.events)
+    pub.turn = report.turn
+    return _conserved(state, report)
 
 
 def _has_actions(ans: Answer) -> bool:
@@ -165,19 +246,24 @@ def _has_actions(ans: Answer) -> bool:
     return any(moves)
 
 
-def _patron_moves(state: GameState, ans: PatronAnswer, turn: int, refuse) -> None:
-    """The Patron's moves in a fixed order: shorts first (so borrowed units can be sold this turn)."""
+def _patron_moves(state: GameState, ans: PatronAnswer, turn: int) -> list[Refusal]:
+    """The Patron's moves in a fixed order: shorts first (so borrowed units can be sold this turn).
+
+    Returns the moves the rules refused.
+    """
     steps = [("short", ans.short, patron.open_short), ("cover", ans.cover, patron.cover),
              ("lend", ans.lend, patron.lend), ("tip", ans.tip, patron.tip), ("bribe", ans.bribe, patron.bribe)]
+    refused = []
     for key, moves, fn in steps:
         for i, move in enumerate(moves):
             why = fn(state, move, turn)
             if why:
-                refuse(PATRON, f"{key}[{i}]", why)
+                refused.append(Refusal.of(PATRON, f"{key}[{i}]", why))
     if ans.legend:
         why = patron.spring(state, ans.legend, turn)
         if why:
-            refuse(PATRON, "legend", why)
+            refused.append(Refusal.of(PATRON, "legend", why))
+    return refused
 
 
 def _gossip_feelings(state: GameState, speaker: str, text: str) -> None:
@@ -199,17 +285,15 @@ def _trade_feelings(state: GameState, fills: list[Fill]) -> None:
         memory.nudge(state.hidden, b, a, 1, state.scenario.sentiment_bound)
 
 
-def _record_trades(state: GameState, report: TurnReport) -> None:
-    """Public trade records, one summary event per good, self-buy audit, and last prices."""
+def _record_trades(state: GameState, turn: int, fills: list[Fill]) -> list[Event]:
+    """Public trade records and last prices; returns one summary event per good traded."""
     sc, pub = state.scenario, state.public
-    producer = {t.name: t.produces for t in sc.traders}
+    events = []
     by_good: dict[str, list[Fill]] = {}
-    for f in report.fills:
-        pub.trades.append(TradeRecord(turn=report.turn, good=f.good, qty=f.qty, price=f.price,
+    for f in fills:
+        pub.trades.append(TradeRecord(turn=turn, good=f.good, qty=f.qty, price=f.price,
                                       buyer=f.buyer, seller=f.seller))
         by_good.setdefault(f.good, []).append(f)
-        if producer.get(f.buyer) == f.good:
-            state.metrics.self_buys_executed += 1
     for g in sc.good_names:
         hist = pub.price_history.setdefault(g, [])
         fills = by_good.get(g)
@@ -221,14 +305,19 @@ def _record_trades(state: GameState, report: TurnReport) -> None:
             who = ", ".join(f"{f.seller}->{f.buyer} {f.qty}@{f.price}" for f in fills[:4])
             more = f" and {len(fills) - 4} more" if len(fills) > 4 else ""
             span = f"{lo}" if lo == hi else f"{lo}-{hi}"
-            report.events.append(Event(turn=report.turn, kind="trade", actors=sorted(
+            events.append(Event(turn=turn, kind="trade", actors=sorted(
                 {f.buyer for f in fills[:4]} | {f.seller for f in fills[:4]}),
                 text=f"{g}: {units} sold at {span} ({who}{more})"))
+    return events
 
 
-def _eat_and_burn(state: GameState, turn: int, flows: Flows) -> None:
-    """Creatures eat their meals (one unit of each of `meals` different foods) and burn firewood."""
+def _eat_and_burn(state: GameState, turn: int) -> Counter:
+    """Creatures eat their meals (one unit of each of `meals` different foods) and burn firewood.
+
+    Returns the units consumed, by good.
+    """
     sc = state.scenario
+    consumed: Counter = Counter()
     burn = burn_for(state, turn)
     for t in sc.traders:
         h = state.hidden.holdings[t.name]
@@ -236,7 +325,7 @@ def _eat_and_burn(state: GameState, turn: int, flows: Flows) -> None:
         eaten = held[: sc.diet.meals]
         for f in eaten:
             h.goods[f] -= 1
-            flows.consumed[f] += 1
+            consumed[f] += 1
         missed = sc.diet.meals - len(eaten)
         h.hunger = h.hunger + missed if missed else max(0, h.hunger - 1)
         if burn:
@@ -245,14 +334,19 @@ def _eat_and_burn(state: GameState, turn: int, flows: Flows) -> None:
             used = min(have, burn)
             if used:
                 h.goods[fuel] -= used
-                flows.consumed[fuel] += used
+                consumed[fuel] += used
             h.cold = h.cold + 1 if used < burn else max(0, h.cold - 1)
         else:
             h.cold = max(0, h.cold - 1)
+    return consumed
 
 
-def _spoil(state: GameState, flows: Flows) -> None:
-    """Perishable goods hoarded past their limit rot (the rounded-up share of the excess)."""
+def _spoil(state: GameState) -> Counter:
+    """Perishable goods hoarded past their limit rot (the rounded-up share of the excess).
+
+    Returns the units that rotted, by good.
+    """
+    spoiled: Counter = Counter()
     for spec in state.scenario.goods:
         if spec.hoard_limit is None or not spec.spoil_pct:
             continue
@@ -261,23 +355,15 @@ def _spoil(state: GameState, flows: Flows) -> None:
             if excess > 0:
                 rot = math.ceil(excess * spec.spoil_pct / 100)
                 h.goods[spec.name] -= rot
-                flows.spoiled[spec.name] += rot
+                spoiled[spec.name] += rot
+    return spoiled
 
 
-def _metrics(state: GameState, report: TurnReport) -> None:
-    """Trades, Gini and the conservation check for the turn."""
-    m = state.metrics
-    m.trades_by_turn.append(len(report.fills))
-    names = [t.name for t in state.scenario.traders] + [PATRON]
-    worth = {n: net_worth(state, n) for n in names}
-    for n, w in worth.items():
-        m.net_worth_by_turn.setdefault(n, []).append(w)
-    m.gini_by_turn.append(gini(list(worth.values())))
+def _conserved(state: GameState, report: TurnReport) -> bool:
+    """Whether pebbles balanced, every good's units moved only by the turn's flows, and nothing is negative."""
     pebbles0, goods0 = report.before
     pebbles1, goods1 = totals(state)
     ok = pebbles1 == pebbles0 and all(
         goods1[g] == goods0[g] + report.flows.net(g) for g in state.scenario.good_names)
     negative = any(v < 0 for h in state.hidden.holdings.values() for v in (h.pebbles, *h.goods.values()))
-    report.conserved = ok and not negative
-    m.conservation_ok = m.conservation_ok and report.conserved
-    m.invalid_actions += len(report.refusals)
+    return ok and not negative

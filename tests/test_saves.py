@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,7 @@ def test_round_trip_is_exact(saved):
     loaded = load_state(path)
     assert state_hash(loaded) == state_hash(game.state)
     doc = json.loads(path.read_text())
-    assert (doc["format"], doc["version"], doc["turn"]) == ("tokenwood-save", 1, 6)
+    assert (doc["format"], doc["version"], doc["turn"]) == ("tokenwood-save", saves.VERSION, 6)
     assert doc["council"]["Oona"] == "scripted:hoarder"
 
 
@@ -80,14 +81,15 @@ def test_older_versions_are_migrated(saved, monkeypatch):
 
     def v1_to_v2(doc):
         calls.append(doc["version"])
-        return {**doc, "version": 2}
+        return {**doc, "version": doc["version"] + 1}
 
-    monkeypatch.setattr(saves, "VERSION", 2)
-    with pytest.raises(SaveError, match="no migration from save version 1"):
+    now = saves.VERSION
+    monkeypatch.setattr(saves, "VERSION", now + 1)
+    with pytest.raises(SaveError, match=f"no migration from save version {now}"):
         load_state(path)
-    monkeypatch.setitem(saves.MIGRATIONS, 1, v1_to_v2)
+    monkeypatch.setitem(saves.MIGRATIONS, now, v1_to_v2)
     assert state_hash(load_state(path)) == state_hash(game.state)
-    assert calls == [1]
+    assert calls == [now]
 
 
 def test_write_is_atomic_a_failed_write_keeps_the_old_file(saved, monkeypatch):
@@ -115,3 +117,35 @@ def test_list_saves_shows_good_and_bad(saved, tmp_path):
     rows = {os.path.basename(r["path"]): r for r in list_saves(tmp_path)}
     assert rows["g.json"]["turn"] == 6 and rows["g.json"]["error"] is None
     assert "corrupt" in rows["broken.json"]["error"]
+
+
+OLD_SAVE = Path(__file__).parent / "data" / "save_before_layout.json"
+
+
+def test_a_save_from_before_typed_events_loads_gains_its_facts_and_plays_on():
+    state = load_state(OLD_SAVE)
+    gossip = [e for e in state.public.events if e.kind == "gossip"]
+    assert gossip and all(e.text == f'{e.actors[0]} says: "{e.said}"' and e.said for e in gossip)
+    assert all(e.said == "" and e.sanction is None for e in state.public.events if e.kind != "gossip")
+    turn = state.public.turn
+    game = scripted_game(state=state)
+    play(game, 3)
+    assert game.state.public.turn == turn + 3 and game.state.metrics.conservation_ok
+
+
+def test_version_1_events_gain_the_facts_a_new_game_records(tmp_path, scenario):
+    from engine import magistrate
+    game = scripted_game(2)
+    play(game, 4)
+    st = game.state
+    st.hidden.suspicion = scenario.magistrate.freeze_at
+    st.public.events += magistrate.observe(st, st.public.turn, [], [])
+    assert [e.sanction for e in st.public.events if e.sanction] == ["warn", "fine", "freeze"]
+    assert any(e.said for e in st.public.events)
+    doc = saves.document(st)
+    for e in doc["state"]["public"]["events"]:  # what version 1 wrote: the words only
+        del e["said"], e["sanction"]
+    doc["version"], doc["checksum"] = 1, saves.checksum(doc["state"])
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(doc))
+    assert load_state(path).public.events == st.public.events

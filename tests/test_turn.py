@@ -1,6 +1,7 @@
 """Turn resolution: each rule on a small, exact state."""
 
 from engine.answer import Answer, BribeMove, LendMove, OrderAction, PatronAnswer, ShortMove, TipMove
+from engine.metrics import record_turn
 from engine.newgame import new_game
 from engine.rules import burn_for, totals
 from engine.scenario import PATRON
@@ -16,8 +17,9 @@ def fresh(scenario, seed=1, **patch):
 
 
 def turn(st, answers=None, hesitated=None):
-    rep = begin_turn(st)
-    return resolve_turn(st, rep, answers or {}, hesitated)
+    rep = resolve_turn(st, begin_turn(st), answers or {}, hesitated)
+    record_turn(st, rep)
+    return rep
 
 
 def order(side, good, qty, price, lifetime=1):
@@ -59,7 +61,7 @@ def test_a_trade_moves_goods_and_pebbles_at_the_resting_price(scenario):
 def test_self_buy_is_refused_and_counted(scenario):
     st = fresh(scenario)
     rep = turn(st, {"Oona": Answer(orders=[order("buy", "honey", 1, 6)])})
-    assert [(r.trader, r.reason.split(":")[0]) for r in rep.refusals] == [("Oona", "self_buy")]
+    assert [(r.trader, r.code) for r in rep.refusals] == [("Oona", "self_buy")]
     assert st.metrics.self_buy_attempts == 1
     assert st.metrics.self_buys_executed == 0
     assert st.market.orders_of("Oona") == []
@@ -68,7 +70,7 @@ def test_self_buy_is_refused_and_counted(scenario):
 def test_unaffordable_order_is_refused(scenario):
     st = fresh(scenario)
     rep = turn(st, {"Sorrel": Answer(orders=[order("buy", "honey", 100, 50)])})
-    assert [r.reason for r in rep.refusals] == ["insufficient_pebbles"]
+    assert [r.code for r in rep.refusals] == ["insufficient_pebbles"]
     assert st.hidden.holdings["Sorrel"].pebbles == 60
 
 
@@ -225,19 +227,21 @@ def test_magistrate_ladder_warn_fine_freeze_banish(scenario):
     st = fresh(scenario)
     events = []
     st.hidden.suspicion = scenario.magistrate.warn_at
-    magistrate.observe(st, 1, [], [], events)
+    events += magistrate.observe(st, 1, [], [])
     assert st.hidden.sanctions == ["warn"] and st.public.suspicion == "murmurs"
     st.hidden.suspicion = scenario.magistrate.freeze_at
-    magistrate.observe(st, 2, [], [], events)
+    events += magistrate.observe(st, 2, [], [])
     assert st.hidden.sanctions == ["warn", "fine", "freeze"]
     assert st.public.patron_frozen_until == 2 + scenario.magistrate.freeze_turns
     assert st.hidden.holdings[PATRON].pebbles == 200 - 40
     rep = turn(st, {PATRON: PatronAnswer(orders=[order("buy", "acorns", 1, 5)])})
-    assert [r.reason for r in rep.refusals] == ["frozen"]
+    assert [r.code for r in rep.refusals] == ["frozen"]
     st.hidden.suspicion = scenario.magistrate.banish_at
-    magistrate.observe(st, 3, [], [], events)
+    events += magistrate.observe(st, 3, [], [])
     assert st.public.patron_banished
     assert [e.kind for e in events].count("magistrate") >= 4
+    assert [e.sanction for e in events if e.sanction] == ["warn", "fine", "freeze", "banish"]
+    assert all(e.sanction is None for e in events if "mood" in e.text)
 
 
 def test_true_tip_traded_on_is_evidence_but_a_planted_one_is_not(scenario):
@@ -253,8 +257,8 @@ def test_true_tip_traded_on_is_evidence_but_a_planted_one_is_not(scenario):
 def test_gossip_is_public_and_scrubbed(scenario):
     st = fresh(scenario)
     rep = turn(st, {"Oona": Answer(gossip="Fennick is a thief, I have evidence")})
-    said = [e.text for e in rep.events if e.kind == "gossip"]
-    assert said == ['Oona says: "Fennick is a thief, I have …"']
+    said = [(e.text, e.said) for e in rep.events if e.kind == "gossip"]
+    assert said == [('Oona says: "Fennick is a thief, I have …"', "Fennick is a thief, I have …")]
     assert st.hidden.sentiment["Fennick"]["Oona"] == -2
 
 
@@ -272,3 +276,64 @@ def test_every_turn_conserves(scenario):
         assert rec.report.conserved, rec.turn
     p, g = totals(game.state)
     assert p == 60 * 3 + 70 + 200 + scenario.treasury
+
+
+# --- each stage returns what it produced -------------------------------------------------------
+
+def test_legends_begin_due_returns_its_events_and_what_it_destroyed(scenario):
+    from engine import legends
+    st = fresh(scenario)
+    spoiling = next(lg for lg in scenario.legends if any(e.kind == "spoil" for e in lg.effects))
+    effect = next(e for e in spoiling.effects if e.kind == "spoil")
+    st.hidden.schedule = [(1, spoiling.id)]
+    held = sum(h.goods.get(effect.good, 0) for h in st.hidden.holdings.values())
+    events, destroyed = legends.begin_due(st, 1)
+    assert [(e.kind, e.text) for e in events] == [("legend", f"{spoiling.name} begins: {spoiling.words}")]
+    assert destroyed[effect.good] == held - sum(h.goods.get(effect.good, 0) for h in st.hidden.holdings.values()) > 0
+    assert st.public.events == []  # the caller makes them public
+
+
+def test_answer_offer_returns_the_deal_paid_or_why_not(scenario):
+    from engine import patron
+    st = fresh(scenario)
+    turn(st, {PATRON: PatronAnswer(lend=[LendMove(creature="Oona", amount=20, rate_pct=0, term=2)])})
+    loan_id = st.hidden.loans[0].id
+    assert patron.answer_offer(st, "Oona", loan_id, True, 2) == (("loan", "Oona", 20), None)
+    paid, why = patron.answer_offer(st, "Oona", loan_id, True, 2)
+    assert paid is None and (why.code, why.detail) == ("unknown_offer", f"no open offer #{loan_id} for Oona")
+
+
+def test_settle_loans_returns_the_default_events(scenario):
+    from engine import patron
+    st = fresh(scenario)
+    turn(st, {PATRON: PatronAnswer(lend=[LendMove(creature="Sorrel", amount=50, rate_pct=0, term=1)])})
+    turn(st, {"Sorrel": Answer(accept=[st.hidden.loans[0].id])})
+    st.hidden.holdings["Sorrel"].pebbles = 0
+    st.hidden.holdings["Sorrel"].goods = {g: 0 for g in scenario.good_names}
+    events = patron.settle_loans(st, 3)
+    assert [(e.kind, e.actors) for e in events] == [("default", ["Sorrel", PATRON])]
+    assert patron.settle_loans(st, 4) == []
+
+
+def test_resolving_a_turn_writes_no_metrics(scenario):
+    st = fresh(scenario)
+    before = st.metrics.model_copy(deep=True)
+    rep = resolve_turn(st, begin_turn(st), {"Oona": Answer(orders=[order("buy", "honey", 1, 5)]),
+                                            "Fennick": Answer(orders=[order("buy", "honey", 1, 5)])})
+    assert rep.refusals and st.metrics == before
+
+
+def test_every_patron_refusal_carries_its_code(scenario):
+    st = fresh(scenario)
+    rep = turn(st, {PATRON: PatronAnswer(
+        lend=[LendMove(creature="nobody", amount=5, rate_pct=0, term=1),
+              LendMove(creature="Oona", amount=10_000, rate_pct=0, term=1)],
+        tip=[TipMove(creature="Oona", good="gold", direction="rise", true=True)],
+        short=[ShortMove(good="acorns", qty=999, term=1)], legend="no_such_legend", accept=[1])})
+    assert [(r.where, r.code) for r in rep.refusals] == [
+        ("accept[0]", "patron_receives_no_offers"), ("short[0]", "pool_short"),
+        ("lend[0]", "unknown_creature"), ("lend[1]", "insufficient_pebbles"), ("tip[0]", "unknown_good"),
+        ("legend", "unknown_legend")]
+    assert rep.refusals[2].reason == "unknown_creature: no creature called 'nobody'"
+    assert st.metrics.refusals == {"patron_receives_no_offers": 1, "pool_short": 1, "unknown_creature": 1,
+                                   "insufficient_pebbles": 1, "unknown_good": 1, "unknown_legend": 1}

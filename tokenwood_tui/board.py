@@ -354,8 +354,7 @@ def public_board(public: PublicRecord, me: View, sc: Scenario, *, mode: str = "p
     for name in names:
         spec = None if name == PATRON else sc.trader(name)
         model = patron_model if name == PATRON else public.council.get(name, "?")
-        said = next((e.text.split(":", 1)[1].strip() for e in last_events
-                     if e.kind == "gossip" and e.actors[:1] == [name]), "")
+        said = next((e.said for e in last_events if e.kind == "gossip" and e.actors[:1] == [name]), "")
         hesitated = next((e.text for e in last_events if e.kind == "hesitate" and e.actors[:1] == [name]), "")
         traders.append(TraderRow(
             name=name, species="Patron of the Wood" if spec is None else spec.species, model=model,

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from engine.refusals import refusal_code
 from engine.repair import says_nothing
 
 REASONS = ("firewall", "fault", "parser_dropped", "self_buy", "refused", "no_action", "too_long")
@@ -59,7 +60,7 @@ class FilterReport:
     drop_reasons: Counter = field(default_factory=Counter)
     """Parser drop reasons among `parser_dropped` rows (first words of each reason)."""
     refusal_reasons: Counter = field(default_factory=Counter)
-    """Rule refusal reasons among `self_buy` and `refused` rows (up to the first colon)."""
+    """Rule refusal codes among `self_buy` and `refused` rows."""
     repaired_kept: int = 0
     """Kept answers whose raw text needed a repair step (the learned text is the clean JSON)."""
     other_rows: int = 0
@@ -122,14 +123,14 @@ def count_actions(parsed: dict | None) -> int:
 
 def is_self_buy(refusal: dict) -> bool:
     """Whether a traces `refused` entry is a self-buy attempt."""
-    return str(refusal.get("reason", "")).startswith("self_buy")
+    return refusal_code(refusal) == "self_buy"
 
 
 def reject_reason(row: dict, turn_leaked: bool = False) -> str | None:
     """The first check a teacher row fails, or None when it is kept (the length check aside).
 
     {"leak": [], "fault": None, "parsed": {"orders": [{...}]}, "dropped": [], "refused": []} -> None
-    {"refused": [{"where": "orders[0]", "reason": "self_buy: Oona makes honey"}], ...} -> "self_buy"
+    {"refused": [{"where": "orders[0]", "code": "self_buy", "detail": "Oona makes honey"}], ...} -> "self_buy"
     """
     if turn_leaked or row.get("leak"):
         return "firewall"
@@ -182,8 +183,7 @@ def filter_traces(
                 if why == "parser_dropped":
                     report.drop_reasons.update(_short(d.get("reason", "")) for d in row.get("dropped") or [])
                 if why in ("self_buy", "refused"):
-                    report.refusal_reasons.update(
-                        str(r.get("reason", "")).split(":", 1)[0] for r in row.get("refused") or [])
+                    report.refusal_reasons.update(refusal_code(r) for r in row.get("refused") or [])
                 continue
             report.kept += 1
             report.repaired_kept += bool(row.get("repairs"))

@@ -18,6 +18,7 @@ from pathlib import Path
 from engine.distill.collect import Played, play_seeds
 from engine.distill.filter import count_actions, is_self_buy, read_rows
 from engine.models.registry import Registry
+from engine.refusals import refusal_code
 from engine.scenario import PATRON
 
 TARGET_VALID = 0.95
@@ -69,7 +70,7 @@ def figures(played: Played) -> dict:
             c["valid_actions"] += valid
             c["answers_with_valid_action"] += valid > 0
             for r in refused:
-                refusals[str(r.get("reason", "")).split(":", 1)[0]] += 1
+                refusals[refusal_code(r)] += 1
     answers = c["answers"]
     worth = [w for s in played.summaries for n, w in s["net_worth"].items() if n != PATRON]
     turn_lat = [t for s in played.summaries for t in s.get("turn_latency_s", [])]

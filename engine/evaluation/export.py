@@ -21,6 +21,7 @@ from pathlib import Path
 
 from engine import firewall
 from engine.evaluation.errors import EvalError
+from engine.refusals import refusal_code
 from engine.saves import write_atomic
 from engine.scenario import PATRON
 
@@ -40,7 +41,8 @@ FIELDS: dict[str, tuple[str, str]] = {
                          "short, cover, bribe, legend."),
     "repairs": ("string", "JSON list: names of the repair steps the parser applied, in order."),
     "dropped": ("string", "JSON list: actions the parser dropped, each `where` (e.g. orders[1]), `reason`, `value`."),
-    "refused": ("string", "JSON list: actions the rules refused, each `where`, `reason` (e.g. self_buy)."),
+    "refused": ("string", "JSON list: actions the rules refused, each `where`, `code` (one of "
+                          "`engine.refusals.REFUSAL_CODES`, e.g. self_buy) and `detail` (in words)."),
     "thinking": ("string", "The trader's private thought this turn; only ever in its own row."),
     "latency_s": ("float64", "Seconds the brain took."),
     "tokens": ("int64", "Tokens generated, where the backend knows (0 for scripted brains)."),
@@ -94,7 +96,8 @@ def _row(rec: dict, game: str, where: str) -> dict:
             "repairs": _json([str(x) for x in rec.get("repairs") or []]),
             "dropped": _json([{"where": str(d.get("where", "")), "reason": str(d.get("reason", "")),
                                "value": str(d.get("value", ""))} for d in rec.get("dropped") or []]),
-            "refused": _json([{"where": str(d.get("where", "")), "reason": str(d.get("reason", ""))}
+            "refused": _json([{"where": str(d.get("where", "")), "code": refusal_code(d),
+                               "detail": str(d.get("detail", d.get("reason", "")))}
                               for d in rec.get("refused") or []]),
             "thinking": str(rec.get("thinking") or ""),
             "latency_s": float(rec.get("latency_s") or 0.0), "tokens": int(rec.get("tokens") or 0),

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from engine.answer import Answer, PatronAnswer
 from engine.parsing import count_actions
+from engine.refusals import refusal_code
 from engine.scenario import PATRON
 
 ACTION_KINDS = ("buy", "sell", "cancel", "hold", "gossip", "accept", "decline", "patron")
@@ -175,10 +176,10 @@ class Tally:
         for d in dropped:
             self.drop_reasons[reason_key(d.get("reason", ""))] += 1
         refused = row.get("refused") or []
-        for r in refused:
-            self.refusals[r.get("reason", "")] += 1
+        codes = [refusal_code(r) for r in refused]
+        self.refusals.update(codes)
         c["refused_actions"] += len(refused)
-        c["self_buy_attempts"] += sum(str(r.get("reason", "")).startswith("self_buy") for r in refused)
+        c["self_buy_attempts"] += codes.count("self_buy")
         if parsed is None:
             return
         n = valid_actions(row)

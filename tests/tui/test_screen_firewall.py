@@ -105,8 +105,10 @@ async def test_the_screen_fails_closed_on_a_hit(saves):
         st = app.session.state
         canary = firewall.canary(st.hidden.salt, "test", 1)
         thought = next(t.text for t in st.hidden.thoughts if t.trader != PATRON)
-        st.public.events.append(Event(turn=3, kind="gossip", actors=["Oona"], text=f"Oona says: {canary}"))
-        st.public.events.append(Event(turn=3, kind="gossip", actors=["Sorrel"], text=f"Sorrel says: {thought}"))
+        st.public.events.append(Event(turn=3, kind="gossip", actors=["Oona"], text=f"Oona says: {canary}",
+                                      said=canary))
+        st.public.events.append(Event(turn=3, kind="gossip", actors=["Sorrel"], text=f"Sorrel says: {thought}",
+                                      said=thought))
         app.refresh_board()
         await pilot.pause()
         text = (await shown(app, pilot))
