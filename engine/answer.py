@@ -4,11 +4,16 @@ A creature answers with an `Answer`; the Patron with a `PatronAnswer` (an `Answe
 own moves). Both are pydantic models and export a JSON schema (`answer_json_schema()`), which the
 vLLM backend hands to structured outputs. The parse-and-repair layer (`engine.parsing`) validates each
 action on its own against these models, so one bad order never sinks the good ones.
+
+What an answer holds is named once, by `ActionKind` (one member per answer field that holds moves);
+`Answer.actions()` lists an answer's actions and `PatronAnswer.from_moves()` builds a Patron answer
+from single moves (the desk's queue, a Patron script).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from enum import StrEnum
+from typing import Any, Iterable, Iterator, Literal, Mapping, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +25,58 @@ MAX_LIFETIME = 10
 """The most turns an order may rest on the book."""
 MAX_WORDS = 200
 """The longest gossip, bribe request or private thought kept, in characters."""
+
+
+class ActionKind(StrEnum):
+    """What one move of an answer is; the value is the answer field it goes in.
+
+    Listed in the order `Answer.actions()` yields them: a creature's kinds first, then the Patron's
+    own, then gossip (words said aloud: an answer field a move can fill, but not an action).
+    """
+
+    ORDERS = "orders"
+    """A limit order (`OrderAction`)."""
+    CANCEL = "cancel"
+    """The id of one's own resting order to cancel."""
+    ACCEPT = "accept"
+    """The id of an offer (loan, bribe) accepted."""
+    DECLINE = "decline"
+    """The id of an offer declined."""
+    LEND = "lend"
+    """The Patron offers a loan (`LendMove`)."""
+    TIP = "tip"
+    """The Patron whispers a tip (`TipMove`)."""
+    SHORT = "short"
+    """The Patron opens a short (`ShortMove`)."""
+    COVER = "cover"
+    """The Patron covers a short early (`CoverMove`)."""
+    BRIBE = "bribe"
+    """The Patron offers a bribe (`BribeMove`)."""
+    LEGEND = "legend"
+    """The Patron springs a legend (its id)."""
+    GOSSIP = "gossip"
+    """Words said aloud in the market square."""
+
+    @property
+    def is_action(self) -> bool:
+        """Whether moves of this kind count as actions (gossip is words, not an action)."""
+        return self is not ActionKind.GOSSIP
+
+    @property
+    def single(self) -> bool:
+        """Whether an answer holds at most one move of this kind (a field, not a list)."""
+        return self in (ActionKind.LEGEND, ActionKind.GOSSIP)
+
+    @property
+    def patron_only(self) -> bool:
+        """Whether only the Patron's answer has this field."""
+        return self.value not in Answer.model_fields
+
+    @property
+    def item(self) -> type:
+        """The type of one move of this kind: its model, `int` for an id, `str` for a legend or words."""
+        annotation = PatronAnswer.model_fields[self.value].annotation
+        return next(t for t in (*get_args(annotation), annotation) if t is not type(None))
 
 
 class _Frozen(BaseModel):
@@ -56,6 +113,25 @@ class Answer(_Frozen):
     """Ids of offers (loans, bribes) this trader accepts."""
     decline: list[int] = Field(default_factory=list, max_length=8)
     """Ids of offers this trader declines."""
+
+    def actions(self) -> Iterator[tuple[ActionKind, Any]]:
+        """Every action this answer holds as (kind, action), kind by kind in `ActionKind` order.
+
+        Gossip and thinking are words, not actions; a legend counts when it is set (even to "").
+        """
+        for kind in ActionKind:
+            if not kind.is_action or kind.value not in type(self).model_fields:
+                continue
+            value = getattr(self, kind.value)
+            if kind.single:
+                if value is not None:
+                    yield kind, value
+            else:
+                yield from ((kind, item) for item in value)
+
+    def count_actions(self) -> int:
+        """How many actions this answer holds."""
+        return sum(1 for _ in self.actions())
 
 
 class LendMove(_Frozen):
@@ -128,6 +204,53 @@ class PatronAnswer(Answer):
     """Bribes offered."""
     legend: str | None = None
     """Spring this legend (by id) now; once per season."""
+
+    @staticmethod
+    def fields_from(moves: Iterable[tuple[ActionKind | str, Any]]) -> dict:
+        """Single moves as the fields of one Patron answer, unchecked, in the order given.
+
+        Each list kind gathers its moves; of a single kind (legend, gossip) the last one stands.
+        Models become dicts.
+
+            [("orders", OrderAction(...)), ("gossip", "hi"), ("cancel", 7), ("gossip", "ho")]
+            -> {"orders": [{"side": ..., ...}], "gossip": "ho", "cancel": [7]}
+        """
+        fields: dict = {}
+        for kind, move in moves:
+            kind = ActionKind(kind)
+            value = move.model_dump() if isinstance(move, BaseModel) else move
+            if kind.single:
+                fields[kind.value] = value
+            else:
+                fields.setdefault(kind.value, []).append(value)
+        return fields
+
+    @classmethod
+    def from_moves(cls, moves: Iterable[tuple[ActionKind | str, Any]]) -> PatronAnswer:
+        """One Patron answer from single moves (raises pydantic's ValidationError when it cannot hold them)."""
+        return cls.model_validate(cls.fields_from(moves))
+
+
+CREATURE_ACTIONS: tuple[ActionKind, ...] = tuple(k for k in ActionKind if k.is_action and not k.patron_only)
+"""The kinds of action a creature's answer holds: orders, cancel, accept, decline."""
+ID_ACTIONS: tuple[ActionKind, ...] = tuple(k for k in ActionKind if k.item is int)
+"""The kinds whose moves are ids (of an order or an offer): cancel, accept, decline."""
+PATRON_MOVES: tuple[ActionKind, ...] = tuple(k for k in ActionKind if k.is_action and k.patron_only)
+"""The Patron's own kinds of move: lend, tip, short, cover, bribe, legend."""
+
+
+def count_in(parsed: Mapping[str, Any], kinds: Iterable[ActionKind] = ActionKind) -> int:
+    """Actions of the given kinds in an answer kept as a plain dict (a trace row of any version).
+
+    A list field counts its items; a single field (the legend) counts one when present; gossip never.
+
+    >>> count_in({"orders": [{}, {}], "cancel": [3], "legend": "long_frost", "gossip": "hi"})
+    4
+    >>> count_in({"orders": [{}], "legend": "long_frost"}, CREATURE_ACTIONS)
+    1
+    """
+    return sum((parsed.get(k) is not None) if k.single else len(parsed.get(k) or [])
+               for k in kinds if k.is_action)
 
 
 def answer_json_schema(view=None) -> dict:

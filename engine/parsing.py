@@ -20,14 +20,11 @@ from pydantic import BaseModel, ValidationError
 from engine import repair
 from engine.answer import (
     MAX_WORDS,
+    ID_ACTIONS,
+    ActionKind,
     Answer,
-    BribeMove,
-    CoverMove,
-    LendMove,
     OrderAction,
     PatronAnswer,
-    ShortMove,
-    TipMove,
 )
 from engine.repair import (
     ANSWER_KEYS,
@@ -102,7 +99,7 @@ class ParseStats(BaseModel):
 
     def add(self, result: ParseResult) -> None:
         """Count one parse result."""
-        actions = count_actions(result.answer)
+        actions = result.answer.count_actions()
         self.answers += 1
         self.answers_with_valid_action += actions > 0
         self.valid_actions += actions
@@ -121,24 +118,14 @@ class ParseStats(BaseModel):
         return self.model_copy().merge(other)
 
 
-def count_actions(answer: Answer) -> int:
-    """How many actions an answer holds (gossip and thinking are words, not actions)."""
-    lists = [answer.orders, answer.cancel, answer.accept, answer.decline]
-    if isinstance(answer, PatronAnswer):
-        lists += [answer.lend, answer.tip, answer.short, answer.cover, answer.bribe]
-        return sum(map(len, lists)) + (answer.legend is not None)
-    return sum(map(len, lists))
-
-
 def _lookup(table: dict[str, tuple[str, ...]], fields: Sequence[str]) -> dict[str, str]:
     """Squashed key -> field, for `fields` only; a field's own name beats another field's synonym."""
     out = {squash(syn): name for name in fields for syn in table[name]}
     return out | {squash(name): name for name in fields}
 
 
-ACTION_MODELS: dict[str, type[BaseModel]] = {
-    "orders": OrderAction, "lend": LendMove, "tip": TipMove, "short": ShortMove, "cover": CoverMove, "bribe": BribeMove,
-}  # fmt: skip
+ACTION_MODELS: dict[str, type[BaseModel]] = {k.value: k.item for k in ActionKind if issubclass(k.item, BaseModel)}
+"""Answer field -> the model one of its actions is validated against (orders, lend, tip, short, cover, bribe)."""
 _FIELDS = {model: _lookup(FIELD_KEYS, list(model.model_fields)) for model in ACTION_MODELS.values()}
 _ORDER_FIELDS = _FIELDS[OrderAction]
 _TEXT_FIELDS = ("thinking", "gossip", "request")
@@ -147,7 +134,7 @@ _VALUE_REPAIRS = {
 }  # fmt: skip
 _NOTHING = frozenset({"", "none", "null", "nil", "na", "no", "nothing", "empty"})
 """Words a model writes for "no actions": "orders": "none" is an empty list, not a dropped action."""
-_ID_LISTS = ("cancel", "accept", "decline")
+_ID_LISTS = tuple(k.value for k in ID_ACTIONS)
 
 
 _TOP_KEYS = {

@@ -1,12 +1,16 @@
-"""Small rules shared by turn resolution, views and scoring: winter, production, diet, worth."""
+"""Small rules shared by turn resolution, views and scoring: winter, production, diet, worth, standing."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Mapping, Protocol
 
 from engine.scenario import PATRON, Scenario
 from engine.state import GameState, Holdings
+
+if TYPE_CHECKING:
+    from engine.view import View
 
 
 @dataclass
@@ -86,17 +90,62 @@ def last_price(state: GameState, good: str) -> int:
     return hist[-1] if hist else state.scenario.good(good).base_price
 
 
+class RestingOrder(Protocol):
+    """What worth needs of a resting order (the market's `Order` and the view's `MyOrder` both fit)."""
+
+    side: str
+    good: str
+    qty: int
+    price: int
+
+
+def worth(pebbles: int, goods: Mapping[str, int], orders: Iterable[RestingOrder], prices: Mapping[str, int],
+          owed: int = 0, shorted: Iterable[tuple[str, int]] = ()) -> int:
+    """Net worth: pebbles plus goods at last prices, escrow included, minus debts and shorted units.
+
+    A resting buy is worth the pebbles in its escrow, a resting sell its units at the last price; each
+    (good, units) still owed on an open short counts against it at the last price. The one sum behind
+    `net_worth` (from the state) and `worth_in_view` (from a trader's own view).
+    """
+    total = pebbles + sum(q * prices[g] for g, q in goods.items())
+    total += sum(o.qty * o.price if o.side == "buy" else o.qty * prices[o.good] for o in orders)
+    return total - owed - sum(qty * prices[g] for g, qty in shorted)
+
+
 def net_worth(state: GameState, name: str) -> int:
     """Pebbles plus goods at last prices (escrow included) minus debts and open shorts."""
-    h = state.hidden.holdings[name]
-    worth = h.pebbles
-    for o in state.market.orders_of(name):
-        worth += o.qty * o.price if o.side == "buy" else o.qty * last_price(state, o.good)
-    worth += sum(q * last_price(state, g) for g, q in h.goods.items())
-    worth -= sum(ln.owed for ln in state.hidden.loans if ln.creature == name and ln.status == "active")
-    if name == PATRON:
-        worth -= sum(s.qty * last_price(state, s.good) for s in state.hidden.shorts if s.status == "open")
-    return worth
+    hid = state.hidden
+    h = hid.holdings[name]
+    prices = {g: last_price(state, g) for g in state.scenario.good_names}
+    owed = sum(ln.owed for ln in hid.loans if ln.creature == name and ln.status == "active")
+    shorted = [(s.good, s.qty) for s in hid.shorts if s.status == "open"] if name == PATRON else []
+    return worth(h.pebbles, h.goods, state.market.orders_of(name), prices, owed, shorted)
+
+
+def worth_in_view(view: View) -> int:
+    """A trader's net worth from its own view alone (the same sum as `net_worth`, on what the view shows)."""
+    shorted = [(g, qty) for _, g, qty, _ in view.patron.open_shorts] if view.patron is not None else []
+    return worth(view.pebbles, view.goods, view.my_orders, {b.good: b.last for b in view.books},
+                 sum(d.owed for d in view.debts), shorted)
+
+
+STANDINGS = ((5, "esteemed"), (2, "respected"), (0, "known"), (-3, "doubted"))
+"""(lowest score, word) of each public standing, best first; below the last: "shunned"."""
+
+
+def standing(trades: int, kind_words: int, harsh_words: int, defaults: int, sanctions: int) -> tuple[int, str]:
+    """A trader's public standing as (score, word), from what the public record shows of it.
+
+    score = min(trades, 15) // 3 + kind words - 2 x harsh words - 3 x defaults - 2 x sanctions;
+    a trader the record shows nothing of is "unknown".
+
+    >>> standing(6, 1, 1, 0, 0), standing(0, 0, 0, 1, 0), standing(0, 0, 0, 0, 0)
+    ((1, 'known'), (-3, 'doubted'), (0, 'unknown'))
+    """
+    score = min(trades, 15) // 3 + kind_words - 2 * harsh_words - 3 * defaults - 2 * sanctions
+    if not (trades or kind_words or harsh_words or defaults or sanctions):
+        return score, "unknown"
+    return score, next((word for at, word in STANDINGS if score >= at), "shunned")
 
 
 def gini(values: list[int]) -> float:

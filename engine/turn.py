@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from engine import legends, magistrate, memory, patron
-from engine.answer import Answer, PatronAnswer
+from engine.answer import ActionKind, Answer, PatronAnswer
 from engine.firewall import canary, scrub_public_text
 from engine.market import Fill
 from engine.patron import Transfer
@@ -240,10 +240,8 @@ def _publish(state: GameState, report: TurnReport) -> bool:
 
 
 def _has_actions(ans: Answer) -> bool:
-    moves = [ans.orders, ans.cancel, ans.accept, ans.decline]
-    if isinstance(ans, PatronAnswer):
-        moves += [ans.lend, ans.tip, ans.short, ans.cover, ans.bribe, [ans.legend] if ans.legend else []]
-    return any(moves)
+    """Whether an answer tries anything (an empty legend name springs nothing, so it is no action here)."""
+    return any(kind is not ActionKind.LEGEND or move for kind, move in ans.actions())
 
 
 def _patron_moves(state: GameState, ans: PatronAnswer, turn: int) -> list[Refusal]:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from engine import memory
-from engine.rules import net_worth
+from engine.magistrate import METER as SUSPICION_LEVELS
+from engine.rules import net_worth, standing, worth_in_view
 from engine.scenario import PATRON, Scenario
 from engine.state import GameState, PublicRecord
 from engine.view import View, view_for
@@ -22,8 +23,8 @@ from engine.view import View, view_for
 KINDS = ("trade", "gossip", "legend", "magistrate", "default", "hesitate", "weather")
 """Kinds of public event the record can be filtered by."""
 
-METER = ("calm", "murmurs", "watchful", "investigating")
-"""The magistrate's public meter, low to high."""
+METER = tuple(word for _, word in SUSPICION_LEVELS)
+"""The magistrate's public meter, low to high (its words, from `engine.magistrate.METER`)."""
 
 
 @dataclass(frozen=True)
@@ -277,10 +278,7 @@ def _trade_words(name: str, trades: list, turn: int) -> str:
 
 
 def reputation(public: PublicRecord, names: list[str]) -> list[ReputationRow]:
-    """Each trader's public standing from public trades, gossip, defaults and sanctions.
-
-    score = min(trades, 15) // 3 + kind words - 2 x harsh words - 3 x defaults - 2 x sanctions
-    """
+    """Each trader's public standing from public trades, gossip, defaults and sanctions (`engine.rules.standing`)."""
     rows = []
     for name in names:
         mine = [t for t in public.trades if name in (t.buyer, t.seller)]
@@ -296,19 +294,7 @@ def reputation(public: PublicRecord, names: list[str]) -> list[ReputationRow]:
             elif e.kind == "magistrate" and name == PATRON and any(
                     w in e.text for w in ("warns", "fines", "freezes", "banishes")):
                 sanctions += 1
-        score = min(len(mine), 15) // 3 + kind - 2 * harsh - 3 * defaults - 2 * sanctions
-        if not mine and not (kind or harsh or defaults or sanctions):
-            word = "unknown"
-        elif score >= 5:
-            word = "esteemed"
-        elif score >= 2:
-            word = "respected"
-        elif score >= 0:
-            word = "known"
-        elif score >= -3:
-            word = "doubted"
-        else:
-            word = "shunned"
+        score, word = standing(len(mine), kind, harsh, defaults, sanctions)
         rows.append(ReputationRow(name, len(mine), len(partners), kind, harsh, defaults, sanctions, score, word))
     return rows
 
@@ -319,21 +305,11 @@ def trade_cash(public: PublicRecord, name: str) -> int:
                for t in public.trades if name in (t.buyer, t.seller))
 
 
-def patron_worth(view: View) -> int:
-    """The Patron's net worth from its own view (the same sum as `engine.rules.net_worth`)."""
-    last = {b.good: b.last for b in view.books}
-    worth = view.pebbles + sum(q * last[g] for g, q in view.goods.items())
-    worth += sum(o.qty * o.price if o.side == "buy" else o.qty * last[o.good] for o in view.my_orders)
-    if view.patron is not None:
-        worth -= sum(qty * last[g] for _, g, qty, _ in view.patron.open_shorts)
-    return worth
-
-
 def desk_of(view: View) -> Desk:
     """The Patron's desk from its own view."""
     s = view.patron
     return Desk(
-        pebbles=view.pebbles, goods=dict(view.goods), worth=patron_worth(view), frozen=view.frozen,
+        pebbles=view.pebbles, goods=dict(view.goods), worth=worth_in_view(view), frozen=view.frozen,
         orders=tuple(f"#{o.id} {o.side} {o.qty} {o.good} at {o.price} (until turn {o.expires})"
                      for o in view.my_orders),
         order_ids=tuple(o.id for o in view.my_orders),

@@ -13,18 +13,12 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from engine.answer import BribeMove, CoverMove, LendMove, OrderAction, PatronAnswer, ShortMove, TipMove
+from engine.answer import ActionKind, PatronAnswer
 from engine.brains.base import Reply
 from engine.view import View
 
-KINDS: dict[str, type | None] = {
-    "orders": OrderAction, "cancel": int, "lend": LendMove, "tip": TipMove, "short": ShortMove,
-    "cover": CoverMove, "bribe": BribeMove, "legend": str, "gossip": str,
-}
-"""Queue kind (a PatronAnswer field) -> the type of one move of that kind."""
-
-SINGLE = ("legend", "gossip")
-"""Kinds of which a turn holds at most one (a new one replaces the old)."""
+KINDS: tuple[ActionKind, ...] = tuple(k for k in ActionKind if k not in (ActionKind.ACCEPT, ActionKind.DECLINE))
+"""The kinds the desk can queue: all but accept and decline (the Patron receives no offers)."""
 
 
 class QueueError(ValueError):
@@ -35,22 +29,15 @@ class QueueError(ValueError):
 class QueuedMove:
     """One move waiting for the next turn."""
 
-    kind: str
-    """The PatronAnswer field it goes into: orders, cancel, lend, tip, short, cover, bribe, legend, gossip."""
+    kind: ActionKind
+    """The PatronAnswer field it goes into (one of `KINDS`)."""
     move: object
     """The validated move (an OrderAction, LendMove, ...; an int for cancel; a str for legend and gossip)."""
 
 
 def build_answer(moves: list[QueuedMove]) -> PatronAnswer:
     """Combine queued moves into one Patron answer (raises pydantic's ValidationError when too many)."""
-    fields: dict = {}
-    for m in moves:
-        value = m.move.model_dump() if hasattr(m.move, "model_dump") else m.move
-        if m.kind in SINGLE:
-            fields[m.kind] = value
-        else:
-            fields.setdefault(m.kind, []).append(value)
-    return PatronAnswer.model_validate(fields)
+    return PatronAnswer.from_moves((m.kind, m.move) for m in moves)
 
 
 class HumanPatron:
@@ -70,13 +57,14 @@ class HumanPatron:
 
     def queue(self, kind: str, move: object) -> QueuedMove:
         """Queue one move for the next turn; raise `QueueError` when it does not fit the answer."""
-        want = KINDS.get(kind)
-        if want is None:
+        if kind not in KINDS:
             raise QueueError(f"unknown move kind {kind!r} (kinds: {', '.join(KINDS)})")
+        kind = ActionKind(kind)
+        want = kind.item
         if not isinstance(move, want) or (want is int and isinstance(move, bool)):
             raise QueueError(f"a {kind} move must be {want.__name__}, got {type(move).__name__}")
         item = QueuedMove(kind, move)
-        kept = [m for m in self._queue if not (kind in SINGLE and m.kind == kind)]
+        kept = [m for m in self._queue if not (kind.single and m.kind == kind)]
         try:
             build_answer([*kept, item])
         except ValidationError as err:

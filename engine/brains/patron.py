@@ -21,21 +21,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from engine.answer import ActionKind, PatronAnswer
 from engine.brains.base import Reply
 from engine.view import View
 
-ACTIONS = {
-    "order": ("orders", ("side", "good", "qty", "price", "lifetime")),
-    "cancel": ("cancel", ("order_id",)),
-    "lend": ("lend", ("creature", "amount", "rate_pct", "term")),
-    "tip": ("tip", ("creature", "good", "direction", "true")),
-    "short": ("short", ("good", "qty", "term")),
-    "cover": ("cover", ("short_id",)),
-    "bribe": ("bribe", ("creature", "amount", "request")),
-    "legend": ("legend", ("legend",)),
-    "gossip": ("gossip", ("text",)),
+ACTIONS: dict[str, tuple[ActionKind, tuple[str, ...] | str]] = {
+    "order": (ActionKind.ORDERS, ("side", "good", "qty", "price", "lifetime")),
+    "cancel": (ActionKind.CANCEL, "order_id"),
+    "lend": (ActionKind.LEND, ("creature", "amount", "rate_pct", "term")),
+    "tip": (ActionKind.TIP, ("creature", "good", "direction", "true")),
+    "short": (ActionKind.SHORT, ("good", "qty", "term")),
+    "cover": (ActionKind.COVER, ("short_id",)),
+    "bribe": (ActionKind.BRIBE, ("creature", "amount", "request")),
+    "legend": (ActionKind.LEGEND, "legend"),
+    "gossip": (ActionKind.GOSSIP, "text"),
 }
-"""Script action -> (PatronAnswer field, fields copied from the move)."""
+"""Script action -> (the kind of move it is, the fields copied from it; one name: the move is that field's value)."""
 
 
 class PatronScriptError(ValueError):
@@ -57,21 +58,22 @@ def load_patron_script(path: str | Path) -> list[dict]:
     return moves
 
 
+def _move(m: dict) -> tuple[ActionKind, object]:
+    """One script move as (kind, move), unchecked: the parser judges it like any Patron's answer.
+
+    {"action": "tip", "creature": "Oona", "good": "honey", "direction": "rise", "turn": 3}
+    -> (ActionKind.TIP, {"creature": "Oona", "good": "honey", "direction": "rise"})
+    {"action": "cancel", "order_id": 7, "turn": 4} -> (ActionKind.CANCEL, 7)
+    """
+    kind, fields = ACTIONS[m["action"]]
+    if isinstance(fields, str):
+        return kind, m.get(fields, "" if kind is ActionKind.GOSSIP else None)
+    return kind, {f: m[f] for f in fields if f in m}
+
+
 def moves_to_answer(moves: list[dict]) -> dict:
     """Combine one turn's script moves into a Patron answer dict."""
-    out: dict = {}
-    for m in moves:
-        key, fields = ACTIONS[m["action"]]
-        item = {f: m[f] for f in fields if f in m}
-        if key == "cancel":
-            out.setdefault("cancel", []).append(m.get("order_id"))
-        elif key == "legend":
-            out["legend"] = m.get("legend")
-        elif key == "gossip":
-            out["gossip"] = m.get("text", "")
-        else:
-            out.setdefault(key, []).append(item)
-    return out
+    return PatronAnswer.fields_from(map(_move, moves))
 
 
 class ScriptedPatron:

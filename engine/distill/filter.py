@@ -26,13 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from engine.answer import CREATURE_ACTIONS, ID_ACTIONS, count_in
 from engine.refusals import refusal_code
 from engine.repair import says_nothing
 
 REASONS = ("firewall", "fault", "parser_dropped", "self_buy", "refused", "no_action", "too_long")
 """Why a teacher answer was not kept, in the order the checks run."""
-ACTION_KEYS = ("orders", "cancel", "accept", "decline")
-"""The keys of a creature answer that hold actions."""
 
 
 @dataclass(frozen=True)
@@ -105,9 +104,9 @@ def answer_text(parsed: dict) -> str:
             order["lifetime"] = o["lifetime"]
         orders.append(order)
     out: dict = {"thinking": _words(parsed.get("thinking")), "orders": orders, "gossip": _words(parsed.get("gossip"))}
-    for key in ("cancel", "accept", "decline"):
+    for key in ID_ACTIONS:
         if parsed.get(key):
-            out[key] = list(parsed[key])
+            out[key.value] = list(parsed[key])
     return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -118,7 +117,7 @@ def _words(text: str | None) -> str:
 
 def count_actions(parsed: dict | None) -> int:
     """Actions in a parsed creature answer (orders, cancels, accepts, declines)."""
-    return sum(len(parsed.get(k) or []) for k in ACTION_KEYS) if parsed else 0
+    return count_in(parsed, CREATURE_ACTIONS) if parsed else 0
 
 
 def is_self_buy(refusal: dict) -> bool:

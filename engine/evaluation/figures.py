@@ -24,14 +24,12 @@ from itertools import combinations
 
 from pydantic import ValidationError
 
-from engine.answer import Answer, PatronAnswer
-from engine.parsing import count_actions
+from engine.answer import CREATURE_ACTIONS, ID_ACTIONS, PATRON_MOVES, Answer, PatronAnswer, count_in
 from engine.refusals import refusal_code
 from engine.scenario import PATRON
 
 ACTION_KINDS = ("buy", "sell", "cancel", "hold", "gossip", "accept", "decline", "patron")
 """Kinds of the action mix, in report order (`patron`: the Patron's loans, tips, shorts, covers, bribes, legends)."""
-PATRON_MOVES = ("lend", "tip", "short", "cover", "bribe")
 TOP = 3
 """How many top reasons a report lists."""
 
@@ -51,10 +49,10 @@ def action_mix(parsed: dict | None) -> Counter:
         return mix
     for order in parsed.get("orders") or []:
         mix["buy" if order.get("side") == "buy" else "sell"] += 1
-    for kind in ("cancel", "accept", "decline"):
+    for kind in ID_ACTIONS:
         if parsed.get(kind):
-            mix[kind] += len(parsed[kind])
-    moves = sum(len(parsed.get(k) or []) for k in PATRON_MOVES) + (parsed.get("legend") is not None)
+            mix[kind.value] += len(parsed[kind])
+    moves = count_in(parsed, PATRON_MOVES)
     if moves:
         mix["patron"] += moves
     if not mix:
@@ -135,10 +133,9 @@ def valid_actions(row: dict) -> int:
         return 0
     model = PatronAnswer if row.get("creature") == PATRON else Answer
     try:
-        return count_actions(model.model_validate(parsed))
+        return model.model_validate(parsed).count_actions()
     except ValidationError:  # a row written by another version of the answer format
-        return sum(len(parsed.get(k) or []) for k in ("orders", "cancel", "accept", "decline", *PATRON_MOVES)) \
-            + (parsed.get("legend") is not None)
+        return count_in(parsed, CREATURE_ACTIONS + PATRON_MOVES)
 
 
 def _mean(xs: list[float]) -> float | None:

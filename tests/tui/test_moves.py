@@ -3,12 +3,12 @@
 import pytest
 
 from engine.answer import LendMove, OrderAction, TipMove
-from engine.brains.human import QueuedMove
+from engine.brains.human import KINDS, QueuedMove
 from engine.council import resolve_council
 from engine.newgame import new_game
 from engine.scenario import PATRON, load_scenario
 from engine.view import view_for
-from tokenwood_tui.moves import FORMS, MoveError, describe, free_pebbles, parse_move
+from tokenwood_tui.moves import FORMS, PARSERS, WORDS, MoveError, describe, free_pebbles, parse_move
 
 
 @pytest.fixture
@@ -107,3 +107,7 @@ def test_every_form_has_its_own_key():
     keys = [f.key for f in FORMS.values()]
     assert len(set(keys)) == len(keys)
     assert not set(keys) & set(" aifslq")  # the board's own keys
+
+
+def test_every_kind_the_desk_queues_has_its_form_its_parser_and_its_words():
+    assert set(FORMS) == set(PARSERS) == set(WORDS) == set(KINDS)
