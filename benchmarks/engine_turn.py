@@ -27,6 +27,7 @@ from engine.newgame import new_game  # noqa: E402
 from engine.parsing import parse_answer  # noqa: E402
 from engine.prompt import build_prompt  # noqa: E402
 from engine.scenario import PATRON, generated_wood, load_scenario  # noqa: E402
+from engine.metrics import record_turn  # noqa: E402
 from engine.turn import begin_turn, resolve_turn  # noqa: E402
 from engine.view import view_for  # noqa: E402
 
@@ -51,6 +52,7 @@ def timed_season(scenario, turns: int, seed: int = 1) -> tuple[list[float], list
             answers[name] = parse_answer(reply.raw, patron=name == PATRON, goods=goods, traders=names).answer
         t2 = time.perf_counter()
         resolve_turn(st, report, answers)
+        record_turn(st, report)  # the metrics a played turn records (net worth, gini, conservation)
         t3 = time.perf_counter()
         rules_s.append((t1 - t0) + (t3 - t2))
         prompt_chars.append(longest)

@@ -249,11 +249,11 @@ def _patron_moves(state: GameState, ans: PatronAnswer, turn: int) -> list[Refusa
 
     Returns the moves the rules refused.
     """
-    steps = [("short", ans.short, patron.open_short), ("cover", ans.cover, patron.cover),
-             ("lend", ans.lend, patron.lend), ("tip", ans.tip, patron.tip), ("bribe", ans.bribe, patron.bribe)]
+    steps = [(ActionKind.SHORT, patron.open_short), (ActionKind.COVER, patron.cover),
+             (ActionKind.LEND, patron.lend), (ActionKind.TIP, patron.tip), (ActionKind.BRIBE, patron.bribe)]
     refused = []
-    for key, moves, fn in steps:
-        for i, move in enumerate(moves):
+    for key, fn in steps:
+        for i, move in enumerate(getattr(ans, key)):
             why = fn(state, move, turn)
             if why:
                 refused.append(Refusal.of(PATRON, f"{key}[{i}]", why))

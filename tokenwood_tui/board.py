@@ -17,11 +17,11 @@ from engine import memory
 from engine.magistrate import METER as SUSPICION_LEVELS
 from engine.rules import net_worth, standing, worth_in_view
 from engine.scenario import PATRON, Scenario
-from engine.state import GameState, PublicRecord
+from engine.state import EVENT_KINDS, GameState, PublicRecord
 from engine.view import View, view_for
 
-KINDS = ("trade", "gossip", "legend", "magistrate", "default", "hesitate", "weather")
-"""Kinds of public event the record can be filtered by."""
+KINDS = EVENT_KINDS
+"""Kinds of public event the record can be filtered by: every kind the engine makes."""
 
 METER = tuple(word for _, word in SUSPICION_LEVELS)
 """The magistrate's public meter, low to high (its words, from `engine.magistrate.METER`)."""
@@ -285,14 +285,13 @@ def reputation(public: PublicRecord, names: list[str]) -> list[ReputationRow]:
         partners = {t.seller if t.buyer == name else t.buyer for t in mine}
         kind = harsh = defaults = sanctions = 0
         for e in public.events:
-            if e.kind == "gossip" and name not in e.actors and name.lower() in e.text.lower():
-                tone = memory.gossip_tone(e.text.split(":", 1)[-1])
+            if e.kind == "gossip" and name not in e.actors and name.lower() in (e.said or "").lower():
+                tone = memory.gossip_tone(e.said)
                 kind += tone > 0
                 harsh += tone < 0
             elif e.kind == "default" and e.actors[:1] == [name]:
                 defaults += 1
-            elif e.kind == "magistrate" and name == PATRON and any(
-                    w in e.text for w in ("warns", "fines", "freezes", "banishes")):
+            elif e.kind == "magistrate" and name == PATRON and e.sanction is not None:
                 sanctions += 1
         score, word = standing(len(mine), kind, harsh, defaults, sanctions)
         rows.append(ReputationRow(name, len(mine), len(partners), kind, harsh, defaults, sanctions, score, word))
