@@ -48,10 +48,14 @@ def test_reputation_comes_from_trades_gossip_defaults_and_sanctions():
     pub = game.state.public
     pub.trades += [TradeRecord(turn=1, good="honey", qty=1, price=5, buyer="Sorrel", seller="Oona")] * 6
     pub.events += [
-        Event(turn=1, kind="gossip", actors=["Fennick"], text='Fennick says: "Oona is a thief"'),
-        Event(turn=1, kind="gossip", actors=["Sorrel"], text='Sorrel says: "thank you Oona, honest owl"'),
+        Event(turn=1, kind="gossip", actors=["Fennick"], text='Fennick says: "Oona is a thief"',
+              said="Oona is a thief"),
+        Event(turn=1, kind="gossip", actors=["Sorrel"], text='Sorrel says: "thank you Oona, honest owl"',
+              said="thank you Oona, honest owl"),
         Event(turn=2, kind="default", actors=["Sorrel", PATRON], text="Sorrel could not pay"),
-        Event(turn=2, kind="magistrate", actors=[PATRON], text="The magistrate warns the Patron: ..."),
+        Event(turn=2, kind="magistrate", actors=[PATRON], text="The magistrate speaks to the Patron: ...",
+              sanction="warn"),
+        Event(turn=3, kind="magistrate", actors=[PATRON], text="The magistrate warns the wood: ..."),
     ]
     rows = {r.trader: r for r in reputation(pub, ["Oona", "Sorrel", "Bramble", PATRON])}
     assert (rows["Oona"].trades, rows["Oona"].kind_words, rows["Oona"].harsh_words) == (6, 1, 1)
