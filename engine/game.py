@@ -6,7 +6,9 @@
     asyncio.gather(brain.decide(view, prompt))     every brain at once; engines batch their requests
     parse_answer(reply.raw)                        tolerant parse and repair, per-action validation
     resolve_turn(state, answers)                   the rules judge and resolve
-    traces, metrics, autosave                      one trace line per trader; the save is atomic
+    record_turn, telemetry, traces, autosave       the turn's metrics (engine.metrics), per-model figures
+                                                   (engine.telemetry), one trace line per trader
+                                                   (engine.traces); the save is atomic
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from typing import Callable
 from engine import firewall
 from engine.brains.base import Brain, Reply
 from engine.metrics import record_turn
-from engine.parsing import ParseResult, ParseStats, Quirks, parse_answer
+from engine.parsing import ParseResult, Quirks, parse_answer
 from engine.prompt import build_patron_brief, build_prompt
 from engine.scenario import PATRON
 from engine.state import GameState
+from engine.telemetry import Telemetry
+from engine.traces import append_traces
 from engine.turn import TurnReport, begin_turn, resolve_turn
 from engine.view import View, view_for
 
@@ -84,16 +88,8 @@ class Game:
     """Where the game is saved after every turn (None: no autosave)."""
     on_decision: Callable[[Decision], None] | None = None
     """Called as each decision is parsed (the UI's inspector listens here)."""
-    stats: dict[str, ParseStats] = field(default_factory=dict)
-    """Per-model parse figures for this session."""
-    latencies: dict[str, list[float]] = field(default_factory=dict)
-    """Per-model latencies this session."""
-    faults: dict[str, int] = field(default_factory=dict)
-    """Per-model faults this session."""
-    turn_latency_s: list[float] = field(default_factory=list)
-    """Wall-clock seconds each turn's decisions took."""
-    self_buys: dict[str, int] = field(default_factory=dict)
-    """Per-model self-buy attempts this session."""
+    telemetry: Telemetry = field(default_factory=Telemetry)
+    """Per-model figures of this session: parse results, latencies, faults, self-buys, turn times."""
     _open: TurnReport | None = field(default=None, repr=False)
 
     def open_turn(self) -> TurnReport:
@@ -160,52 +156,21 @@ class Game:
         elapsed = time.perf_counter() - started
         answers, hesitated = {}, {}
         for d in decisions:
-            self._count(d)
             if d.parsed is None:
                 hesitated[d.trader] = "its thoughts would not come" if not d.leak else "it kept silent"
                 continue
             answers[d.trader] = d.parsed.answer
         resolve_turn(state, report, answers, hesitated)
         record_turn(state, report, decisions)
-        for r in report.refusals:
-            if r.code == "self_buy" and r.trader in self.brains:
-                model = self.brains[r.trader].model
-                self.self_buys[model] = self.self_buys.get(model, 0) + 1
-        self.turn_latency_s.append(round(elapsed, 4))
         record = TurnRecord(turn=report.turn, decisions=list(decisions), report=report, latency_s=elapsed)
+        self.telemetry.add(record, {name: brain.model for name, brain in self.brains.items()})
         if self.traces_path is not None:
-            self._trace(record)
+            append_traces(self.traces_path, record)
         if self.autosave_path is not None:
             from engine.saves import save_game
             save_game(self, self.autosave_path)
         return record
 
-    def _count(self, d: Decision) -> None:
-        model = d.reply.model
-        if d.reply.fault is not None:
-            self.faults[model] = self.faults.get(model, 0) + 1
-        else:
-            self.latencies.setdefault(model, []).append(d.reply.latency_s)
-        if d.parsed is not None:
-            self.stats.setdefault(model, ParseStats()).add(d.parsed)
-
-    def _trace(self, record: TurnRecord) -> None:
-        lines = []
-        for d in record.decisions:
-            refusals = [r.record() for r in record.report.refusals if r.trader == d.trader]
-            p = d.parsed
-            lines.append(json.dumps({
-                "turn": record.turn, "creature": d.trader, "model": d.reply.model, "prompt": d.prompt,
-                "raw": d.reply.raw, "parsed": p.answer.model_dump(mode="json") if p else None,
-                "repairs": list(p.repairs) if p else [],
-                "dropped": [x.model_dump(mode="json") for x in p.dropped] if p else [],
-                "refused": refusals, "thinking": p.answer.thinking if p else "",
-                "latency_s": round(d.reply.latency_s, 4), "tokens": d.reply.tokens,
-                "fault": d.reply.fault, "leak": list(d.leak),
-            }, ensure_ascii=False))
-        self.traces_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.traces_path, "a", encoding="utf-8") as fh:
-            fh.write("\n".join(lines) + "\n")
 
     async def play(self, turns: int, progress: Callable[[TurnRecord], None] | None = None) -> None:
         """Play `turns` turns (stopping at the season's end)."""
@@ -225,16 +190,5 @@ class Game:
                 await brain.close()
 
     def model_summary(self) -> dict[str, dict]:
-        """Per-model figures for the summary's `models` object."""
-        out = {}
-        for model in sorted(set(self.stats) | set(self.faults) | set(self.latencies) | set(self.self_buys)):
-            s = self.stats.get(model, ParseStats())
-            lat = self.latencies.get(model, [])
-            out[model] = {
-                "answers": s.answers, "answers_with_valid_action": s.answers_with_valid_action,
-                "valid_actions": s.valid_actions, "dropped_actions": s.dropped_actions,
-                "repaired_answers": s.repaired_answers, "no_json": s.no_json,
-                "self_buy_attempts": self.self_buys.get(model, 0), "timeouts": self.faults.get(model, 0),
-                "mean_latency_s": round(sum(lat) / len(lat), 4) if lat else 0.0,
-            }
-        return out
+        """Per-model figures for the summary's `models` object (see `Telemetry.summary`)."""
+        return self.telemetry.summary()

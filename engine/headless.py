@@ -105,7 +105,7 @@ def summary(game: Game) -> dict:
         "suspicion": st.public.suspicion,
         "patron_banished": st.public.patron_banished,
         "models": game.model_summary(),
-        "turn_latency_s": game.turn_latency_s,
+        "turn_latency_s": game.telemetry.turn_latency_s,
         "state_hash": state_hash(st),
     }
 
