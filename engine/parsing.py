@@ -29,7 +29,7 @@ from engine.answer import (
     ShortMove,
     TipMove,
 )
-from engine.repair import (
+from engine.synonyms import (
     ANSWER_KEYS,
     FIELD_KEYS,
     PATRON_KEYS,

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from engine.repair import says_nothing
+from engine.synonyms import says_nothing
 
 REASONS = ("firewall", "fault", "parser_dropped", "self_buy", "refused", "no_action", "too_long")
 """Why a teacher answer was not kept, in the order the checks run."""
