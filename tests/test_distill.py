@@ -22,7 +22,8 @@ from engine.distill.register import RegisterError, distilled_entry, register, re
 from engine.distill.train import TrainSettings, lr_factor, schedule, split
 from engine.models.registry import load_registry
 from engine.parsing import parse_answer
-from engine.scenario import PATRON, load_scenario
+from engine.scenario import PATRON
+from engine.scenario_files import load_scenario
 
 ORDER = {"side": "sell", "good": "honey", "qty": 2, "price": 6, "lifetime": 1}
 

@@ -135,7 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from engine.headless import RunOptions, run_season
     from engine.saves import SaveError, write_atomic
     from engine.brains.models import ModelsUnavailable
-    from engine.scenario import ScenarioError
+    from engine.scenario_files import ScenarioError
 
     save_at = None
     if getattr(args, "save_at", None):
@@ -175,7 +175,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     from engine.parsing import Quirks, parse_answer
-    from engine.scenario import load_scenario
+    from engine.scenario_files import load_scenario
 
     quirks = Quirks()
     if args.model:
@@ -236,7 +236,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from engine.council import is_scripted, resolve_council
     from engine.doctor import run_checks
-    from engine.scenario import load_scenario
+    from engine.scenario_files import load_scenario
 
     council = args.council or default_council()
     try:

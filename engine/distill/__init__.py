@@ -300,7 +300,7 @@ def run_distill(opts: DistillOptions) -> dict:
 
 def run_from_args(args: argparse.Namespace) -> int:
     """`tokenwood distill`: run, print the report; a user error is one line on stderr and status 2."""
-    from engine.scenario import ScenarioError
+    from engine.scenario_files import ScenarioError
 
     try:
         report = run_distill(options_from_args(args))
