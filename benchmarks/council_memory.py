@@ -99,7 +99,7 @@ async def measure() -> dict | None:
     from engine.headless import RunOptions, make_brains
     from engine.newgame import new_game
     from engine.council import resolve_council
-    from engine.scenario import load_scenario
+    from engine.scenario_files import load_scenario
 
     baseline, _ = tree_rss_mib()
     sc = load_scenario()

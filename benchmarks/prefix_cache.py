@@ -34,7 +34,8 @@ from engine.models.prepare import prepare  # noqa: E402
 from engine.models.registry import load_registry  # noqa: E402
 from engine.newgame import new_game  # noqa: E402
 from engine.prompt import build_prompt  # noqa: E402
-from engine.scenario import PATRON, load_scenario  # noqa: E402
+from engine.scenario import PATRON  # noqa: E402
+from engine.scenario_files import load_scenario  # noqa: E402
 from engine.view import view_for  # noqa: E402
 
 

@@ -15,7 +15,8 @@ from engine.game import Game, state_hash
 from engine.newgame import new_game
 from engine.parsing import Quirks
 from engine.saves import load_state, save_state
-from engine.scenario import PATRON, load_scenario
+from engine.scenario import PATRON
+from engine.scenario_files import load_scenario
 from engine.state import GameState
 
 

@@ -172,6 +172,40 @@ def _reject(trader: str, order_id: int | None, reason: RejectReason, detail: str
     return _trusted(Rejection, trader=trader, order_id=order_id, reason=reason, detail=detail)
 
 
+def _self_trade(rest: Order, order: Order) -> Rejection:
+    """The rejection for a trader's resting order cancelled because its new order would have traded with it."""
+    return _reject(
+        order.trader,
+        rest.id,
+        "self_trade_cancelled",
+        f"your resting {rest.side} #{rest.id} ({rest.qty} @ {rest.price}) would have "
+        f"traded with your new {order.side} #{order.id}; it was cancelled",
+    )
+
+
+def _settle(order: Order, rest: Order, q: int, account: Account, counterparty: Account) -> Fill:
+    """Trade `q` units between an incoming escrowed order and a resting one, at the resting price.
+
+    Both sides' escrow is already out of the accounts: a buy pays the seller and gets back the surplus
+    of its limit over the resting price; a sell delivers the units the buyer escrowed pebbles for.
+    """
+    good, p = order.good, rest.price
+    if order.side == "buy":  # seller's units were escrowed; pay the seller, refund the buyer's surplus
+        counterparty.pebbles += q * p
+        account.goods[good] = account.goods.get(good, 0) + q
+        account.pebbles += q * (order.price - p)
+        buyer, seller, buy_id, sell_id = order.trader, rest.trader, order.id, rest.id
+    else:  # buyer's pebbles were escrowed at p; deliver the units, pay the seller
+        counterparty.goods[good] = counterparty.goods.get(good, 0) + q
+        account.pebbles += q * p
+        buyer, seller, buy_id, sell_id = rest.trader, order.trader, rest.id, order.id
+    return _trusted(
+        Fill,
+        good=good, qty=q, price=p, buyer=buyer, seller=seller, buy_order_id=buy_id,
+        sell_order_id=sell_id, turn=order.placed_turn, aggressor=order.side,
+    )
+
+
 def _levels(orders: list[Order], levels: int) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     if levels < 1:
@@ -274,42 +308,79 @@ class Market(BaseModel):
         `account` is the placing trader's; `accounts` must hold every trader with a resting order that
         may trade. Call `expire(turn)` before placing on a new turn so stale orders cannot trade.
         """
-        book = self.books.get(good)
-        problem: tuple[RejectReason, str] | None = None
-        if book is None:
-            problem = ("unknown_good", f"no market for {good!r}")
-        elif side not in ("buy", "sell"):
-            problem = ("bad_side", f"side must be 'buy' or 'sell', got {side!r}")
-        elif not _is_positive_int(qty):
-            problem = ("bad_qty", f"qty must be a whole number >= 1, got {qty!r}")
-        elif not _is_positive_int(price):
-            problem = ("bad_price", f"price must be a whole number >= 1, got {price!r}")
-        elif not _is_positive_int(lifetime):
-            problem = ("bad_lifetime", f"lifetime must be a whole number >= 1, got {lifetime!r}")
-        elif side == "buy" and (have := account.pebbles) < qty * price:
-            problem = ("insufficient_pebbles", f"{qty} @ {price} needs {qty * price} pebbles, has {have}")
-        elif side == "sell" and (have := account.goods.get(good, 0)) < qty:
-            problem = ("insufficient_goods", f"selling {qty} {good} needs {qty} units, has {have}")
+        problem = self._refusal(side, good, qty, price, lifetime, account)
         if problem is not None:
             return _trusted(
                 PlaceResult,
                 order_id=None, fills=[], rejections=[_reject(trader, None, *problem)], rested=False
             )
-        assert book is not None
-        buy = side == "buy"
-        goods = account.goods
-        index = self._ix
-        if buy:  # escrow -> match -> rest
+        # checked -> escrow -> match -> rest
+        order = self._escrow(trader, side, good, qty, price, lifetime, turn, account)
+        book = self.books[good]
+        fills, rejections, remaining = self._match(book, order, account, accounts)
+        if remaining:
+            self._rest(book, order, remaining)
+        return _trusted(
+            PlaceResult,
+            order_id=order.id, fills=fills, rejections=rejections, rested=remaining > 0
+        )
+
+    def _refusal(
+        self, side: Side, good: str, qty: int, price: int, lifetime: int, account: Account
+    ) -> tuple[RejectReason, str] | None:
+        """Why an order cannot be placed, as (reason, detail), or None; checked before anything moves.
+
+        A buy of 3 @ 5 from a trader holding 10 pebbles -> ("insufficient_pebbles", "3 @ 5 needs 15 pebbles, has 10")
+        """
+        if good not in self.books:
+            return ("unknown_good", f"no market for {good!r}")
+        if side not in ("buy", "sell"):
+            return ("bad_side", f"side must be 'buy' or 'sell', got {side!r}")
+        if not _is_positive_int(qty):
+            return ("bad_qty", f"qty must be a whole number >= 1, got {qty!r}")
+        if not _is_positive_int(price):
+            return ("bad_price", f"price must be a whole number >= 1, got {price!r}")
+        if not _is_positive_int(lifetime):
+            return ("bad_lifetime", f"lifetime must be a whole number >= 1, got {lifetime!r}")
+        if side == "buy" and (have := account.pebbles) < qty * price:
+            return ("insufficient_pebbles", f"{qty} @ {price} needs {qty * price} pebbles, has {have}")
+        if side == "sell" and (have := account.goods.get(good, 0)) < qty:
+            return ("insufficient_goods", f"selling {qty} {good} needs {qty} units, has {have}")
+        return None
+
+    def _escrow(
+        self, trader: str, side: Side, good: str, qty: int, price: int, lifetime: int, turn: int, account: Account
+    ) -> Order:
+        """Reserve a checked order's pebbles (buy) or units (sell); it gets the next id and sequence number.
+
+        The order is not on the book yet: it is matched first, and only what is left of it rests.
+        """
+        if side == "buy":
             account.pebbles -= qty * price
         else:
-            goods[good] -= qty
-        order_id, seq = self.next_order_id, self.next_seq
+            account.goods[good] -= qty
+        order = _trusted(
+            Order,
+            id=self.next_order_id, trader=trader, good=good, side=side, qty=qty, price=price,
+            placed_turn=turn, expires_turn=turn + lifetime - 1, seq=self.next_seq,
+        )
         self.next_order_id += 1
         self.next_seq += 1
+        return order
 
+    def _match(
+        self, book: OrderBook, order: Order, account: Account, accounts: Mapping[str, Account]
+    ) -> tuple[list[Fill], list[Rejection], int]:
+        """Trade an escrowed order against the opposite side, best price first, while the prices cross.
+
+        Returns the fills, the trader's own resting orders that self-trade prevention cancelled, and
+        the units left unfilled. Filled and cancelled resting orders leave the book.
+        """
         fills: list[Fill] = []
         rejections: list[Rejection] = []
-        remaining = qty
+        index = self._ix
+        trader, price, buy = order.trader, order.price, order.side == "buy"
+        remaining = order.qty
         opposite = book.asks if buy else book.bids
         i, n = 0, len(opposite)
         while remaining and i < n:
@@ -319,39 +390,11 @@ class Market(BaseModel):
             if rest.trader == trader:  # self-trade prevention: cancel the resting order, refund it
                 i += 1
                 index.discard(rest)
-                if buy:
-                    goods[good] = goods.get(good, 0) + rest.qty
-                else:
-                    account.pebbles += rest.qty * rest.price
-                rejections.append(
-                    _reject(
-                        trader,
-                        rest.id,
-                        "self_trade_cancelled",
-                        f"your resting {rest.side} #{rest.id} ({rest.qty} @ {rest.price}) would have "
-                        f"traded with your new {side} #{order_id}; it was cancelled",
-                    )
-                )
+                self._refund(rest, account)
+                rejections.append(_self_trade(rest, order))
                 continue
             q = rest.qty if rest.qty < remaining else remaining
-            p = rest.price
-            if buy:  # seller's units were escrowed; pay the seller, refund the buyer's surplus
-                accounts[rest.trader].pebbles += q * p
-                goods[good] = goods.get(good, 0) + q
-                account.pebbles += q * (price - p)
-                buyer, seller, buy_id, sell_id = trader, rest.trader, order_id, rest.id
-            else:  # buyer's pebbles were escrowed at p; deliver the units, pay the seller
-                counter = accounts[rest.trader].goods
-                counter[good] = counter.get(good, 0) + q
-                account.pebbles += q * p
-                buyer, seller, buy_id, sell_id = rest.trader, trader, rest.id, order_id
-            fills.append(
-                _trusted(
-                    Fill,
-                    good=good, qty=q, price=p, buyer=buyer, seller=seller, buy_order_id=buy_id,
-                    sell_order_id=sell_id, turn=turn, aggressor=side,
-                )
-            )
+            fills.append(_settle(order, rest, q, account, accounts[rest.trader]))
             remaining -= q
             if q == rest.qty:
                 i += 1
@@ -360,22 +403,16 @@ class Market(BaseModel):
                 rest.qty -= q
         if i:
             del opposite[:i]
+        return fills, rejections, remaining
 
-        if remaining:
-            order = _trusted(
-                Order,
-                id=order_id, trader=trader, good=good, side=side, qty=remaining, price=price,
-                placed_turn=turn, expires_turn=turn + lifetime - 1, seq=seq,
-            )
-            if buy:
-                insort(book.bids, order, key=_bid_key)
-            else:
-                insort(book.asks, order, key=_ask_key)
-            index.add(order)
-        return _trusted(
-            PlaceResult,
-            order_id=order_id, fills=fills, rejections=rejections, rested=remaining > 0
-        )
+    def _rest(self, book: OrderBook, order: Order, remaining: int) -> None:
+        """Put the `remaining` unfilled units of an order on its side of the book, in price-time order."""
+        order.qty = remaining
+        if order.side == "buy":
+            insort(book.bids, order, key=_bid_key)
+        else:
+            insort(book.asks, order, key=_ask_key)
+        self._ix.add(order)
 
     # -- removing ------------------------------------------------------------------------------
 

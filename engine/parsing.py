@@ -26,7 +26,7 @@ from engine.answer import (
     OrderAction,
     PatronAnswer,
 )
-from engine.repair import (
+from engine.synonyms import (
     ANSWER_KEYS,
     FIELD_KEYS,
     PATRON_KEYS,

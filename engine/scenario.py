@@ -1,23 +1,17 @@
-"""Scenarios are data: a TOML file validated by pydantic. The default wood is `scenarios/default.toml`.
+"""What a scenario is: the frozen pydantic types of a wood (goods, traders, the Patron, winter, legends...).
 
-A bad file raises `ScenarioError`, whose message names the field and the bad value.
+Scenarios are data: a TOML file validated by these types, read by `engine.scenario_files` (the default
+wood is `scenarios/default.toml`). A validator's message names the field and the bad value.
 """
 
 from __future__ import annotations
 
-import tomllib
-from importlib import resources
-from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PATRON = "Patron"
 """The fifth trader's name: the human (or a scripted Patron in tests and headless runs)."""
-
-
-class ScenarioError(ValueError):
-    """A scenario file that cannot be used; the message names the field and the bad value."""
 
 
 class _Spec(BaseModel):
@@ -257,57 +251,3 @@ class Scenario(_Spec):
     def legend(self, legend_id: str) -> LegendSpec:
         """The spec of one legend."""
         return next(lg for lg in self.legends if lg.id == legend_id)
-
-
-def _describe(err: ValidationError) -> str:
-    parts = []
-    for e in err.errors()[:3]:
-        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        parts.append(f"{where}: {e['msg']} (got {e.get('input')!r:.80})")
-    return "; ".join(parts)
-
-
-def parse_scenario(data: dict, source: str = "<scenario>") -> Scenario:
-    """Validate a scenario mapping; raise `ScenarioError` naming the field on failure."""
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as err:
-        raise ScenarioError(f"{source}: {_describe(err)}") from None
-
-
-def load_scenario(path: str | Path | None = None) -> Scenario:
-    """Load a scenario TOML file, or the embedded default when `path` is None or "default"."""
-    if path is None or str(path) == "default":
-        text = resources.files("engine").joinpath("scenarios/default.toml").read_text("utf-8")
-        source = "default.toml"
-    else:
-        p = Path(path)
-        if not p.is_file():
-            bundled = resources.files("engine").joinpath(f"scenarios/{p.name}")
-            if not str(path).endswith(".toml"):
-                bundled = resources.files("engine").joinpath(f"scenarios/{path}.toml")
-            if not bundled.is_file():
-                raise ScenarioError(f"{path}: no such scenario file")
-            text, source = bundled.read_text("utf-8"), str(path)
-        else:
-            text, source = p.read_text("utf-8"), str(p)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{source}: not valid TOML: {err}") from None
-    return parse_scenario(data, source)
-
-
-def generated_wood(n: int, *, season_length: int = 40) -> Scenario:
-    """A wood of `n` scripted creatures built from the default one (for scale benchmarks)."""
-    base = load_scenario()
-    traders = []
-    temperaments = ["hoarder", "speculator", "cautious"]
-    for i in range(n):
-        t = base.traders[i % len(base.traders)]
-        traders.append(t.model_copy(update={
-            "name": f"{t.name}{i}", "temperament": temperaments[i % 3],
-        }))
-    return base.model_copy(update={"name": f"Generated wood of {n}", "traders": traders,
-                                   "season_length": season_length,
-                                   "treasury": base.treasury * max(1, n // 4)})

@@ -122,7 +122,7 @@ def stats(rows: list[dict]) -> dict:
     `malformed`; `kinds_pct` is each kind's share of all the model's answers.
     """
     from engine.parsing import parse_answer
-    from engine.scenario import load_scenario
+    from engine.scenario_files import load_scenario
 
     sc = load_scenario(None)
     goods, traders = sc.good_names, [t.name for t in sc.traders]

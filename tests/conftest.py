@@ -11,7 +11,8 @@ from engine.brains.scripted import ScriptedCreature
 from engine.council import resolve_council
 from engine.game import Game
 from engine.newgame import new_game
-from engine.scenario import PATRON, load_scenario
+from engine.scenario import PATRON
+from engine.scenario_files import load_scenario
 
 
 def scripted_game(seed: int = 1, *, patron_moves: list[dict] | None = None, scenario=None,

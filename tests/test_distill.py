@@ -22,7 +22,8 @@ from engine.distill.register import RegisterError, distilled_entry, register, re
 from engine.distill.train import TrainSettings, lr_factor, schedule, split
 from engine.models.registry import load_registry
 from engine.parsing import parse_answer
-from engine.scenario import PATRON, load_scenario
+from engine.scenario import PATRON
+from engine.scenario_files import load_scenario
 
 ORDER = {"side": "sell", "good": "honey", "qty": 2, "price": 6, "lifetime": 1}
 
@@ -124,6 +125,28 @@ def test_lr_warms_up_then_decays_to_a_tenth():
 
 
 # -- the training text -------------------------------------------------------------------------------------
+
+
+class _LetterTokenizer:
+    """A stand-in tokenizer: one id per character, id 0 ends generation."""
+
+    eos_token_id = 0
+
+    def encode(self, text: str, add_special_tokens: bool = True) -> list[int]:
+        return [ord(c) for c in text]
+
+
+def test_examples_too_long_for_the_student_are_left_out_and_counted():
+    from engine.distill.filter import Example
+    from engine.distill.train import TrainError, encode_examples
+
+    tok, template = _LetterTokenizer(), "Q: {prompt}\nA: "
+    examples = [Example("short", "{}", "s:1"), Example("a much longer prompt", "{}", "s:2")]
+    encoded, too_long = encode_examples(tok, template, {0}, examples, max_len=15)
+    assert too_long == 1
+    assert encoded == [([ord(c) for c in "Q: short\nA: {}"] + [0], 3)]  # the answer, then the end token
+    with pytest.raises(TrainError, match="no example fits"):
+        encode_examples(tok, template, {0}, examples, max_len=5)
 
 
 def _prepared(model_id: str) -> str:

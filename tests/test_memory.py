@@ -1,7 +1,7 @@
 """Memory that does not grow: bounded sentiments, bucketed lines, prompts of bounded size."""
 
 from engine import memory
-from engine.scenario import load_scenario
+from engine.scenario_files import load_scenario
 from engine.state import HiddenLedger
 from tests.conftest import play, scripted_game
 

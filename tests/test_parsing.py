@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import repair
+from engine import repair, synonyms
 from engine.answer import MAX_WORDS, Answer, OrderAction, PatronAnswer
 from engine.parsing import MAX_DEPTH, Dropped, ParseResult, ParseStats, Quirks, parse_answer
 from engine.repair import Span
@@ -167,18 +167,18 @@ def test_load_json(text, value, repaired):
 
 @pytest.mark.parametrize("raw", [5, 5.0, "5", " 5 ", "5 pebbles", "5 pebbles each", "$5", "5%", "#5", "+5", "5.00"])
 def test_to_int_accepts(raw):
-    assert repair.to_int(raw) == 5
+    assert synonyms.to_int(raw) == 5
 
 
 @pytest.mark.parametrize("raw", [5.7, "5.5", "five", "5-6", "5 or 6", True, None, [5], {"n": 5}, float("nan"),
                                  float("inf"), "", "9" * 40])
 def test_to_int_refuses(raw):
     with pytest.raises(ValueError, match="must be a whole number"):
-        repair.to_int(raw)
+        synonyms.to_int(raw)
 
 
 def test_to_int_keeps_negatives_for_pydantic_to_refuse():
-    assert repair.to_int("-3") == -3
+    assert synonyms.to_int("-3") == -3
 
 
 @pytest.mark.parametrize(
@@ -186,7 +186,7 @@ def test_to_int_keeps_negatives_for_pydantic_to_refuse():
     [(None, ""), ("  hi ", "hi"), (["a", "", "b"], "a b"), (5, "5"), ({"k": 1}, '{"k": 1}'), (True, "true")],
 )
 def test_to_text(raw, out):
-    assert repair.to_text(raw) == out
+    assert synonyms.to_text(raw) == out
 
 
 @pytest.mark.parametrize(
@@ -195,27 +195,27 @@ def test_to_text(raw, out):
      (" 🍯 Honey ", "honey")],
 )
 def test_match_good(raw, out):
-    assert repair.match_good(raw, GOODS) == out
+    assert synonyms.match_good(raw, GOODS) == out
 
 
 @pytest.mark.parametrize("raw", ["pinecones", "", 3, None, "honeycomb"])
 def test_match_good_refuses(raw):
     with pytest.raises(ValueError, match="must be"):
-        repair.match_good(raw, GOODS)
+        synonyms.match_good(raw, GOODS)
 
 
 def test_match_good_without_a_list_only_tidies():
-    assert repair.match_good(" Pinecones! ", ()) == "pinecones"
+    assert synonyms.match_good(" Pinecones! ", ()) == "pinecones"
 
 
 @pytest.mark.parametrize(("raw", "out"), [("Oona", "Oona"), ("oona the owl", "Oona"), (" SORREL ", "Sorrel")])
 def test_match_trader(raw, out):
-    assert repair.match_trader(raw, TRADERS) == out
+    assert synonyms.match_trader(raw, TRADERS) == out
 
 
 def test_match_trader_refuses_strangers():
     with pytest.raises(ValueError, match="known trader"):
-        repair.match_trader("Magistrate", TRADERS)
+        synonyms.match_trader("Magistrate", TRADERS)
 
 
 @pytest.mark.parametrize(
@@ -224,18 +224,18 @@ def test_match_trader_refuses_strangers():
      ("Ask", "sell"), ("S", "sell"), ("selling", "sell")],
 )
 def test_to_side(raw, out):
-    assert repair.to_side(raw) == out
+    assert synonyms.to_side(raw) == out
 
 
 @pytest.mark.parametrize(("raw", "out"), [("rise", "rise"), ("UP", "rise"), ("down", "fall"), ("Drop", "fall")])
 def test_to_direction(raw, out):
-    assert repair.to_direction(raw) == out
+    assert synonyms.to_direction(raw) == out
 
 
 @pytest.mark.parametrize("raw", ["hold", "", 1, None])
 def test_to_side_refuses(raw):
     with pytest.raises(ValueError, match="must be one of buy, sell"):
-        repair.to_side(raw)
+        synonyms.to_side(raw)
 
 
 @pytest.mark.parametrize(
@@ -248,11 +248,11 @@ def test_to_side_refuses(raw):
     ],
 )
 def test_order_from_text(raw, out):
-    assert repair.order_from_text(raw) == out
+    assert synonyms.order_from_text(raw) == out
 
 
 def test_squash():
-    assert repair.squash("Price_Per-Unit ") == "priceperunit"
+    assert synonyms.squash("Price_Per-Unit ") == "priceperunit"
 
 
 # -- steps 3-5 through parse_answer: keys, per-action validation, the final answer ---------------------

@@ -97,7 +97,7 @@ def test_winter_burns_firewood_and_cold_follows(scenario):
 
 
 def test_winter_deepens():
-    from engine.scenario import load_scenario
+    from engine.scenario_files import load_scenario
     sc = load_scenario()
     st = fresh(sc)
     w = sc.winter

@@ -544,7 +544,7 @@ def run_app(mode: Literal["play", "watch"], council: str | None = None, seed: in
     from engine.brains.replay import TracesError
     from engine.council import CouncilError
     from engine.saves import SaveError
-    from engine.scenario import ScenarioError
+    from engine.scenario_files import ScenarioError
 
     if mode not in ("play", "watch"):
         raise ValueError(f"mode must be play or watch, not {mode!r}")

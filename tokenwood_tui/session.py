@@ -22,7 +22,8 @@ from engine.game import Game, TurnRecord
 from engine.headless import RunOptions, make_brains
 from engine.newgame import new_game
 from engine.saves import SaveError, load_state, save_state
-from engine.scenario import PATRON, load_scenario
+from engine.scenario import PATRON
+from engine.scenario_files import load_scenario
 from engine.state import GameState
 from engine.view import View, view_for
 

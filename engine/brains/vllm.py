@@ -12,10 +12,10 @@ models run side by side. A CPU model's `dtype = "auto"` is resolved for this pro
 Each engine measures its pace when it warms up (`engine.brains.pace`): a decision's deadline follows
 from that pace, the prompt, the token limit and the batch, unless a timeout is given.
 
-vLLM starts its engine cores as *spawned* child processes that write to the terminal on their own
-(C++ warnings, progress bars); the pool launches them through a tiny wrapper that sends their
-stdout/stderr to a log file, and points vLLM's Python logging at the same file, so a full-screen TUI
-is never garbled. `close()` shuts every engine down and leaves no child behind.
+vLLM starts its engine cores as *spawned* child processes that write to the terminal on their own;
+the pool starts them inside `engine.brains.processes` (child output and vLLM's logging go to one log
+file, each engine gets its own CPU cores), so a full-screen TUI is never garbled. `close()` shuts
+every engine down and leaves no child behind.
 
 vLLM, torch and transformers are imported only inside `EnginePool.start()`.
 """
@@ -23,21 +23,25 @@ vLLM, torch and transformers are imported only inside `EnginePool.start()`.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import multiprocessing.spawn
-import os
-import sys
+import multiprocessing
 import time
 import uuid
-import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from engine.brains.base import Reply
 from engine.brains.pace import Pace, pace_key, remember
+from engine.brains.processes import (
+    EngineLog,
+    cpu_masks,
+    default_log_path,
+    resource_tracker_running,
+    route_vllm_logger,
+    stop_resource_tracker,
+    temporary_env,
+)
 from engine.models.hardware import choose_dtype, cpu_info
 from engine.models.registry import ModelSpec, Registry, load_registry
 
@@ -56,19 +60,6 @@ WARM_UP_PROMPT = " ".join(
 """A fixed prompt of about 300 tokens (a real prompt's size) for the warm-up."""
 GIB = 1 << 30
 """Bytes in a GiB."""
-
-_WRAPPER = """#!/bin/sh
-# Written by tokenwood: start a vLLM child process with its stdout/stderr in the engine log.
-exec "$TOKENWOOD_ENGINE_PYTHON" "$@" >>"$TOKENWOOD_ENGINE_LOG" 2>&1 </dev/null
-"""
-
-
-def default_log_path() -> Path:
-    """Where engine output goes unless told otherwise: the tokenwood cache's `logs/engines.log`."""
-    from engine.models.prepare import cache_home
-
-    return cache_home() / "logs" / "engines.log"
-
 
 @dataclass
 class _Engine:
@@ -117,7 +108,7 @@ class EnginePool:
         self.log_path = Path(self.log_path) if self.log_path else default_log_path()
         self._closed = False
         self._started_tracker = False
-        self._showwarning: Callable[..., None] | None = None
+        self._log = EngineLog(self.log_path)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -136,19 +127,19 @@ class EnginePool:
             from engine.answer import answer_json_schema
 
             self.schema = answer_json_schema()
-        self._started_tracker = self._started_tracker or not _resource_tracker_running()
-        with self._quiet_children():
+        self._started_tracker = self._started_tracker or not resource_tracker_running()
+        with self._log.capture():
             say("loading vLLM", 0.0)
             await asyncio.to_thread(_import_vllm)
-            _route_vllm_logger(self.log_path)
+            route_vllm_logger(self.log_path)
             builds: list[asyncio.Future] = []
-            for spec, mask in zip(specs, _cpu_masks(len(specs))):
+            for spec, mask in zip(specs, cpu_masks(len(specs))):
                 say(f"starting {spec.display_name}", 0.1)
                 # AsyncLLM's constructor blocks until its engine is up: run it in a worker thread.
                 # The engine core copies the environment when it is spawned, so the CPU binding of
                 # this engine stays set until its process exists; then the next engine may start.
                 known = set(multiprocessing.active_children())
-                with _env(VLLM_CPU_OMP_THREADS_BIND=mask):
+                with temporary_env(VLLM_CPU_OMP_THREADS_BIND=mask):
                     build = asyncio.ensure_future(asyncio.to_thread(self._build, spec))
                     while not build.done() and not set(multiprocessing.active_children()) - known:
                         await asyncio.sleep(0.05)
@@ -247,9 +238,8 @@ class EnginePool:
             # AsyncLLM.__del__ shuts down again; at interpreter exit that fails noisily on stderr.
             engine.llm.shutdown = _already_shut_down
         if self._started_tracker:
-            _stop_resource_tracker()
-        if self._showwarning is not None:
-            warnings.showwarning, self._showwarning = self._showwarning, None
+            stop_resource_tracker()
+        self._log.restore_warnings()
 
     @property
     def load_seconds(self) -> dict[str, float]:
@@ -309,50 +299,6 @@ class EnginePool:
             engine.in_flight -= 1
         # raw text -> Reply (think blocks and harmony channels are the parser's job: engine.parsing)
         return Reply(raw=text, model=model_id, latency_s=time.monotonic() - start, tokens=n_tokens)
-
-    # -- keeping the terminal clean ---------------------------------------------------------------
-
-    @contextmanager
-    def _quiet_children(self) -> Iterator[None]:
-        """While engines start, children write to the log and vLLM logs there too.
-
-        The spawned engine processes are launched through a wrapper script whose stdout/stderr is
-        the log (vLLM does the same for numactl); the environment they copy at spawn says where.
-        Warnings raised inside the model libraries go to the log until `close()`.
-        """
-        log = self.log_path
-        log.parent.mkdir(parents=True, exist_ok=True)
-        wrapper = log.parent / "engine-python.sh"
-        if not wrapper.exists() or wrapper.read_text() != _WRAPPER:
-            wrapper.write_text(_WRAPPER)
-        wrapper.chmod(0o755)
-        logging_config = log.parent / "vllm-logging.json"
-        logging_config.write_text(json.dumps(_logging_config(log)))
-        vllm_logger = logging.getLogger("vllm")
-        if not vllm_logger.handlers:  # records logged while vllm imports, before it configures logging
-            vllm_logger.addHandler(logging.FileHandler(log))
-            vllm_logger.propagate = False
-        if self._showwarning is None:
-            self._showwarning = warnings.showwarning
-            warnings.showwarning = _library_warnings_to(log, self._showwarning)
-        old_exe = multiprocessing.spawn.get_executable()
-        multiprocessing.spawn.set_executable(str(wrapper))
-        try:
-            with _env(
-                TOKENWOOD_ENGINE_LOG=str(log),
-                TOKENWOOD_ENGINE_PYTHON=os.fsdecode(old_exe),
-                VLLM_LOGGING_CONFIG_PATH=str(logging_config),
-                VLLM_WORKER_MULTIPROC_METHOD="spawn",
-                TQDM_DISABLE="1",
-                TRANSFORMERS_VERBOSITY="error",
-                TOKENIZERS_PARALLELISM=os.environ.get("TOKENIZERS_PARALLELISM", "false"),
-                HF_HUB_OFFLINE=os.environ.get("HF_HUB_OFFLINE", "1"),
-            ):
-                yield
-        finally:
-            multiprocessing.spawn.set_executable(old_exe)
-            _route_vllm_logger(log)
-
 
 @dataclass
 class VLLMBrain:
@@ -454,8 +400,7 @@ def limit_schema(schema: dict, max_items: int | None, max_length: int | None) ->
     return walk(schema)
 
 
-
-# -- logging plumbing -------------------------------------------------------------------------------
+# -- loading and unloading vLLM --------------------------------------------------------------------
 
 
 def _import_vllm() -> None:
@@ -463,94 +408,5 @@ def _import_vllm() -> None:
     import vllm  # noqa: F401
 
 
-def _logging_config(log: Path) -> dict:
-    """A dictConfig sending vLLM's logging to the engine log (other loggers are left alone)."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"}},
-        "handlers": {"file": {"class": "logging.FileHandler", "filename": str(log), "formatter": "plain"}},
-        "loggers": {"vllm": {"handlers": ["file"], "level": "INFO", "propagate": False}},
-    }
-
-
-def _library_warnings_to(log: Path, fallback: Callable[..., None]) -> Callable[..., None]:
-    """A `warnings.showwarning` that logs the model libraries' warnings to `log`, others as before."""
-    libraries = tuple(f"{os.sep}{name}{os.sep}" for name in ("vllm", "torch", "transformers", "xgrammar"))
-
-    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
-        if not any(part in str(filename) for part in libraries):
-            return fallback(message, category, filename, lineno, file, line)
-        with open(log, "a") as fh:
-            fh.write(warnings.formatwarning(message, category, filename, lineno, line))
-
-    return show
-
-
-def _route_vllm_logger(log: Path) -> None:
-    """Where vLLM was imported before the pool (its handler on the terminal), move it to the log."""
-    logger = logging.getLogger("vllm")
-    for handler in list(logger.handlers):
-        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
-            if getattr(handler, "stream", None) in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-                logger.removeHandler(handler)
-                logger.addHandler(logging.FileHandler(log))
-    logger.propagate = False
-
-
-def _cpu_masks(n_engines: int) -> list[str | None]:
-    """Give each engine its own CPU cores (vLLM's CPU build binds every engine to the same core).
-
-    Two engines on a 2-core machine -> ["0", "1"]; one engine -> [None] (vLLM's own choice).
-    None everywhere when the user set VLLM_CPU_OMP_THREADS_BIND or the host has too few cores.
-    """
-    if os.environ.get("VLLM_CPU_OMP_THREADS_BIND") or n_engines < 2:
-        return [None] * n_engines
-    cpus = sorted(os.sched_getaffinity(0))
-    share = max(1, len(cpus) // n_engines)
-    masks = []
-    for i in range(n_engines):
-        start = (i * share) % len(cpus)
-        masks.append(",".join(str(c) for c in cpus[start : start + share]))
-    return masks
-
-
-@contextmanager
-def _env(**values: str | None) -> Iterator[None]:
-    """Set environment variables (None: leave alone) for the duration of the block."""
-    old = {k: os.environ.get(k) for k, v in values.items() if v is not None}
-    os.environ.update({k: v for k, v in values.items() if v is not None})
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def _already_shut_down(*_args: Any, **_kwargs: Any) -> None:
     """Stands in for `AsyncLLM.shutdown` once the pool has shut the engine down."""
-
-
-def _resource_tracker_running() -> bool:
-    """Whether multiprocessing's resource tracker (a child process) already runs."""
-    from multiprocessing import resource_tracker
-
-    return getattr(resource_tracker._resource_tracker, "_pid", None) is not None
-
-
-def _stop_resource_tracker() -> None:
-    """Stop the resource tracker the engines started, so the pool leaves no child process behind.
-
-    It would otherwise live until this process exits; multiprocessing restarts it when next needed.
-    """
-    from multiprocessing import resource_tracker
-
-    stop = getattr(resource_tracker._resource_tracker, "_stop", None)
-    if stop is not None:
-        try:
-            stop()
-        except Exception:  # noqa: BLE001 - best effort
-            pass

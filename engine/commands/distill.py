@@ -69,7 +69,7 @@ def options_from_args(args: argparse.Namespace) -> DistillOptions:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the pipeline and print the report; a user error is one line on stderr and status 2."""
-    from engine.scenario import ScenarioError
+    from engine.scenario_files import ScenarioError
 
     try:
         report = run_distill(options_from_args(args))

@@ -21,7 +21,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def handle(args: argparse.Namespace) -> int:
     """Parse stdin as an answer of the embedded wood; print actions, dropped actions and repairs."""
     from engine.parsing import Quirks, parse_answer
-    from engine.scenario import load_scenario
+    from engine.scenario_files import load_scenario
 
     quirks = Quirks()
     if args.model:

@@ -35,7 +35,7 @@ def handle(args: argparse.Namespace) -> int:
     from engine.council import CouncilError
     from engine.headless import RunOptions, run_season
     from engine.saves import SaveError, write_atomic
-    from engine.scenario import ScenarioError
+    from engine.scenario_files import ScenarioError
 
     save_at = None
     if args.save_at:

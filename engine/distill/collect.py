@@ -25,7 +25,8 @@ from engine.headless import summary
 from engine.models.registry import Registry
 from engine.newgame import new_game
 from engine.saves import write_atomic
-from engine.scenario import PATRON, load_scenario
+from engine.scenario import PATRON
+from engine.scenario_files import load_scenario
 
 
 @dataclass

@@ -28,7 +28,7 @@ from typing import Callable, Iterable
 
 from engine.answer import CREATURE_ACTIONS, ID_ACTIONS, count_in
 from engine.refusals import refusal_code
-from engine.repair import says_nothing
+from engine.synonyms import says_nothing
 
 REASONS = ("firewall", "fault", "parser_dropped", "self_buy", "refused", "no_action", "too_long")
 """Why a teacher answer was not kept, in the order the checks run."""

@@ -28,7 +28,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable
+from typing import Any, Callable
 
 from engine.distill.filter import Example
 
@@ -212,120 +212,41 @@ def lr_factor(step: int, total: int, warmup: float) -> float:
 def train(examples: list[Example], *, student_path: str, template: str | None, max_len: int,
           out_dir: Path, settings: TrainSettings, meta: dict | None = None,
           progress: bool = True) -> TrainResult:
-    """Fine-tune the student on `examples` and save it to `out_dir/model` (resumes a checkpoint)."""
+    """Fine-tune the student on `examples` and save it to `out_dir/model` (resumes a checkpoint).
+
+    a finished model with the same fingerprint -> reused; else examples -> token ids -> split and
+    schedule -> model and optimizer (from the checkpoint when it matches) -> steps -> saved model
+    """
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoTokenizer
 
     started = time.monotonic()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model_dir = out_dir / "model"
     fp = fingerprint(examples, student_path, settings)
-    done = _read_json(model_dir / SETTINGS_FILE)
-    if done.get("fingerprint") == fp:
-        return TrainResult(model_dir, done, steps=done["train"]["steps"], reused=True,
-                           plot=(out_dir / "loss.png") if (out_dir / "loss.png").exists() else None,
-                           log=done["train"].get("log", []), heldout=done["train"].get("heldout_evals", []))
+    reused = _reused(out_dir, model_dir, fp)
+    if reused is not None:
+        return reused
 
     torch.set_num_threads(settings.threads or len(os.sched_getaffinity(0)))
     torch.manual_seed(settings.seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     tok = AutoTokenizer.from_pretrained(student_path)
-    stops = stop_ids(tok, student_path)
     # examples -> token ids (prompt as served, answer + end token); too long for the engine: left out
-    encoded, too_long = [], 0
-    for ex in examples:
-        ids, n = encode_pair(tok, template, stops, ex.prompt, ex.answer)
-        if len(ids) > max_len:
-            too_long += 1
-            continue
-        encoded.append((ids, n))
-    if not encoded:
-        raise TrainError("no example fits the student's max_model_len")
+    encoded, too_long = encode_examples(tok, template, stop_ids(tok, student_path), examples, max_len)
     train_idx, held_idx = split(len(encoded), settings)
     steps = schedule(train_idx, settings)
-
-    model = AutoModelForCausalLM.from_pretrained(student_path, dtype=torch.float32).to(device)
-    model.config.use_cache = False
-    if settings.grad_checkpointing:
-        model.gradient_checkpointing_enable()
-    opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
-                            betas=(0.9, 0.95))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, len(steps), settings.warmup))
-    log: list[dict] = []
-    heldout: list[dict] = []
-    start_step = 0
+    # token ids -> model and optimizer, resumed from the checkpoint when it is of this very training
+    trainer = _Trainer.set_up(torch, student_path, settings, device, len(steps), encoded, held_idx)
     ckpt = out_dir / CHECKPOINT
-    if ckpt.exists():
-        state = torch.load(ckpt, map_location=device, weights_only=False)
-        if state.get("fingerprint") == fp:
-            model.load_state_dict(state["model"])
-            opt.load_state_dict(state["optimizer"])
-            sched.load_state_dict(state["scheduler"])
-            start_step, log, heldout = state["step"], state["log"], state["heldout"]
-        del state
-    autocast = torch.autocast(device, dtype=torch.bfloat16)
-
-    def loss_of(ids: list[int], n: int):
-        x = torch.tensor([ids], device=device)
-        with autocast:
-            logits = model(input_ids=x, logits_to_keep=n + 1).logits[0, :-1].float()
-        target = x[0, -n:]
-        return torch.nn.functional.cross_entropy(logits, target), (logits.argmax(-1) == target).sum().item()
-
-    def evaluate(step: int) -> None:
-        if not held_idx:
-            return
-        model.eval()
-        total = correct = tokens = 0
-        with torch.no_grad():
-            for i in held_idx:
-                ids, n = encoded[i]
-                loss, ok = loss_of(ids, n)
-                total += loss.item() * n
-                correct += ok
-                tokens += n
-        model.train()
-        heldout.append({"step": step, "loss": round(total / tokens, 5), "accuracy": round(correct / tokens, 5)})
-
-    bar = None
-    if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=len(steps), initial=start_step, desc="train", unit="step", file=sys.stderr)
-    model.train()
+    start_step = trainer.resume(ckpt, fp)
+    # model -> optimizer steps (held-out evaluations and checkpoints along the way)
     session = time.monotonic()
-    seen = 0
-    if start_step == 0 and not heldout:
-        evaluate(0)
-    try:
-        for step in range(start_step, len(steps)):
-            batch = steps[step]
-            total = 0.0
-            for i in batch:
-                ids, n = encoded[i]
-                loss, _ = loss_of(ids, n)
-                (loss / len(batch)).backward()
-                total += loss.item() / len(batch)
-            seen += len(batch)
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
-            log.append({"step": step + 1, "loss": round(total, 5), "lr": sched.get_last_lr()[0]})
-            last = step + 1 == len(steps)
-            if (step + 1) % settings.eval_every == 0 or last:
-                evaluate(step + 1)
-            if (step + 1) % settings.save_every == 0 and not last:
-                _save_checkpoint(ckpt, torch, model, opt, sched, step + 1, log, heldout, fp)
-            if bar is not None:
-                bar.update(1)
-                held = f" held {heldout[-1]['loss']:.3f}" if heldout else ""
-                bar.set_postfix_str(f"loss {total:.3f}{held}")
-    finally:
-        if bar is not None:
-            bar.close()
+    seen = trainer.run(steps, start_step, settings, ckpt, fp, progress)
     spent = time.monotonic() - session
     taken = len(steps) - start_step
+    # trained model -> bf16 folder + distill.json + loss curve
     result_settings = {
         "fingerprint": fp,
         **(meta or {}),
@@ -336,18 +257,178 @@ def train(examples: list[Example], *, student_path: str, template: str | None, m
             "weights": "float32 while training, saved as bfloat16",
             "mean_step_s": round(spent / taken, 3) if taken else None,
             "mean_example_s": round(spent / seen, 3) if seen else None,
-            "log": log, "heldout_evals": heldout,
+            "log": trainer.log, "heldout_evals": trainer.heldout,
         },
     }
-    _save_model(model, tok, student_path, model_dir, result_settings, torch)
+    _save_model(trainer.model, tok, student_path, model_dir, result_settings, torch)
+    log, heldout = trainer.log, trainer.heldout
     plot = plot_losses(log, heldout, out_dir / "loss.png")
     (out_dir / "loss.json").write_text(json.dumps({"train": log, "heldout": heldout}) + "\n")
     ckpt.unlink(missing_ok=True)
-    del model, opt, sched
+    del trainer
     _release_memory()
     return TrainResult(model_dir, result_settings, steps=len(steps), step_s=spent / taken if taken else 0.0,
                        example_s=spent / seen if seen else 0.0, resumed_at=start_step, plot=plot,
                        seconds=time.monotonic() - started, log=log, heldout=heldout)
+
+
+def _reused(out_dir: Path, model_dir: Path, fp: str) -> TrainResult | None:
+    """The finished model in `model_dir` when it was trained with fingerprint `fp`, else None."""
+    done = _read_json(model_dir / SETTINGS_FILE)
+    if done.get("fingerprint") != fp:
+        return None
+    return TrainResult(model_dir, done, steps=done["train"]["steps"], reused=True,
+                       plot=(out_dir / "loss.png") if (out_dir / "loss.png").exists() else None,
+                       log=done["train"].get("log", []), heldout=done["train"].get("heldout_evals", []))
+
+
+def encode_examples(tokenizer, template: str | None, stops: set[int], examples: list[Example],
+                    max_len: int) -> tuple[list[tuple[list[int], int]], int]:
+    """([(token ids, answer ids) per example that fits `max_len`], how many did not fit), by `encode_pair`.
+
+    Raises `TrainError` when no example fits.
+    """
+    encoded, too_long = [], 0
+    for ex in examples:
+        ids, n = encode_pair(tokenizer, template, stops, ex.prompt, ex.answer)
+        if len(ids) > max_len:
+            too_long += 1
+            continue
+        encoded.append((ids, n))
+    if not encoded:
+        raise TrainError("no example fits the student's max_model_len")
+    return encoded, too_long
+
+
+@dataclass
+class _Trainer:
+    """One training session: the model, its optimizer and schedule, the data, and the losses so far."""
+
+    torch: Any
+    """The torch module (imported by `train`)."""
+    model: Any
+    """The student, float32 weights, on `device`."""
+    opt: Any
+    """AdamW over the model's parameters."""
+    sched: Any
+    """The learning-rate schedule (`lr_factor`)."""
+    device: str
+    """Where it trains: "cuda" or "cpu"."""
+    autocast: Any
+    """The bf16 autocast context every forward pass runs in."""
+    encoded: list[tuple[list[int], int]]
+    """Every example as (token ids, number of answer ids)."""
+    held_idx: list[int]
+    """The held-out examples' indices in `encoded`."""
+    log: list[dict] = field(default_factory=list)
+    """Per-step training loss records."""
+    heldout: list[dict] = field(default_factory=list)
+    """Held-out evaluations: step, loss, token accuracy."""
+
+    @classmethod
+    def set_up(cls, torch, student_path: str, settings: TrainSettings, device: str, n_steps: int,
+               encoded: list[tuple[list[int], int]], held_idx: list[int]) -> _Trainer:
+        """Load the student in float32 on `device`, with AdamW and a warmup-then-cosine schedule over `n_steps`."""
+        from transformers import AutoModelForCausalLM
+
+        model = AutoModelForCausalLM.from_pretrained(student_path, dtype=torch.float32).to(device)
+        model.config.use_cache = False
+        if settings.grad_checkpointing:
+            model.gradient_checkpointing_enable()
+        opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
+                                betas=(0.9, 0.95))
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, n_steps, settings.warmup))
+        autocast = torch.autocast(device, dtype=torch.bfloat16)
+        return cls(torch, model, opt, sched, device, autocast, encoded, held_idx)
+
+    def resume(self, ckpt: Path, fp: str) -> int:
+        """Load the checkpoint when it is of this training (fingerprint `fp`); the step to go on from (0: none)."""
+        if not ckpt.exists():
+            return 0
+        start_step = 0
+        state = self.torch.load(ckpt, map_location=self.device, weights_only=False)
+        if state.get("fingerprint") == fp:
+            self.model.load_state_dict(state["model"])
+            self.opt.load_state_dict(state["optimizer"])
+            self.sched.load_state_dict(state["scheduler"])
+            start_step, self.log, self.heldout = state["step"], state["log"], state["heldout"]
+        del state
+        return start_step
+
+    def run(self, steps: list[list[int]], start_step: int, settings: TrainSettings, ckpt: Path, fp: str,
+            progress: bool) -> int:
+        """Take the optimizer steps from `start_step` on, evaluating and checkpointing as the settings say.
+
+        Returns how many examples this session trained on.
+        """
+        bar = None
+        if progress:
+            from tqdm import tqdm
+            bar = tqdm(total=len(steps), initial=start_step, desc="train", unit="step", file=sys.stderr)
+        self.model.train()
+        seen = 0
+        if start_step == 0 and not self.heldout:
+            self.evaluate(0)
+        try:
+            for step in range(start_step, len(steps)):
+                batch = steps[step]
+                total = self.step(batch)
+                seen += len(batch)
+                self.log.append({"step": step + 1, "loss": round(total, 5), "lr": self.sched.get_last_lr()[0]})
+                last = step + 1 == len(steps)
+                if (step + 1) % settings.eval_every == 0 or last:
+                    self.evaluate(step + 1)
+                if (step + 1) % settings.save_every == 0 and not last:
+                    _save_checkpoint(ckpt, self.torch, self.model, self.opt, self.sched, step + 1, self.log,
+                                     self.heldout, fp)
+                if bar is not None:
+                    bar.update(1)
+                    held = f" held {self.heldout[-1]['loss']:.3f}" if self.heldout else ""
+                    bar.set_postfix_str(f"loss {total:.3f}{held}")
+        finally:
+            if bar is not None:
+                bar.close()
+        return seen
+
+    def step(self, batch: list[int]) -> float:
+        """One optimizer step over `batch` (gradients accumulated, clipped to norm 1); its mean loss."""
+        torch = self.torch
+        total = 0.0
+        for i in batch:
+            ids, n = self.encoded[i]
+            loss, _ = self.loss_of(ids, n)
+            (loss / len(batch)).backward()
+            total += loss.item() / len(batch)
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.opt.step()
+        self.sched.step()
+        self.opt.zero_grad(set_to_none=True)
+        return total
+
+    def loss_of(self, ids: list[int], n: int):
+        """(cross-entropy over the last `n` tokens, how many of them the model predicts right)."""
+        torch = self.torch
+        x = torch.tensor([ids], device=self.device)
+        with self.autocast:
+            logits = self.model(input_ids=x, logits_to_keep=n + 1).logits[0, :-1].float()
+        target = x[0, -n:]
+        return torch.nn.functional.cross_entropy(logits, target), (logits.argmax(-1) == target).sum().item()
+
+    def evaluate(self, step: int) -> None:
+        """The held-out loss and token accuracy after `step` steps, appended to `heldout` (none held out: nothing)."""
+        if not self.held_idx:
+            return
+        self.model.eval()
+        total = correct = tokens = 0
+        with self.torch.no_grad():
+            for i in self.held_idx:
+                ids, n = self.encoded[i]
+                loss, ok = self.loss_of(ids, n)
+                total += loss.item() * n
+                correct += ok
+                tokens += n
+        self.model.train()
+        self.heldout.append({"step": step, "loss": round(total / tokens, 5), "accuracy": round(correct / tokens, 5)})
 
 
 def _save_checkpoint(path: Path, torch, model, opt, sched, step: int, log, heldout, fp: str) -> None:

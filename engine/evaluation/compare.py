@@ -57,7 +57,7 @@ class CompareOptions:
 
 def _council(spec: str, scenario: str | None) -> dict[str, str]:
     from engine.council import CouncilError, resolve_council
-    from engine.scenario import ScenarioError, load_scenario
+    from engine.scenario_files import ScenarioError, load_scenario
 
     try:
         return resolve_council(spec, load_scenario(scenario))

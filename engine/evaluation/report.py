@@ -62,7 +62,7 @@ def slug(text: str) -> str:
 def prepare(opts: EvalOptions) -> tuple[dict, Path]:
     """Resolve the request into season parameters and its folder; user errors become `EvalError`."""
     from engine.council import CouncilError, resolve_council
-    from engine.scenario import ScenarioError, load_scenario
+    from engine.scenario_files import ScenarioError, load_scenario
 
     if opts.turns is not None and opts.turns < 1:
         raise EvalError("--turns must be 1 or more")
@@ -91,7 +91,7 @@ async def _play_missing(opts: EvalOptions, params: dict, store: season.SeasonSto
     """Play the seasons not yet done, one after another, with one set of brains."""
     from engine.headless import RunOptions
     from engine.newgame import new_game
-    from engine.scenario import load_scenario
+    from engine.scenario_files import load_scenario
 
     played: list[int] = []
     brains = quirks = pool = None

@@ -24,7 +24,8 @@ from engine.headless import RunOptions, make_brains, summary
 from engine.newgame import new_game
 from engine.rules import last_price, net_worth
 from engine.saves import write_atomic
-from engine.scenario import PATRON, load_scenario
+from engine.scenario import PATRON
+from engine.scenario_files import load_scenario
 
 FORMAT = "tokenwood-eval-season"
 VERSION = 1

@@ -6,7 +6,8 @@ from engine.answer import LendMove, OrderAction, TipMove
 from engine.brains.human import KINDS, QueuedMove
 from engine.council import resolve_council
 from engine.newgame import new_game
-from engine.scenario import PATRON, load_scenario
+from engine.scenario import PATRON
+from engine.scenario_files import load_scenario
 from engine.view import view_for
 from tokenwood_tui.moves import FORMS, PARSERS, WORDS, MoveError, describe, free_pebbles, parse_move
 

@@ -11,7 +11,7 @@ from engine.game import Game, state_hash
 from engine.headless import RunOptions, make_brains
 from engine.newgame import new_game
 from engine.saves import load_state
-from engine.scenario import load_scenario
+from engine.scenario_files import load_scenario
 from tokenwood_tui.session import open_session
 
 
