@@ -1,6 +1,6 @@
 """Resident memory of the embedded council: this process plus every child, with the engines loaded.
 
-Starts the `embedded` council's brains the way `tokenwood run` does (engine.headless.make_brains),
+Starts the `embedded` council's brains the way `tokenwood run` does (engine.play.headless.make_brains),
 plays one turn so every engine has served a request, and sums the resident memory (VmRSS) of this
 process and all its descendants from /proc (psutil is used instead when installed). GPU memory of
 those processes is added when nvidia-smi is present. Figures, all in MiB, measured within this run:
@@ -95,11 +95,11 @@ def gpu_mib(pids: list[int]) -> float | None:
 
 
 async def measure() -> dict | None:
-    from engine.game import Game
-    from engine.headless import RunOptions, make_brains
-    from engine.newgame import new_game
-    from engine.council import resolve_council
-    from engine.scenario_files import load_scenario
+    from engine.play.game import Game
+    from engine.play.headless import RunOptions, make_brains
+    from engine.core.newgame import new_game
+    from engine.play.council import resolve_council
+    from engine.play.scenario_files import load_scenario
 
     baseline, _ = tree_rss_mib()
     sc = load_scenario()

@@ -42,9 +42,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.brains.base import Reply  # noqa: E402
-from engine.brains.vllm import EnginePool, VLLMBrain  # noqa: E402
+from engine.brains.vllm import EnginePool, VLLMBrain, WARM_UP_PROMPT, WARM_UP_TOKENS  # noqa: E402
 from engine.models.hardware import cpu_info  # noqa: E402
-from engine.brains.vllm import WARM_UP_PROMPT, WARM_UP_TOKENS  # noqa: E402
 from engine.models.prepare import gguf_file, model_dir, prepare  # noqa: E402
 from engine.models.registry import load_registry  # noqa: E402
 

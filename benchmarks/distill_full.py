@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.commands.distill import add_arguments, options_from_args  # noqa: E402
-from engine.distill import DistillError, default_out, run_distill  # noqa: E402
+from engine.lab.distill import DistillError, default_out, run_distill  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,15 +23,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.brains.patron import SchemingPatron  # noqa: E402
 from engine.brains.scripted import ScriptedCreature  # noqa: E402
-from engine.generated import generated_wood  # noqa: E402
-from engine.newgame import new_game  # noqa: E402
-from engine.parsing import parse_answer  # noqa: E402
-from engine.prompt import build_prompt  # noqa: E402
-from engine.metrics import record_turn  # noqa: E402
-from engine.scenario import PATRON  # noqa: E402
-from engine.scenario_files import load_scenario  # noqa: E402
-from engine.turn import begin_turn, resolve_turn  # noqa: E402
-from engine.view import view_for  # noqa: E402
+from engine.core.newgame import new_game  # noqa: E402
+from engine.core.scenario import PATRON  # noqa: E402
+from engine.core.turn import begin_turn, resolve_turn  # noqa: E402
+from engine.mind.parsing import parse_answer  # noqa: E402
+from engine.mind.prompt import build_prompt  # noqa: E402
+from engine.mind.view import view_for  # noqa: E402
+from engine.play.generated import generated_wood  # noqa: E402
+from engine.play.metrics import record_turn  # noqa: E402
+from engine.play.scenario_files import load_scenario  # noqa: E402
 
 
 def timed_season(scenario, turns: int, seed: int = 1) -> tuple[list[float], list[int]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.parsing import Quirks, parse_answer  # noqa: E402
+from engine.mind.parsing import Quirks, parse_answer  # noqa: E402
 
 GOODS = ("honey", "acorns", "berries", "firewood")
 TRADERS = ("Oona", "Sorrel", "Fennick", "Bramble")

@@ -3,7 +3,7 @@
     python benchmarks/prefix_cache.py [--turns 6] [--models smollm2-135m,gemma3-270m]
 
 Plays a scripted season for `--turns` turns and keeps every creature's real prompt of every turn
-(built by engine/prompt.py, whose unchanging opening comes first). Then, once with vLLM's automatic
+(built by engine/mind/prompt.py, whose unchanging opening comes first). Then, once with vLLM's automatic
 prefix caching off and once on, it sends each turn's four prompts together (two creatures per model,
 as the embedded council seats them) asking for one new token, so the time is the prompt reading.
 Prints the prefill time per turn and a last line:
@@ -27,16 +27,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from engine.brains.patron import SchemingPatron  # noqa: E402
 from engine.brains.scripted import ScriptedCreature  # noqa: E402
 from engine.brains.vllm import EnginePool, _encode  # noqa: E402
-from engine.council import resolve_council  # noqa: E402
-from engine.game import Game  # noqa: E402
+from engine.core.newgame import new_game  # noqa: E402
+from engine.core.scenario import PATRON  # noqa: E402
+from engine.mind.prompt import build_prompt  # noqa: E402
+from engine.mind.view import view_for  # noqa: E402
 from engine.models.hardware import cpu_info  # noqa: E402
 from engine.models.prepare import prepare  # noqa: E402
 from engine.models.registry import load_registry  # noqa: E402
-from engine.newgame import new_game  # noqa: E402
-from engine.prompt import build_prompt  # noqa: E402
-from engine.scenario import PATRON  # noqa: E402
-from engine.scenario_files import load_scenario  # noqa: E402
-from engine.view import view_for  # noqa: E402
+from engine.play.council import resolve_council  # noqa: E402
+from engine.play.game import Game  # noqa: E402
+from engine.play.scenario_files import load_scenario  # noqa: E402
 
 
 def real_prompts(turns: int) -> list[dict[str, str]]:

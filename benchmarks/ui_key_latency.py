@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from textual import events  # noqa: E402
 
 from engine.brains.base import Reply  # noqa: E402
-from engine.scenario import PATRON  # noqa: E402
+from engine.core.scenario import PATRON  # noqa: E402
 from tokenwood_tui.app import TokenwoodApp  # noqa: E402
 from tokenwood_tui.screens.inspector import InspectorScreen  # noqa: E402
 from tokenwood_tui.session import open_session  # noqa: E402

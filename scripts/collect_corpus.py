@@ -121,8 +121,8 @@ def stats(rows: list[dict]) -> dict:
     An answer can show several kinds (cut off inside a code fence...), so the kinds add up to more than
     `malformed`; `kinds_pct` is each kind's share of all the model's answers.
     """
-    from engine.parsing import parse_answer
-    from engine.scenario_files import load_scenario
+    from engine.mind.parsing import parse_answer
+    from engine.play.scenario_files import load_scenario
 
     sc = load_scenario(None)
     goods, traders = sc.good_names, [t.name for t in sc.traders]

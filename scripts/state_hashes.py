@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import engine.headless as headless  # noqa: E402
-from engine.headless import RunOptions  # noqa: E402
+import engine.play.headless as headless  # noqa: E402
+from engine.play.headless import RunOptions  # noqa: E402
 
 
 EVENT_FIELDS_BEFORE_TYPING = ("turn", "kind", "text", "actors")

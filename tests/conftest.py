@@ -8,11 +8,11 @@ import pytest
 
 from engine.brains.patron import SchemingPatron, ScriptedPatron
 from engine.brains.scripted import ScriptedCreature
-from engine.council import resolve_council
-from engine.game import Game
-from engine.newgame import new_game
-from engine.scenario import PATRON
-from engine.scenario_files import load_scenario
+from engine.core.newgame import new_game
+from engine.core.scenario import PATRON
+from engine.play.council import resolve_council
+from engine.play.game import Game
+from engine.play.scenario_files import load_scenario
 
 
 def scripted_game(seed: int = 1, *, patron_moves: list[dict] | None = None, scenario=None,

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from engine.answer import (CREATURE_ACTIONS, ID_ACTIONS, PATRON_MOVES, ActionKind, Answer, BribeMove, CoverMove,
+from engine.core.answer import (CREATURE_ACTIONS, ID_ACTIONS, PATRON_MOVES, ActionKind, Answer, BribeMove, CoverMove,
                            LendMove, OrderAction, PatronAnswer, ShortMove, TipMove, count_in)
 from engine.brains.human import KINDS, QueuedMove, build_answer
 from engine.brains.patron import moves_to_answer

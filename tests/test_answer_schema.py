@@ -6,9 +6,9 @@ import pytest
 
 jsonschema = pytest.importorskip("jsonschema")
 
-from engine.answer import Answer, answer_json_schema  # noqa: E402
-from engine.prompt import example_answer  # noqa: E402
-from engine.view import view_for  # noqa: E402
+from engine.core.answer import Answer, answer_json_schema  # noqa: E402
+from engine.mind.prompt import example_answer  # noqa: E402
+from engine.mind.view import view_for  # noqa: E402
 from tests.conftest import play, scripted_game  # noqa: E402
 
 

@@ -135,7 +135,7 @@ def test_answer_timeout_reaches_the_model_brains(tmp_path, monkeypatch):
 
 def test_doctor_names_the_precision_and_the_expected_turn(tmp_path, monkeypatch):
     """On an AVX2 machine "auto" is float32, a forced bfloat16 is flagged, and a measured pace gives a turn time."""
-    from engine import doctor
+    from engine.lab import doctor
     from engine.brains.pace import Pace, pace_key, remember
     from engine.models import hardware
 

@@ -3,8 +3,8 @@
 import pytest
 
 from engine.brains.models import plan_gpu
-from engine.council import CouncilError, resolve_council
 from engine.models.registry import load_registry
+from engine.play.council import CouncilError, resolve_council
 
 
 def test_presets(scenario):

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from engine.distill import DistillError, DistillOptions, distill
-from engine.distill.collect import Played
-from engine.distill.filter import answer_text, filter_traces, reject_reason
-from engine.distill.judge import ROWS, figures, table, unconstrained, verdict
-from engine.distill.register import RegisterError, distilled_entry, register, render_table
-from engine.distill.train import TrainSettings, lr_factor, schedule, split
+from engine.core.scenario import PATRON
+from engine.lab.distill import DistillError, DistillOptions, distill
+from engine.lab.distill.collect import Played
+from engine.lab.distill.filter import answer_text, filter_traces, reject_reason
+from engine.lab.distill.judge import ROWS, figures, table, unconstrained, verdict
+from engine.lab.distill.register import RegisterError, distilled_entry, register, render_table
+from engine.lab.distill.train import TrainSettings, lr_factor, schedule, split
+from engine.mind.parsing import parse_answer
 from engine.models.registry import load_registry
-from engine.parsing import parse_answer
-from engine.scenario import PATRON
-from engine.scenario_files import load_scenario
+from engine.play.scenario_files import load_scenario
 
 ORDER = {"side": "sell", "good": "honey", "qty": 2, "price": 6, "lifetime": 1}
 
@@ -137,8 +137,8 @@ class _LetterTokenizer:
 
 
 def test_examples_too_long_for_the_student_are_left_out_and_counted():
-    from engine.distill.filter import Example
-    from engine.distill.train import TrainError, encode_examples
+    from engine.lab.distill.filter import Example
+    from engine.lab.distill.train import TrainError, encode_examples
 
     tok, template = _LetterTokenizer(), "Q: {prompt}\nA: "
     examples = [Example("short", "{}", "s:1"), Example("a much longer prompt", "{}", "s:2")]
@@ -162,7 +162,7 @@ def test_training_text_is_the_served_prompt_then_the_answer_and_its_end_token():
     from transformers import AutoTokenizer
 
     from engine.brains.vllm import _encode
-    from engine.distill.train import encode_pair, stop_ids
+    from engine.lab.distill.train import encode_pair, stop_ids
 
     path = _prepared("smollm2-135m")
     tok = AutoTokenizer.from_pretrained(path)
@@ -191,7 +191,7 @@ def _tiny_student(tmp_path: Path) -> str:
 
 
 def _examples(n: int):
-    from engine.distill.filter import Example
+    from engine.lab.distill.filter import Example
 
     return [Example(f"You are Oona. Turn {i}. You make honey.", answer_text(row()["parsed"] | {"thinking": f"t{i}"}),
                     f"s:{i}") for i in range(n)]
@@ -200,7 +200,7 @@ def _examples(n: int):
 def test_training_resumes_from_its_checkpoint_to_the_same_weights(tmp_path, monkeypatch):
     from safetensors.torch import load_file
 
-    import engine.distill.train as train_mod
+    import engine.lab.distill.train as train_mod
 
     student = _tiny_student(tmp_path)
     settings = TrainSettings(max_steps=4, accumulate=2, save_every=2, eval_every=2, threads=1, lr=1e-3)

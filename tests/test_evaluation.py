@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.evaluation import EvalError, compare, export, figures, report, season
-from engine.evaluation.compare import CompareOptions, run_compare, verdict
-from engine.evaluation.export import export_traces
-from engine.evaluation.report import EvalOptions, run_eval
-from engine.seeds import SeedsError, parse_seeds
-from engine.rules import gini
+from engine.core.economy import gini
+from engine.lab.evaluation import EvalError, compare, export, figures, report, season
+from engine.lab.evaluation.compare import CompareOptions, run_compare, verdict
+from engine.lab.evaluation.export import export_traces
+from engine.lab.evaluation.report import EvalOptions, run_eval
+from engine.play.seeds import SeedsError, parse_seeds
 
 TURNS = 8
 SEEDS = [1, 2]

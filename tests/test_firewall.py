@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from engine import firewall
 from engine.brains.base import Reply
-from engine.firewall import CANARY_RE, scan, scrub_public_text
-from engine.scenario import PATRON
+from engine.core import firewall
+from engine.core.firewall import CANARY_RE, scan, scrub_public_text
+from engine.core.scenario import PATRON
 from tests.conftest import play, scripted_game
 
 SEEDS = [1, 2, 3, 4, 5]
@@ -48,7 +48,7 @@ def test_hidden_facts_carry_canaries():
 def test_a_leaking_prompt_is_stopped_and_counted(monkeypatch):
     game = scripted_game(1)
     secret = game.state.hidden.holdings["Oona"].canary
-    import engine.game as game_mod
+    import engine.play.game as game_mod
     real = game_mod.build_prompt
     monkeypatch.setattr(game_mod, "build_prompt",
                         lambda view: real(view) + (f"\n{secret}" if view.me == "Sorrel" else ""))
@@ -116,7 +116,7 @@ def test_noninterference_tip_truth_changes_no_prompt_until_a_public_consequence(
 
 def test_noninterference_check_has_teeth(monkeypatch):
     """If a view leaked a tip's truth, the same comparison would catch it on the first whisper."""
-    import engine.view as view_mod
+    import engine.mind.view as view_mod
     real = view_mod.view_for
 
     def leaky(state, me):
@@ -124,7 +124,7 @@ def test_noninterference_check_has_teeth(monkeypatch):
         extra = [f"(it is {'really so' if t.true else 'a lie'})" for t in state.hidden.tips if t.creature == me]
         return v.model_copy(update={"whispers": v.whispers + extra})
 
-    import engine.game as game_mod
+    import engine.play.game as game_mod
     monkeypatch.setattr(game_mod, "view_for", leaky)
     a, b = scripted_game(7, patron_moves=_tips(True)), scripted_game(7, patron_moves=_tips(False))
     differs = False

@@ -131,7 +131,7 @@ def test_one_cache_home_holds_every_cache(tmp_path, monkeypatch):
     """Models, GGUF files, engine logs, paces and distillation runs all live under one root."""
     from engine.brains.pace import paces_path
     from engine.brains.processes import default_log_path
-    from engine.distill import default_out
+    from engine.lab.distill import default_out
     from engine.models.prepare import cache_home, cache_root, model_dir
 
     monkeypatch.setenv("TOKENWOOD_CACHE", str(tmp_path / "c"))

@@ -1,4 +1,4 @@
-"""Tests for engine.market: exact book snapshots, escrow, rejections, saves, and random-stream properties."""
+"""Tests for engine.core.market: exact book snapshots, escrow, rejections, saves, and random-stream properties."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from engine.market import Fill, Market, Order, PlaceResult, Rejection
+from engine.core.market import Fill, Market, Order, PlaceResult, Rejection
 
 GOODS = ("honey", "acorns")
 

@@ -2,14 +2,14 @@
 
 from types import SimpleNamespace
 
-from engine.answer import Answer, OrderAction
 from engine.brains.base import Reply
-from engine.metrics import record_turn
-from engine.newgame import new_game
-from engine.parsing import Dropped
-from engine.rules import net_worth
-from engine.scenario import PATRON
-from engine.turn import begin_turn, resolve_turn
+from engine.core.answer import Answer, OrderAction
+from engine.core.economy import net_worth
+from engine.core.newgame import new_game
+from engine.core.scenario import PATRON
+from engine.core.turn import begin_turn, resolve_turn
+from engine.mind.parsing import Dropped
+from engine.play.metrics import record_turn
 from tests.conftest import play, scripted_game
 
 

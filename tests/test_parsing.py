@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import repair, synonyms
-from engine.answer import MAX_WORDS, Answer, OrderAction, PatronAnswer
-from engine.parsing import MAX_DEPTH, Dropped, ParseResult, ParseStats, Quirks, parse_answer
-from engine.repair import Span
+from engine.core.answer import Answer, MAX_WORDS, OrderAction, PatronAnswer
+from engine.mind import repair, synonyms
+from engine.mind.parsing import Dropped, MAX_DEPTH, ParseResult, ParseStats, Quirks, parse_answer
+from engine.mind.repair import Span
 
 GOODS = ("honey", "acorns", "berries", "firewood")
 TRADERS = ("Oona", "Sorrel", "Fennick", "Bramble")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from engine.prompt import ANSWER_FORMAT, build_prompt
-from engine.view import view_for
+from engine.mind.prompt import ANSWER_FORMAT, build_prompt
+from engine.mind.view import view_for
 from tests.conftest import play, scripted_game
 
 

@@ -4,8 +4,8 @@ from typing import get_args
 
 import pytest
 
-from engine.market import RejectReason
-from engine.refusals import MEANING, REFUSAL_CODES, Denial, Refusal, refusal_code
+from engine.core.market import RejectReason
+from engine.core.refusals import Denial, MEANING, REFUSAL_CODES, Refusal, refusal_code
 from tests.conftest import play, scripted_game
 
 

@@ -4,9 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine.rules import net_worth, standing, worth, worth_in_view
-from engine.scenario import PATRON
-from engine.view import view_for
+from engine.core.economy import net_worth, standing, worth
+from engine.core.scenario import PATRON
+from engine.mind.view import view_for, worth_in_view
 from tests.conftest import play, scripted_game
 
 PRICES = {"honey": 6, "acorns": 4}

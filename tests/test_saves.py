@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import saves
-from engine.game import state_hash
-from engine.saves import SaveError, list_saves, load_state, save_state
+from engine.play import saves
+from engine.play.game import state_hash
+from engine.play.saves import SaveError, list_saves, load_state, save_state
 from tests.conftest import play, scripted_game
 
 
@@ -134,7 +134,7 @@ def test_a_save_from_before_typed_events_loads_gains_its_facts_and_plays_on():
 
 
 def test_version_1_events_gain_the_facts_a_new_game_records(tmp_path, scenario):
-    from engine import magistrate
+    from engine.core import magistrate
     game = scripted_game(2)
     play(game, 4)
     st = game.state

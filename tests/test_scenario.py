@@ -2,8 +2,8 @@
 
 import pytest
 
-from engine.generated import generated_wood
-from engine.scenario_files import ScenarioError, load_scenario, parse_scenario
+from engine.play.generated import generated_wood
+from engine.play.scenario_files import ScenarioError, load_scenario, parse_scenario
 
 
 def test_default_scenario_is_the_wood_of_game_md(scenario):

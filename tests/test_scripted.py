@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from engine.brains.scripted import RESERVE, ScriptedCreature
-from engine.newgame import new_game
-from engine.view import Offer, View, view_for
+from engine.core.newgame import new_game
+from engine.mind.view import Offer, View, view_for
 
 
 @pytest.fixture

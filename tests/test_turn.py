@@ -1,11 +1,11 @@
 """Turn resolution: each rule on a small, exact state."""
 
-from engine.answer import Answer, BribeMove, LendMove, OrderAction, PatronAnswer, ShortMove, TipMove
-from engine.metrics import record_turn
-from engine.newgame import new_game
-from engine.rules import burn_for, totals
-from engine.scenario import PATRON
-from engine.turn import begin_turn, resolve_turn
+from engine.core.answer import Answer, BribeMove, LendMove, OrderAction, PatronAnswer, ShortMove, TipMove
+from engine.core.economy import burn_for, totals
+from engine.core.newgame import new_game
+from engine.core.scenario import PATRON
+from engine.core.turn import begin_turn, resolve_turn
+from engine.play.metrics import record_turn
 
 
 def fresh(scenario, seed=1, **patch):
@@ -97,7 +97,7 @@ def test_winter_burns_firewood_and_cold_follows(scenario):
 
 
 def test_winter_deepens():
-    from engine.scenario_files import load_scenario
+    from engine.play.scenario_files import load_scenario
     sc = load_scenario()
     st = fresh(sc)
     w = sc.winter
@@ -174,7 +174,7 @@ def test_declined_loan_and_lapsed_offer(scenario):
 
 
 def test_tip_is_delivered_as_words_only(scenario):
-    from engine.view import view_for
+    from engine.mind.view import view_for
     st = fresh(scenario)
     turn(st, {PATRON: PatronAnswer(tip=[TipMove(creature="Fennick", good="honey", direction="rise", true=True)])})
     v = view_for(st, "Fennick")
@@ -223,7 +223,7 @@ def test_spring_a_legend_once_per_season(scenario):
 
 
 def test_magistrate_ladder_warn_fine_freeze_banish(scenario):
-    from engine import magistrate
+    from engine.core import magistrate
     st = fresh(scenario)
     events = []
     st.hidden.suspicion = scenario.magistrate.warn_at
@@ -281,7 +281,7 @@ def test_every_turn_conserves(scenario):
 # --- each stage returns what it produced -------------------------------------------------------
 
 def test_legends_begin_due_returns_its_events_and_what_it_destroyed(scenario):
-    from engine import legends
+    from engine.core import legends
     st = fresh(scenario)
     spoiling = next(lg for lg in scenario.legends if any(e.kind == "spoil" for e in lg.effects))
     effect = next(e for e in spoiling.effects if e.kind == "spoil")
@@ -294,25 +294,25 @@ def test_legends_begin_due_returns_its_events_and_what_it_destroyed(scenario):
 
 
 def test_answer_offer_returns_the_deal_paid_or_why_not(scenario):
-    from engine import patron
+    from engine.core import dealings
     st = fresh(scenario)
     turn(st, {PATRON: PatronAnswer(lend=[LendMove(creature="Oona", amount=20, rate_pct=0, term=2)])})
     loan_id = st.hidden.loans[0].id
-    assert patron.answer_offer(st, "Oona", loan_id, True, 2) == (("loan", "Oona", 20), None)
-    paid, why = patron.answer_offer(st, "Oona", loan_id, True, 2)
+    assert dealings.answer_offer(st, "Oona", loan_id, True, 2) == (("loan", "Oona", 20), None)
+    paid, why = dealings.answer_offer(st, "Oona", loan_id, True, 2)
     assert paid is None and (why.code, why.detail) == ("unknown_offer", f"no open offer #{loan_id} for Oona")
 
 
 def test_settle_loans_returns_the_default_events(scenario):
-    from engine import patron
+    from engine.core import dealings
     st = fresh(scenario)
     turn(st, {PATRON: PatronAnswer(lend=[LendMove(creature="Sorrel", amount=50, rate_pct=0, term=1)])})
     turn(st, {"Sorrel": Answer(accept=[st.hidden.loans[0].id])})
     st.hidden.holdings["Sorrel"].pebbles = 0
     st.hidden.holdings["Sorrel"].goods = {g: 0 for g in scenario.good_names}
-    events = patron.settle_loans(st, 3)
+    events = dealings.settle_loans(st, 3)
     assert [(e.kind, e.actors) for e in events] == [("default", ["Sorrel", PATRON])]
-    assert patron.settle_loans(st, 4) == []
+    assert dealings.settle_loans(st, 4) == []
 
 
 def test_resolving_a_turn_writes_no_metrics(scenario):

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.answer import answer_json_schema
 from engine.brains.vllm import EnginePool, VLLMBrain, limit_schema
+from engine.core.answer import answer_json_schema
 from engine.models.prepare import PrepareError, _extract, available, prepare
 from engine.models.registry import load_registry
 
@@ -44,7 +44,7 @@ def test_the_raw_text_kept_and_the_registry_quirks_applied_by_the_parser(raw, ha
     """vLLM replies keep the raw text; the parser, with the registry's quirks, finds the answer."""
     from engine.brains.models import parse_quirks
     from engine.models.registry import load_registry
-    from engine.parsing import parse_answer
+    from engine.mind.parsing import parse_answer
 
     spec = load_registry(None).get("gpt-oss-20b" if harmony else "smollm2-135m")
     assert spec.quirks.harmony is harmony

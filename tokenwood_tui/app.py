@@ -24,9 +24,9 @@ from textual.app import App
 from textual.binding import Binding
 
 from engine.brains.human import QueueError, QueuedMove
-from engine.scenario import PATRON
+from engine.core.scenario import PATRON
 from tokenwood_tui import guard
-from tokenwood_tui.commands import WoodCommands
+from tokenwood_tui.palette import WoodCommands
 from tokenwood_tui.messages import (BrainAnswered, BrainsFailed, BrainsReady, BrainStarted, GameLoaded,
                                     GameSaved, PanelWithheld, TurnFailed, TurnResolved, TurnStarted)
 from tokenwood_tui.moves import FORMS, describe
@@ -477,7 +477,7 @@ class TokenwoodApp(App[int]):
         """Save the game to `path`; returns why it failed, or None."""
         if self.turn_running:
             return "the traders are still deciding: wait for the turn to end"
-        from engine.saves import SaveError
+        from engine.play.saves import SaveError
         try:
             written = self.session.save(path)
         except SaveError as err:
@@ -515,7 +515,7 @@ class TokenwoodApp(App[int]):
         """Load a save in place of the game; returns why it failed (the game unchanged), or None."""
         if self.turn_running:
             return "the traders are still deciding: wait for the turn to end"
-        from engine.saves import SaveError
+        from engine.play.saves import SaveError
         try:
             rewake = self.session.load(path)
         except SaveError as err:
@@ -542,9 +542,9 @@ def run_app(mode: Literal["play", "watch"], council: str | None = None, seed: in
             load: str | None = None, replay: str | None = None, answer_timeout: float | None = None) -> int:
     """Run `tokenwood play` or `tokenwood watch`; returns the exit status (2 for a user error)."""
     from engine.brains.replay import TracesError
-    from engine.council import CouncilError
-    from engine.saves import SaveError
-    from engine.scenario_files import ScenarioError
+    from engine.play.council import CouncilError
+    from engine.play.saves import SaveError
+    from engine.play.scenario_files import ScenarioError
 
     if mode not in ("play", "watch"):
         raise ValueError(f"mode must be play or watch, not {mode!r}")

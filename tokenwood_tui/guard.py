@@ -3,7 +3,7 @@
     panel.texts(board) -> scan(texts)       before a panel renders: a hit withholds the panel
     screen_text(app) / panel_texts(screen)  after: the very characters on the screen, per panel
 
-A hit is a canary, a token banned for the Patron (`engine.firewall.scan(..., patron=True)`), or a
+A hit is a canary, a token banned for the Patron (`engine.core.firewall.scan(..., patron=True)`), or a
 creature's private thought (the guard is handed those as extra tokens). The hit itself is logged,
 never shown: the panel shows a "withheld" notice instead.
 """
@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from typing import Iterable
 
-from engine import firewall
-from engine.scenario import PATRON
-from engine.state import GameState
+from engine.core import firewall
+from engine.core.scenario import PATRON
+from engine.core.state import GameState
 from tokenwood_tui.textual_compat import render_strips  # noqa: F401  (the screen as rendered now; used here and by screens)
 
 log = logging.getLogger("tokenwood_tui.firewall")

@@ -12,8 +12,8 @@ import json
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from engine.game import TurnRecord
-from engine.scenario import PATRON
+from engine.core.scenario import PATRON
+from engine.play.game import TurnRecord
 
 KEEP_TURNS = 50
 """Turns the inspector remembers."""

@@ -1,6 +1,6 @@
 """The Patron's desk forms as data, and their validation: typed words -> an engine move, or a reason.
 
-    form fields (strings) -> numbers and names checked -> engine.answer model (pydantic)
+    form fields (strings) -> numbers and names checked -> engine.core.answer model (pydantic)
                           -> the Patron's own view (holdings, free pebbles, orders, shorts) -> QueuedMove
 
 Every refusal is a `MoveError` whose message a person can act on ("you hold 3 honey, 2 already queued
@@ -14,11 +14,11 @@ from typing import Any, Callable, Sequence
 
 from pydantic import ValidationError
 
-from engine.answer import MAX_WORDS, ActionKind, BribeMove, CoverMove, LendMove, OrderAction, ShortMove, TipMove
 from engine.brains.human import QueuedMove
-from engine.parsing import explain
-from engine.scenario import PATRON
-from engine.view import View
+from engine.core.answer import ActionKind, BribeMove, CoverMove, LendMove, MAX_WORDS, OrderAction, ShortMove, TipMove
+from engine.core.scenario import PATRON
+from engine.mind.parsing import explain
+from engine.mind.view import View
 
 
 class MoveError(ValueError):

@@ -1,7 +1,7 @@
 """A game session behind the terminal UI: open, wake the brains, step, save, load. No widgets here.
 
     open_session(mode, council, seed, scenario, load, replay)   new game or a save (user errors raise)
-    await session.start_brains()                                 engine.headless.make_brains (slow for models)
+    await session.start_brains()                                 engine.play.headless.make_brains (slow for models)
     await session.step()                                         Game.play_turn -> inspector history
     session.board()                                              play: public + the Patron's view only
 
@@ -17,17 +17,17 @@ from typing import Callable, Literal
 
 from engine.brains.base import Brain, Reply
 from engine.brains.human import HumanPatron
-from engine.council import is_scripted, resolve_council
-from engine.game import Game, TurnRecord
-from engine.headless import RunOptions, make_brains
-from engine.newgame import new_game
-from engine.saves import SaveError, load_state, save_state
-from engine.scenario import PATRON
-from engine.scenario_files import load_scenario
-from engine.state import GameState
-from engine.view import View, view_for
+from engine.core.newgame import new_game
+from engine.core.scenario import PATRON
+from engine.core.state import GameState
+from engine.mind.view import View, view_for
+from engine.play.council import is_scripted, resolve_council
+from engine.play.game import Game, TurnRecord
+from engine.play.headless import RunOptions, make_brains
+from engine.play.saves import SaveError, load_state, save_state
+from engine.play.scenario_files import load_scenario
 
-from tokenwood_tui.board import Board, final_scores, play_board, spectator_board
+from tokenwood_tui.viewmodel import Board, final_scores, play_board, spectator_board
 from tokenwood_tui.history import History
 
 Mode = Literal["play", "watch"]
@@ -139,7 +139,7 @@ class Session:
         return view_for(self.state, PATRON)
 
     def board(self) -> Board:
-        """What the screen shows now (see tokenwood_tui.board)."""
+        """What the screen shows now (see tokenwood_tui.viewmodel)."""
         if self.mode == "play":
             return play_board(self.state)
         return spectator_board(self.state, patron_model=self.patron_model)

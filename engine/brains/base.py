@@ -1,6 +1,6 @@
 """The one small interface every brain implements.
 
-    view + prompt -> Brain.decide -> Reply(raw text) -> engine.parsing -> actions
+    view + prompt -> Brain.decide -> Reply(raw text) -> engine.mind.parsing -> actions
 
 Scripted brains read the view and answer with JSON text; model brains send the prompt to a model and
 return what it wrote; a replay brain returns recorded raw text; the human's brain returns what the UI
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from engine.view import View
+    from engine.mind.view import View
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from engine.answer import ActionKind, PatronAnswer
 from engine.brains.base import Reply
-from engine.view import View
+from engine.core.answer import ActionKind, PatronAnswer
+from engine.mind.view import View
 
 KINDS: tuple[ActionKind, ...] = tuple(k for k in ActionKind if k not in (ActionKind.ACCEPT, ActionKind.DECLINE))
 """The kinds the desk can queue: all but accept and decline (the Patron receives no offers)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from engine.brains.base import Brain
-from engine.parsing import Quirks
+from engine.mind.parsing import Quirks
 
 
 class ModelsUnavailable(RuntimeError):

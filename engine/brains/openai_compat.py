@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from engine.answer import answer_json_schema
 from engine.brains.base import Reply
-from engine.view import View
+from engine.core.answer import answer_json_schema
+from engine.mind.view import View
 
 
 class OpenAIBrain:

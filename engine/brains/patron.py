@@ -21,9 +21,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from engine.answer import ActionKind, PatronAnswer
 from engine.brains.base import Reply
-from engine.view import View
+from engine.core.answer import ActionKind, PatronAnswer
+from engine.mind.view import View
 
 ACTIONS: dict[str, tuple[ActionKind, tuple[str, ...] | str]] = {
     "order": (ActionKind.ORDERS, ("side", "good", "qty", "price", "lifetime")),

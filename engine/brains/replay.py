@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from engine.brains.base import Reply
-from engine.view import View
+from engine.mind.view import View
 
 
 class TracesError(ValueError):

@@ -16,7 +16,7 @@ import json
 import zlib
 
 from engine.brains.base import Reply
-from engine.view import BookView, View
+from engine.mind.view import BookView, View
 
 
 BUY_PREMIUM = {"hoarder": 2, "speculator": 1, "cautious": 0}

@@ -3,7 +3,7 @@
     prompt -> chat format (registry) -> token ids -> AsyncLLM.generate (+ JSON grammar) -> Reply(raw)
 
 The raw text is returned exactly as generated; the model's output quirks (think blocks, harmony
-channels) are handled by the one parse-and-repair layer (`engine.parsing`, quirks from the registry).
+channels) are handled by the one parse-and-repair layer (`engine.mind.parsing`, quirks from the registry).
 
 `EnginePool` starts one `AsyncLLM` per distinct model once per game; every creature using that model
 shares it, so the creatures' concurrent `decide()` calls are batched by the engine and different
@@ -46,7 +46,7 @@ from engine.models.hardware import choose_dtype, cpu_info
 from engine.models.registry import ModelSpec, Registry, load_registry
 
 if TYPE_CHECKING:  # pragma: no cover
-    from engine.view import View
+    from engine.mind.view import View
 
 DEFAULT_TIMEOUT_S = 60.0
 """Seconds one decision may take when its engine has no measured pace (it always has one after
@@ -98,7 +98,7 @@ class EnginePool:
     log_path: Path | None = None
     """File receiving the engines' stdout/stderr and vLLM's logging (default: `default_log_path()`)."""
     schema: dict | None = None
-    """JSON schema for structured outputs (default: `engine.answer.answer_json_schema()`)."""
+    """JSON schema for structured outputs (default: `engine.core.answer.answer_json_schema()`)."""
     engines: dict[str, _Engine] = field(default_factory=dict, init=False)
     """Running engines by model id."""
 
@@ -124,7 +124,7 @@ class EnginePool:
         if foreign:
             raise ValueError(f"not vLLM models (backend is not 'vllm'): {', '.join(foreign)}")
         if self.schema is None:
-            from engine.answer import answer_json_schema
+            from engine.core.answer import answer_json_schema
 
             self.schema = answer_json_schema()
         self._started_tracker = self._started_tracker or not resource_tracker_running()
@@ -297,7 +297,7 @@ class EnginePool:
             return fault(f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
         finally:
             engine.in_flight -= 1
-        # raw text -> Reply (think blocks and harmony channels are the parser's job: engine.parsing)
+        # raw text -> Reply (think blocks and harmony channels are the parser's job: engine.mind.parsing)
         return Reply(raw=text, model=model_id, latency_s=time.monotonic() - start, tokens=n_tokens)
 
 @dataclass
@@ -314,7 +314,7 @@ class VLLMBrain:
     async def decide(self, view: "View", prompt: str) -> Reply:
         """Send the prompt to the model (constrained to this creature's answer schema where the
         registry asks for structured outputs) and return what it wrote (or a fault)."""
-        from engine.answer import answer_json_schema
+        from engine.core.answer import answer_json_schema
 
         schema = answer_json_schema(view) if view is not None else None
         return await self.pool.generate(self.model, prompt, self.timeout_s, schema)

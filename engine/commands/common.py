@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Callable, Iterable
 
-from engine.seeds import parse_seeds
+from engine.play.seeds import parse_seeds
 
 COUNCIL_HELP = "preset (scripted, embedded, seed), a council .toml, or Oona=model,Sorrel=model"
 """What `--council` takes."""

@@ -25,8 +25,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Play every council on the same seeds; print the verdict and where the comparison is."""
-    from engine.evaluation import EvalError
-    from engine.evaluation.compare import CompareOptions, run_compare
+    from engine.lab.evaluation import EvalError
+    from engine.lab.evaluation.compare import CompareOptions, run_compare
 
     try:
         result = run_compare(CompareOptions(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from engine.commands.common import add_no_progress, add_scenario, fail
-from engine.distill import (DEFAULT_JUDGE_SEEDS, DEFAULT_SEEDS, DEFAULT_STUDENT, DEFAULT_TEACHER, DEFAULT_TURNS,
+from engine.lab.distill import (DEFAULT_JUDGE_SEEDS, DEFAULT_SEEDS, DEFAULT_STUDENT, DEFAULT_TEACHER, DEFAULT_TURNS,
                             DistillError, DistillOptions, run_distill)
-from engine.distill.train import TrainSettings
-from engine.seeds import parse_seeds
+from engine.lab.distill.train import TrainSettings
+from engine.play.seeds import parse_seeds
 
 HELP = "distill a house model: teacher traces -> filter -> fine-tune -> register -> judge"
 """The line `tokenwood --help` gives the command."""
@@ -23,7 +24,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The `tokenwood distill` options (also `python -m engine.distill` and benchmarks/distill_full.py)."""
+    """The `tokenwood distill` options (also `python -m engine.lab.distill` and benchmarks/distill_full.py)."""
     d = TrainSettings()
     p.add_argument("--teacher", default=DEFAULT_TEACHER, help=f"registry id of the teacher (default {DEFAULT_TEACHER})")
     p.add_argument("--student", default=DEFAULT_STUDENT, help=f"registry id of the student (default {DEFAULT_STUDENT})")
@@ -69,7 +70,7 @@ def options_from_args(args: argparse.Namespace) -> DistillOptions:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the pipeline and print the report; a user error is one line on stderr and status 2."""
-    from engine.scenario_files import ScenarioError
+    from engine.play.scenario_files import ScenarioError
 
     try:
         report = run_distill(options_from_args(args))
@@ -82,7 +83,11 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m engine.distill ...`: the same arguments and handler as `tokenwood distill ...`."""
+    """`python -m engine.lab.distill ...`: the same arguments and handler as `tokenwood distill ...`."""
     ap = argparse.ArgumentParser(prog="tokenwood distill", description="Distil a teacher model into a student.")
     add_arguments(ap)
     return handle(ap.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

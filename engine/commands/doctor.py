@@ -17,9 +17,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Print one line per check (and its fix); exit status 1 when a check failed."""
-    from engine.council import is_scripted, resolve_council
-    from engine.doctor import run_checks
-    from engine.scenario_files import load_scenario
+    from engine.play.council import is_scripted, resolve_council
+    from engine.lab.doctor import run_checks
+    from engine.play.scenario_files import load_scenario
 
     council = args.council or default_council()
     try:

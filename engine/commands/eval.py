@@ -25,8 +25,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Play (or reuse) one season per seed; print where the report is."""
-    from engine.evaluation import EvalError
-    from engine.evaluation.report import EvalOptions, run_eval
+    from engine.lab.evaluation import EvalError
+    from engine.lab.evaluation.report import EvalOptions, run_eval
 
     try:
         report = run_eval(EvalOptions(

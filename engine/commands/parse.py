@@ -20,8 +20,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Parse stdin as an answer of the embedded wood; print actions, dropped actions and repairs."""
-    from engine.parsing import Quirks, parse_answer
-    from engine.scenario_files import load_scenario
+    from engine.mind.parsing import Quirks, parse_answer
+    from engine.play.scenario_files import load_scenario
 
     quirks = Quirks()
     if args.model:

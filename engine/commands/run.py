@@ -32,10 +32,10 @@ def handle(args: argparse.Namespace) -> int:
     from engine.brains.models import ModelsUnavailable
     from engine.brains.patron import PatronScriptError
     from engine.brains.replay import TracesError
-    from engine.council import CouncilError
-    from engine.headless import RunOptions, run_season
-    from engine.saves import SaveError, write_atomic
-    from engine.scenario_files import ScenarioError
+    from engine.play.council import CouncilError
+    from engine.play.headless import RunOptions, run_season
+    from engine.play.saves import SaveError, write_atomic
+    from engine.play.scenario_files import ScenarioError
 
     save_at = None
     if args.save_at:

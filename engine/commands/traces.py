@@ -20,8 +20,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Export the traces; print what was written."""
-    from engine.evaluation import EvalError
-    from engine.evaluation.export import export_traces
+    from engine.lab.evaluation import EvalError
+    from engine.lab.evaluation.export import export_traces
 
     try:
         res = export_traces(args.traces, args.out)

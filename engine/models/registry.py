@@ -141,7 +141,7 @@ class StructuredOutput(_Frozen):
     """Constrained decoding: what grammar the answer must follow."""
 
     mode: Literal["json_schema", "regex", "none"] = "json_schema"
-    """"json_schema": the answer schema from `engine.answer`; "regex": `regex`; "none": free text."""
+    """"json_schema": the answer schema from `engine.core.answer`; "regex": `regex`; "none": free text."""
     regex: str | None = None
     """The pattern, when mode is "regex"."""
     backend: Literal["auto", "xgrammar", "guidance", "outlines", "lm-format-enforcer"] = "auto"

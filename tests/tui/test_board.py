@@ -2,11 +2,11 @@
 
 import inspect
 
-from engine.rules import net_worth
-from engine.scenario import PATRON
-from engine.state import Event, TradeRecord
+from engine.core.economy import net_worth
+from engine.core.scenario import PATRON
+from engine.core.state import Event, TradeRecord
 from tests.conftest import play, scripted_game
-from tokenwood_tui.board import play_board, public_board, reputation, spectator_board
+from tokenwood_tui.viewmodel import play_board, public_board, reputation, spectator_board
 
 
 def test_the_played_board_is_built_from_the_public_record_and_the_patrons_view_only():

@@ -8,8 +8,8 @@ import time
 
 from textual.widgets import DataTable, Input, OptionList, RichLog, Static
 
-from engine.saves import list_saves, load_state, save_state
-from engine.scenario import PATRON
+from engine.core.scenario import PATRON
+from engine.play.saves import list_saves, load_state, save_state
 from tests.conftest import scripted_game
 from tests.tui.conftest import KEY_NAMES, SIZE, fill, make_app, settle, shown, steps
 from tokenwood_tui.screens.ending import EndScreen

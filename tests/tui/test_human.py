@@ -4,11 +4,11 @@ import asyncio
 
 import pytest
 
-from engine.answer import LendMove, OrderAction, TipMove
 from engine.brains.base import Brain
 from engine.brains.human import HumanPatron, QueueError
-from engine.parsing import parse_answer
-from engine.scenario_files import load_scenario
+from engine.core.answer import LendMove, OrderAction, TipMove
+from engine.mind.parsing import parse_answer
+from engine.play.scenario_files import load_scenario
 
 
 def test_it_is_a_brain_and_sends_what_was_queued_then_passes():

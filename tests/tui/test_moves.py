@@ -2,13 +2,13 @@
 
 import pytest
 
-from engine.answer import LendMove, OrderAction, TipMove
 from engine.brains.human import KINDS, QueuedMove
-from engine.council import resolve_council
-from engine.newgame import new_game
-from engine.scenario import PATRON
-from engine.scenario_files import load_scenario
-from engine.view import view_for
+from engine.core.answer import LendMove, OrderAction, TipMove
+from engine.core.newgame import new_game
+from engine.core.scenario import PATRON
+from engine.mind.view import view_for
+from engine.play.council import resolve_council
+from engine.play.scenario_files import load_scenario
 from tokenwood_tui.moves import FORMS, PARSERS, WORDS, MoveError, describe, free_pebbles, parse_move
 
 

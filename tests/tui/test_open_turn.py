@@ -7,11 +7,11 @@ while saves keep holding the game between two turns.
 
 import asyncio
 
-from engine.game import Game, state_hash
-from engine.headless import RunOptions, make_brains
-from engine.newgame import new_game
-from engine.saves import load_state
-from engine.scenario_files import load_scenario
+from engine.core.newgame import new_game
+from engine.play.game import Game, state_hash
+from engine.play.headless import RunOptions, make_brains
+from engine.play.saves import load_state
+from engine.play.scenario_files import load_scenario
 from tokenwood_tui.session import open_session
 
 

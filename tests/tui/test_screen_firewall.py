@@ -11,9 +11,9 @@ import re
 
 from textual.widgets import DataTable
 
-from engine import firewall
-from engine.scenario import PATRON
-from engine.state import Event
+from engine.core import firewall
+from engine.core.scenario import PATRON
+from engine.core.state import Event
 from tests.tui.conftest import SIZE, fill, make_app, settle, shown, steps
 from tokenwood_tui.guard import WITHHELD, region_text, render_strips
 from tokenwood_tui.screens.ending import EndScreen

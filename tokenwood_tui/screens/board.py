@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from tokenwood_tui import guard
-from tokenwood_tui.board import Board
+from tokenwood_tui.viewmodel import Board
 from tokenwood_tui.widgets.chart import PricesPanel
 from tokenwood_tui.widgets.desk import CurtainPanel, DeskPanel
 from tokenwood_tui.widgets.panel import Panel

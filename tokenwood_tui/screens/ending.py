@@ -10,7 +10,7 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from engine.scenario import PATRON
+from engine.core.scenario import PATRON
 
 
 def verdict(scores: list[tuple[str, str, int]], mode: str, banished: bool) -> Text:

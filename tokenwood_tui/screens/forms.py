@@ -13,7 +13,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static
 
 from engine.brains.human import QueuedMove
-from engine.view import View
+from engine.mind.view import View
 from tokenwood_tui.moves import FormSpec, MoveError, choices, parse_move
 
 

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tokenwood_tui.board import Board
+from tokenwood_tui.viewmodel import Board
 from tokenwood_tui.widgets.panel import Panel
 
 BLOCKS = " \u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"

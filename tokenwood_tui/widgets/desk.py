@@ -11,8 +11,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, OptionList, Static
 
-from engine.scenario import PATRON
-from tokenwood_tui.board import METER, Board, Desk
+from engine.core.scenario import PATRON
+from tokenwood_tui.viewmodel import METER, Board, Desk
 from tokenwood_tui.moves import FORMS
 from tokenwood_tui.widgets.panel import Panel
 

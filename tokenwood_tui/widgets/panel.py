@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
-from tokenwood_tui.board import Board
+from tokenwood_tui.viewmodel import Board
 from tokenwood_tui.guard import WITHHELD
 
 

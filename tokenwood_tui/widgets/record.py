@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import RichLog, Static
 
-from tokenwood_tui.board import KINDS, Board, EventRow
+from tokenwood_tui.viewmodel import KINDS, Board, EventRow
 from tokenwood_tui.widgets.panel import Panel
 
 KIND_STYLE = {"trade": "green", "gossip": "italic #c8a2e8", "legend": "bold #e8b931", "magistrate": "bold red",

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from tokenwood_tui.board import Board
+from tokenwood_tui.viewmodel import Board
 from tokenwood_tui.widgets.desk import meter
 
 

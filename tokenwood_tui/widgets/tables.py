@@ -7,8 +7,8 @@ from textual.app import ComposeResult
 from textual.reactive import reactive
 from textual.widgets import DataTable
 
-from engine.scenario import PATRON
-from tokenwood_tui.board import Board
+from engine.core.scenario import PATRON
+from tokenwood_tui.viewmodel import Board
 from tokenwood_tui.textual_compat import set_last_column_width
 from tokenwood_tui.widgets.panel import Panel, cell_texts, sync_rows
 

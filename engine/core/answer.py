@@ -1,0 +1,287 @@
+"""The answer format: what a trader may say in one turn.
+
+A creature answers with an `Answer`; the Patron with a `PatronAnswer` (an `Answer` plus the Patron's
+own moves). Both are pydantic models and export a JSON schema (`answer_json_schema()`), which the
+vLLM backend hands to structured outputs. The parse-and-repair layer (`engine.mind.parsing`) validates each
+action on its own against these models, so one bad order never sinks the good ones.
+
+What an answer holds is named once, by `ActionKind` (one member per answer field that holds moves);
+`Answer.actions()` lists an answer's actions and `PatronAnswer.from_moves()` builds a Patron answer
+from single moves (the desk's queue, a Patron script).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Iterable, Iterator, Literal, Mapping, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_QTY = 1_000
+"""The largest quantity one order may ask for."""
+MAX_PRICE = 10_000
+"""The largest limit price, in pebbles."""
+MAX_LIFETIME = 10
+"""The most turns an order may rest on the book."""
+MAX_WORDS = 200
+"""The longest gossip, bribe request or private thought kept, in characters."""
+
+
+class ActionKind(StrEnum):
+    """What one move of an answer is; the value is the answer field it goes in.
+
+    Listed in the order `Answer.actions()` yields them: a creature's kinds first, then the Patron's
+    own, then gossip (words said aloud: an answer field a move can fill, but not an action).
+    """
+
+    ORDERS = "orders"
+    """A limit order (`OrderAction`)."""
+    CANCEL = "cancel"
+    """The id of one's own resting order to cancel."""
+    ACCEPT = "accept"
+    """The id of an offer (loan, bribe) accepted."""
+    DECLINE = "decline"
+    """The id of an offer declined."""
+    LEND = "lend"
+    """The Patron offers a loan (`LendMove`)."""
+    TIP = "tip"
+    """The Patron whispers a tip (`TipMove`)."""
+    SHORT = "short"
+    """The Patron opens a short (`ShortMove`)."""
+    COVER = "cover"
+    """The Patron covers a short early (`CoverMove`)."""
+    BRIBE = "bribe"
+    """The Patron offers a bribe (`BribeMove`)."""
+    LEGEND = "legend"
+    """The Patron springs a legend (its id)."""
+    GOSSIP = "gossip"
+    """Words said aloud in the market square."""
+
+    @property
+    def is_action(self) -> bool:
+        """Whether moves of this kind count as actions (gossip is words, not an action)."""
+        return self is not ActionKind.GOSSIP
+
+    @property
+    def single(self) -> bool:
+        """Whether an answer holds at most one move of this kind (a field, not a list)."""
+        return self in (ActionKind.LEGEND, ActionKind.GOSSIP)
+
+    @property
+    def patron_only(self) -> bool:
+        """Whether only the Patron's answer has this field."""
+        return self.value not in Answer.model_fields
+
+    @property
+    def item(self) -> type:
+        """The type of one move of this kind: its model, `int` for an id, `str` for a legend or words."""
+        annotation = PatronAnswer.model_fields[self.value].annotation
+        return next(t for t in (*get_args(annotation), annotation) if t is not type(None))
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class OrderAction(_Frozen):
+    """One limit order."""
+
+    side: Literal["buy", "sell"]
+    """Buy or sell."""
+    good: str = Field(min_length=1, max_length=40)
+    """The good's name, as the scenario spells it (for example "honey")."""
+    qty: int = Field(ge=1, le=MAX_QTY)
+    """Units wanted or offered."""
+    price: int = Field(ge=1, le=MAX_PRICE)
+    """Limit price in pebbles per unit."""
+    lifetime: int = Field(default=1, ge=1, le=MAX_LIFETIME)
+    """How many turns the order may rest; 1 means it lapses at the end of this turn."""
+
+
+class Answer(_Frozen):
+    """A creature's answer for one turn."""
+
+    thinking: str = Field(default="", max_length=MAX_WORDS)
+    """Private reasoning: kept in the hidden ledger, never shown to another trader."""
+    orders: list[OrderAction] = Field(default_factory=list, max_length=8)
+    """Orders to place this turn."""
+    cancel: list[int] = Field(default_factory=list, max_length=16)
+    """Ids of this trader's own resting orders to cancel."""
+    gossip: str = Field(default="", max_length=MAX_WORDS)
+    """Words said aloud in the market square (public)."""
+    accept: list[int] = Field(default_factory=list, max_length=8)
+    """Ids of offers (loans, bribes) this trader accepts."""
+    decline: list[int] = Field(default_factory=list, max_length=8)
+    """Ids of offers this trader declines."""
+
+    def actions(self) -> Iterator[tuple[ActionKind, Any]]:
+        """Every action this answer holds as (kind, action), kind by kind in `ActionKind` order.
+
+        Gossip and thinking are words, not actions; a legend counts when it is set (even to "").
+        """
+        for kind in ActionKind:
+            if not kind.is_action or kind.value not in type(self).model_fields:
+                continue
+            value = getattr(self, kind.value)
+            if kind.single:
+                if value is not None:
+                    yield kind, value
+            else:
+                yield from ((kind, item) for item in value)
+
+    def count_actions(self) -> int:
+        """How many actions this answer holds."""
+        return sum(1 for _ in self.actions())
+
+
+class LendMove(_Frozen):
+    """The Patron offers a loan."""
+
+    creature: str
+    """Who is offered the loan."""
+    amount: int = Field(ge=1, le=MAX_PRICE)
+    """Pebbles lent."""
+    rate_pct: int = Field(ge=0, le=100)
+    """Interest per turn, in whole percent of the principal (at least one pebble when above 0)."""
+    term: int = Field(ge=1, le=20)
+    """Turns until the debt falls due."""
+
+
+class TipMove(_Frozen):
+    """The Patron whispers a tip to one creature."""
+
+    creature: str
+    """Who hears it."""
+    good: str
+    """Which good the tip is about."""
+    direction: Literal["rise", "fall"]
+    """What the Patron says the price will do."""
+    true: bool = False
+    """Whether the Patron passes on real foreknowledge (hidden; the creature sees only the words)."""
+
+
+class ShortMove(_Frozen):
+    """The Patron borrows units to sell now."""
+
+    good: str
+    """The good borrowed."""
+    qty: int = Field(ge=1, le=MAX_QTY)
+    """Units borrowed."""
+    term: int = Field(default=5, ge=1, le=20)
+    """Turns until the units must be returned (covered)."""
+
+
+class CoverMove(_Frozen):
+    """The Patron returns borrowed units early."""
+
+    short_id: int
+    """The short to cover."""
+
+
+class BribeMove(_Frozen):
+    """The Patron offers pebbles with a request."""
+
+    creature: str
+    """Who is offered the bribe."""
+    amount: int = Field(ge=1, le=MAX_PRICE)
+    """Pebbles offered."""
+    request: str = Field(default="", max_length=MAX_WORDS)
+    """What the Patron asks for in return (words only; nothing enforces it)."""
+
+
+class PatronAnswer(Answer):
+    """The Patron's answer: a trader's answer plus the Patron's own moves."""
+
+    lend: list[LendMove] = Field(default_factory=list, max_length=4)
+    """Loans offered."""
+    tip: list[TipMove] = Field(default_factory=list, max_length=4)
+    """Tips whispered."""
+    short: list[ShortMove] = Field(default_factory=list, max_length=4)
+    """Shorts opened."""
+    cover: list[CoverMove] = Field(default_factory=list, max_length=4)
+    """Shorts covered early."""
+    bribe: list[BribeMove] = Field(default_factory=list, max_length=4)
+    """Bribes offered."""
+    legend: str | None = None
+    """Spring this legend (by id) now; once per season."""
+
+    @staticmethod
+    def fields_from(moves: Iterable[tuple[ActionKind | str, Any]]) -> dict:
+        """Single moves as the fields of one Patron answer, unchecked, in the order given.
+
+        Each list kind gathers its moves; of a single kind (legend, gossip) the last one stands.
+        Models become dicts.
+
+            [("orders", OrderAction(...)), ("gossip", "hi"), ("cancel", 7), ("gossip", "ho")]
+            -> {"orders": [{"side": ..., ...}], "gossip": "ho", "cancel": [7]}
+        """
+        fields: dict = {}
+        for kind, move in moves:
+            kind = ActionKind(kind)
+            value = move.model_dump() if isinstance(move, BaseModel) else move
+            if kind.single:
+                fields[kind.value] = value
+            else:
+                fields.setdefault(kind.value, []).append(value)
+        return fields
+
+    @classmethod
+    def from_moves(cls, moves: Iterable[tuple[ActionKind | str, Any]]) -> PatronAnswer:
+        """One Patron answer from single moves (raises pydantic's ValidationError when it cannot hold them)."""
+        return cls.model_validate(cls.fields_from(moves))
+
+
+CREATURE_ACTIONS: tuple[ActionKind, ...] = tuple(k for k in ActionKind if k.is_action and not k.patron_only)
+"""The kinds of action a creature's answer holds: orders, cancel, accept, decline."""
+ID_ACTIONS: tuple[ActionKind, ...] = tuple(k for k in ActionKind if k.item is int)
+"""The kinds whose moves are ids (of an order or an offer): cancel, accept, decline."""
+PATRON_MOVES: tuple[ActionKind, ...] = tuple(k for k in ActionKind if k.is_action and k.patron_only)
+"""The Patron's own kinds of move: lend, tip, short, cover, bribe, legend."""
+
+
+def count_in(parsed: Mapping[str, Any], kinds: Iterable[ActionKind] = ActionKind) -> int:
+    """Actions of the given kinds in an answer kept as a plain dict (a trace row of any version).
+
+    A list field counts its items; a single field (the legend) counts one when present; gossip never.
+
+    >>> count_in({"orders": [{}, {}], "cancel": [3], "legend": "long_frost", "gossip": "hi"})
+    4
+    >>> count_in({"orders": [{}], "legend": "long_frost"}, CREATURE_ACTIONS)
+    1
+    """
+    return sum((parsed.get(k) is not None) if k.single else len(parsed.get(k) or [])
+               for k in kinds if k.is_action)
+
+
+def answer_json_schema(view=None) -> dict:
+    """The creature answer's JSON schema, for structured outputs.
+
+    Without a view: the whole `Answer` schema. With a creature's view: a stricter subset built for
+    this creature this turn, so a constrained model cannot even write what the rules would refuse:
+    buy orders name only goods it does not make (no self-buy), sell orders only goods it holds,
+    quantities and prices stay within reach, accept/decline name only offers it has, and at least
+    one order is required. Every answer valid under it is valid under `Answer`.
+    """
+    if view is None or view.produces is None:
+        return Answer.model_json_schema()
+    top = max([b.last for b in view.books] or [1])
+    price = {"type": "integer", "minimum": 1, "maximum": max(20, 3 * top)}
+
+    def order(side: str, goods: list[str]) -> dict:
+        return {"type": "object", "additionalProperties": False,
+                "properties": {"side": {"enum": [side]}, "good": {"enum": goods},
+                               "qty": {"type": "integer", "minimum": 1, "maximum": 10}, "price": price},
+                "required": ["side", "good", "qty", "price"]}
+
+    kinds = [order("buy", [g for g in view.goods_all if g != view.produces])]
+    held = [g for g in view.goods_all if view.goods.get(g, 0) > 0]
+    if held:
+        kinds.append(order("sell", held))
+    offer_ids = [o.id for o in view.offers]
+    offers = {"type": "array", "items": {"enum": offer_ids}} if offer_ids else {"type": "array", "maxItems": 0}
+    text = {"type": "string", "maxLength": MAX_WORDS}
+    return {"type": "object", "additionalProperties": False,
+            "properties": {"thinking": text,
+                           "orders": {"type": "array", "items": {"anyOf": kinds}, "minItems": 1, "maxItems": 3},
+                           "gossip": text, "accept": offers, "decline": offers},
+            "required": ["orders"]}

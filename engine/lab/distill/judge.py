@@ -1,0 +1,187 @@
+"""Judge: teacher and student on the same fresh seeds, both decoding freely, side by side.
+
+    registry -> the two entries with `structured.mode = "none"` (in memory; no file is touched)
+             -> play_seeds(teacher), then play_seeds(student) (one engine each, one after the other)
+             -> figures from their traces and summaries -> table and verdict
+
+Without a grammar nothing forces the JSON, so the figures show what each model learned to write:
+answers holding at least one valid action (parsed and not refused by the rules), valid actions per
+answer, self-buy attempts, answers lost and why, the creatures' net worth and the latency.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from pathlib import Path
+
+from engine.core.refusals import refusal_code
+from engine.core.scenario import PATRON
+from engine.lab.distill.collect import Played, play_seeds
+from engine.lab.distill.filter import count_actions, is_self_buy, read_rows
+from engine.models.registry import Registry
+
+TARGET_VALID = 0.95
+"""The distilled student's target: share of answers with a valid action."""
+TARGET_SELF_BUY = 0.0
+"""The distilled student's target: share of answers with a self-buy attempt."""
+
+
+def unconstrained(registry: Registry, model_ids: list[str]) -> Registry:
+    """A copy of the registry in which these models decode freely (`structured.mode = "none"`)."""
+    models = dict(registry.models)
+    for mid in model_ids:
+        spec = registry.get(mid)
+        models[mid] = spec.model_copy(update={"structured": spec.structured.model_copy(update={"mode": "none"})})
+    return registry.model_copy(update={"models": models})
+
+
+def figures(played: Played) -> dict:
+    """One model's judged figures from its traces and summaries."""
+    c: Counter = Counter()
+    lost: Counter = Counter()
+    drops: Counter = Counter()
+    refusals: Counter = Counter()
+    latencies: list[float] = []
+    for path in played.traces:
+        for row in read_rows(path):
+            if row.get("model") != played.model:
+                continue
+            c["answers"] += 1
+            parsed, refused = row.get("parsed"), row.get("refused") or []
+            if row.get("fault") or row.get("leak") or parsed is None:
+                lost["fault: " + str(row.get("fault") or "firewall")[:40]] += 1
+                continue
+            latencies.append(float(row.get("latency_s") or 0.0))
+            c["tokens"] += int(row.get("tokens") or 0)
+            dropped = row.get("dropped") or []
+            whole = [d for d in dropped if d.get("where") == "answer"]
+            for d in dropped:
+                drops[_kind(d.get("reason", ""))] += 1
+            if whole:
+                lost[_kind(whole[0].get("reason", ""))] += 1
+            c["dropped_actions"] += sum(d.get("where") != "answer" for d in dropped)
+            c["repaired"] += bool(row.get("repairs"))
+            self_buys = sum(is_self_buy(r) for r in refused)
+            valid = max(0, count_actions(parsed) - len(refused))
+            c["self_buy_attempts"] += self_buys
+            c["answers_with_self_buy"] += self_buys > 0
+            c["refused_actions"] += len(refused)
+            c["valid_actions"] += valid
+            c["answers_with_valid_action"] += valid > 0
+            for r in refused:
+                refusals[refusal_code(r)] += 1
+    answers = c["answers"]
+    worth = [w for s in played.summaries for n, w in s["net_worth"].items() if n != PATRON]
+    turn_lat = [t for s in played.summaries for t in s.get("turn_latency_s", [])]
+    return {
+        "model": played.model,
+        "seasons": len(played.summaries),
+        "answers": answers,
+        "answers_with_valid_action": c["answers_with_valid_action"],
+        "valid_answer_rate": _rate(c["answers_with_valid_action"], answers),
+        "valid_actions": c["valid_actions"],
+        "valid_actions_per_answer": round(c["valid_actions"] / answers, 3) if answers else 0.0,
+        "self_buy_attempts": c["self_buy_attempts"],
+        "answers_with_self_buy": c["answers_with_self_buy"],
+        "self_buy_rate": _rate(c["answers_with_self_buy"], answers),
+        "refused_actions": c["refused_actions"],
+        "refusals": dict(refusals.most_common(5)),
+        "dropped_actions": c["dropped_actions"],
+        "answers_lost": sum(lost.values()),
+        "answers_lost_why": dict(lost.most_common(5)),
+        "drop_reasons": dict(drops.most_common(5)),
+        "repaired_answers": c["repaired"],
+        "creature_net_worth_mean": round(statistics.mean(worth), 1) if worth else 0.0,
+        "patron_net_worth_mean": round(statistics.mean(s["net_worth"][PATRON] for s in played.summaries), 1)
+        if played.summaries else 0.0,
+        "latency_mean_s": round(statistics.mean(latencies), 3) if latencies else 0.0,
+        "latency_median_s": round(statistics.median(latencies), 3) if latencies else 0.0,
+        "tokens_per_answer": round(c["tokens"] / len(latencies), 1) if latencies else 0.0,
+        "turn_latency_mean_s": round(statistics.mean(turn_lat), 3) if turn_lat else 0.0,
+        "engine_load_s": round(played.load_s, 1),
+        "play_s": round(played.play_s, 1),
+    }
+
+
+def verdict(teacher: dict, student: dict) -> dict:
+    """Whether the student beat the teacher (no worse on both, better on one) and met the targets."""
+    sv, tv = student["valid_answer_rate"], teacher["valid_answer_rate"]
+    ss, ts = student["self_buy_rate"], teacher["self_buy_rate"]
+    no_worse = sv >= tv and ss <= ts
+    beat = no_worse and (sv > tv or ss < ts)
+    targets = sv >= TARGET_VALID and ss <= TARGET_SELF_BUY and no_worse
+    if beat:
+        text = "the student BEAT the teacher on this run"
+    elif no_worse:
+        text = "the student TIED the teacher on this run (equal on both figures)"
+    else:
+        text = "the student did NOT beat the teacher on this run"
+    text += (f": answers with a valid action {sv:.1%} vs {tv:.1%}, self-buy attempts {ss:.1%} vs {ts:.1%} "
+             f"of answers; targets (>= {TARGET_VALID:.0%} valid, {TARGET_SELF_BUY:.0%} self-buys, no worse "
+             f"than the teacher) {'met' if targets else 'NOT met'}")
+    return {"student_beat_teacher": beat, "no_worse": no_worse, "targets_met": targets, "text": text}
+
+
+ROWS = (
+    ("answers", "answers", "{}"),
+    ("answers with a valid action", "valid_answer_rate", "{:.1%}"),
+    ("valid actions per answer", "valid_actions_per_answer", "{:.2f}"),
+    ("answers with a self-buy attempt", "self_buy_rate", "{:.1%}"),
+    ("self-buy attempts", "self_buy_attempts", "{}"),
+    ("other refused actions", "refused_actions", "{}"),
+    ("answers lost (no JSON, fault)", "answers_lost", "{}"),
+    ("actions dropped by the parser", "dropped_actions", "{}"),
+    ("creature net worth (mean)", "creature_net_worth_mean", "{:.1f}"),
+    ("latency per answer (mean s)", "latency_mean_s", "{:.2f}"),
+    ("tokens per answer", "tokens_per_answer", "{:.1f}"),
+)
+
+
+def table(teacher: dict, student: dict, base: dict | None = None) -> list[str]:
+    """The side-by-side table as Markdown lines (with `base`, a column for the student before training)."""
+    cols = [("teacher", teacher)] + ([("base student", base)] if base else []) + [("student", student)]
+    out = ["| figure | " + " | ".join(f"{who} {f['model']}" for who, f in cols) + " |",
+           "|---" * (len(cols) + 1) + "|"]
+    for label, key, fmt in ROWS:
+        cells = []
+        for _, f in cols:
+            v = f[key] - f["self_buy_attempts"] if key == "refused_actions" else f[key]
+            cells.append(fmt.format(v))
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    for who, f in cols:
+        if f["answers_lost_why"]:
+            out.append(f"\n{who} answers lost: " + ", ".join(f"{k} ({v})" for k, v in f["answers_lost_why"].items()))
+        if f["drop_reasons"]:
+            out.append(f"{who} parser drops: " + ", ".join(f"{k} ({v})" for k, v in f["drop_reasons"].items()))
+    return out
+
+
+async def judge(teacher: str, student: str, seeds: list[int], turns: int, out_dir: Path, *,
+                registry: Registry, parallel: int = 2, scenario: str | None = None,
+                progress: bool = True, student_tag: str | None = None, base: str | None = None) -> dict:
+    """Play the seeds with each model decoding freely; return the figure sets and the verdict.
+
+    `student_tag` (the training fingerprint) keeps an older student's judged seasons from being reused.
+    `base` (the student's registry id before training) adds a third set, "base", for before and after;
+    the verdict stays teacher against student.
+    """
+    models = [("teacher", teacher)] + ([("base", base)] if base else []) + [("student", student)]
+    free = unconstrained(registry, [mid for _, mid in models])
+    result = {}
+    for role, mid in models:
+        played = await play_seeds(mid, seeds, turns, Path(out_dir) / role, registry=free, parallel=parallel,
+                                  scenario=scenario, progress=progress, label=f"judge {role}",
+                                  tag=student_tag if role == "student" else None)
+        result[role] = figures(played)
+    result["verdict"] = verdict(result["teacher"], result["student"])
+    return result
+
+
+def _rate(n: int, d: int) -> float:
+    return round(n / d, 4) if d else 0.0
+
+
+def _kind(reason: str) -> str:
+    """A drop reason's kind, e.g. "no JSON object found" or "qty"."""
+    return reason.split(":", 1)[0].split("(", 1)[0].strip()[:48] or "?"

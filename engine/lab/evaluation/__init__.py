@@ -1,0 +1,21 @@
+"""Measuring councils: evaluation reports, heterogeneous-versus-homogeneous comparisons, open traces.
+
+    seasons (played headless, one traces file each, resumable) -> figures (from traces + summaries)
+        -> report.md / report.json / charts/*.png
+
+- `season.py`   one season played with per-turn series, and the resumable per-season store;
+- `figures.py`  pure figures from trace rows and season records (action mixes, entropy, divergence,
+                latency quantiles, volatility);
+- `report.py`   `tokenwood eval`: play the seeds, write the report;
+- `compare.py`  `tokenwood compare`: one heterogeneous council against homogeneous ones, and a verdict;
+- `charts.py`   PNG charts (matplotlib, optional: without it the report says charts were skipped);
+- `export.py`   `tokenwood traces export`: traces -> an open dataset folder, firewall-checked.
+
+Every file is written atomically; a user error is one `EvalError` whose message says what is wrong.
+"""
+
+from __future__ import annotations
+
+from engine.lab.evaluation.errors import EvalError
+
+__all__ = ["EvalError"]

@@ -1,0 +1,284 @@
+"""`tokenwood eval`: play a council's seasons (resumable) and write the report.
+
+    EvalOptions -> seasons not yet done -> play_season (traces per season) -> season.json (done marker)
+        -> analyse(traces + season records) -> report.json, report.md, charts/*.png
+
+The brains are started once per evaluation and serve every season in turn (model engines load
+once; brains hold no state between games). Seasons already marked done in the folder are read back,
+not replayed. Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.lab.evaluation import charts, season
+from engine.lab.evaluation.errors import EvalError
+from engine.lab.evaluation.figures import ACTION_KINDS, analyse
+from engine.play.saves import write_atomic
+
+REPORT_FORMAT = "tokenwood-eval-report"
+
+
+@dataclass
+class EvalOptions:
+    """What `tokenwood eval` was asked to do."""
+
+    council: str = "scripted"
+    """Council spec (preset, .toml file or creature=model pairs)."""
+    turns: int | None = None
+    """Turns per season (default: the whole season)."""
+    seeds: list[int] = field(default_factory=lambda: [1, 2, 3])
+    """One season per seed."""
+    out: str | None = None
+    """Folder of the seasons and the report (default: evals/<council>-t<turns>)."""
+    scenario: str | None = None
+    """Scenario file (default: the embedded wood)."""
+    patron_script: str | None = None
+    """Patron moves file (default: the scripted schemer)."""
+    progress: bool = True
+    """Show a progress bar on stderr."""
+    charts: bool = True
+    """Write PNG charts (when matplotlib is installed)."""
+    answer_timeout: float | None = None
+    """Seconds a model's decision may take (None: from each engine's measured pace)."""
+
+
+def slug(text: str) -> str:
+    """A folder-safe name for a council spec.
+
+    >>> slug("Oona=scripted:cautious,Sorrel=gemma3-270m")
+    'Oona-scripted-cautious-Sorrel-gemma3-270m'
+    """
+    name = Path(text).stem if text.endswith(".toml") else text
+    return re.sub(r"[^A-Za-z0-9._]+", "-", name).strip("-")[:80] or "council"
+
+
+def prepare(opts: EvalOptions) -> tuple[dict, Path]:
+    """Resolve the request into season parameters and its folder; user errors become `EvalError`."""
+    from engine.play.council import CouncilError, resolve_council
+    from engine.play.scenario_files import ScenarioError, load_scenario
+
+    if opts.turns is not None and opts.turns < 1:
+        raise EvalError("--turns must be 1 or more")
+    if not opts.seeds or len(set(opts.seeds)) != len(opts.seeds):
+        raise EvalError(f"--seeds: give distinct seeds, got {opts.seeds!r}")
+    try:
+        scenario = load_scenario(opts.scenario)
+        council = resolve_council(opts.council, scenario)
+    except (ScenarioError, CouncilError) as err:
+        raise EvalError(str(err)) from None
+    if opts.patron_script:
+        from engine.brains.patron import PatronScriptError, load_patron_script
+        try:
+            load_patron_script(opts.patron_script)
+        except PatronScriptError as err:
+            raise EvalError(str(err)) from None
+    turns = scenario.season_length if opts.turns is None else min(opts.turns, scenario.season_length)
+    params = {"council": council, "spec": opts.council, "turns": turns, "scenario": opts.scenario,
+              "patron_script": opts.patron_script}
+    out = Path(opts.out) if opts.out else Path("evals") / f"{slug(opts.council)}-t{turns}"
+    return params, out
+
+
+async def _play_missing(opts: EvalOptions, params: dict, store: season.SeasonStore, missing: list[int],
+                        bar) -> list[int]:
+    """Play the seasons not yet done, one after another, with one set of brains."""
+    from engine.play.headless import RunOptions
+    from engine.core.newgame import new_game
+    from engine.play.scenario_files import load_scenario
+
+    played: list[int] = []
+    brains = quirks = pool = None
+    try:
+        for seed in missing:
+            run = RunOptions(council=opts.council, turns=params["turns"], seed=seed, scenario=opts.scenario,
+                             patron_script=opts.patron_script, progress=False,
+                             answer_timeout=opts.answer_timeout)
+            if brains is None:
+                state = new_game(load_scenario(opts.scenario), seed, params["council"])
+                brains, quirks, pool = await _start_brains(opts.council, state, run)
+            run.traces = str(store.begin(seed))
+            if bar is not None:
+                bar.set_postfix(seed=seed)
+            summary_json, series = await season.play_season(
+                run, brains=brains, quirks=quirks, on_turn=(lambda _r: bar.update(1)) if bar is not None else None)
+            store.finish(seed, params, summary_json, series)
+            played.append(seed)
+    finally:
+        if brains is not None:
+            await season.close_brains(brains)
+        if pool is not None:
+            await pool.close()
+    return played
+
+
+def _unavailable() -> tuple[type[BaseException], ...]:
+    """Errors that mean "this machine cannot serve the council's models"."""
+    try:
+        from engine.brains.models import ModelsUnavailable
+    except ImportError:
+        return (ImportError,)
+    return (ImportError, ModelsUnavailable)
+
+
+async def _start_brains(spec: str, state, run):
+    """make_brains, with "models not available here" turned into an `EvalError`."""
+    from engine.play.headless import make_brains
+
+    try:
+        return await make_brains(state, run)
+    except _unavailable() as err:
+        raise EvalError(f"council {spec!r}: {err}") from None
+
+
+def run_eval(opts: EvalOptions) -> dict:
+    """Play what is missing, then write report.json, report.md and charts into the folder; return the report."""
+    params, out = prepare(opts)
+    store = season.SeasonStore(out)
+    done = {s: store.load(s, params) for s in opts.seeds}
+    missing = [s for s, rec in done.items() if rec is None]
+    bar = None
+    if opts.progress and missing:
+        from tqdm import tqdm
+        bar = tqdm(total=len(opts.seeds) * params["turns"], initial=(len(opts.seeds) - len(missing)) * params["turns"],
+                   desc=f"eval {slug(opts.council)[:24]}", unit="turn", file=sys.stderr, leave=False)
+    try:
+        played = asyncio.run(_play_missing(opts, params, store, missing, bar)) if missing else []
+    finally:
+        if bar is not None:
+            bar.close()
+    return write_report(out, params, opts.seeds, played, make_charts=opts.charts)
+
+
+def load_seasons(out: Path, params: dict, seeds: list[int]) -> list[tuple[dict, list[dict]]]:
+    """Every finished season's record and trace rows, in seed order."""
+    store = season.SeasonStore(out)
+    seasons = []
+    for s in seeds:
+        rec = store.load(s, params)
+        if rec is None:
+            raise EvalError(f"{store.folder(s)}: season of seed {s} is not finished")
+        seasons.append((rec, season.read_rows(store.traces(s))))
+    return seasons
+
+
+def write_report(out: Path, params: dict, seeds: list[int], played: list[int], *, make_charts: bool = True) -> dict:
+    """Compute every figure from the folder's seasons and write the report files."""
+    figs = analyse(load_seasons(out, params, seeds))
+    chart_files: list[str] = []
+    charts_note = ""
+    if make_charts and charts.available():
+        for s in figs["seasons"]:
+            chart_files.append(str(charts.season_chart(s, out / "charts" / f"season-{s['seed']}.png").relative_to(out)))
+        mix = {n: t["action_share"] for n, t in figs["traders"].items()}
+        chart_files.append(str(charts.action_mix_chart(mix, out / "charts" / "action-mix.png",
+                                                       "action mix per trader").relative_to(out)))
+    elif make_charts:
+        charts_note = "charts skipped: matplotlib is not installed"
+    report = {
+        "format": REPORT_FORMAT, "version": 1, "folder": str(out),
+        "council_spec": params["spec"], "council": params["council"], "turns": params["turns"],
+        "seeds": seeds, "scenario": params["scenario"], "patron_script": params["patron_script"],
+        "played_now": played, "reused": [s for s in seeds if s not in played],
+        "charts": chart_files, "charts_note": charts_note,
+        **figs,
+    }
+    write_atomic(out / "report.json", json.dumps(report, indent=1) + "\n")
+    write_atomic(out / "report.md", render_markdown(report))
+    return report
+
+
+# -- Markdown -------------------------------------------------------------------------------------
+
+def _table(head: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return lines
+
+
+def _reasons(pairs: list) -> str:
+    return "; ".join(f"{r} ({n})" for r, n in pairs) or "-"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _fmt(x: float | None, nd: int = 3) -> str:
+    return "-" if x is None else f"{x:+.{nd}f}"
+
+
+def _activity_rows(table: dict[str, dict], first: str) -> list[list]:
+    rows = []
+    for name, f in table.items():
+        rows.append([name, *([f["model"]] if first == "trader" else []), f["answers"],
+                     f"{f['answers_with_valid_action']} ({_pct(f['valid_answer_rate'])})", f["valid_actions"],
+                     f["repaired_answers"], f["answers_with_drops"], f["dropped_actions"], f["whole_answers_dropped"],
+                     f["refused_actions"], f"{f['self_buy_attempts']} / {f['self_buys_executed']}",
+                     f["faults"], f["timeouts"], f["latency_median_s"], f["latency_p95_s"], f["tokens"],
+                     f["tokens_per_answer"]])
+    return rows
+
+
+_ACTIVITY_HEAD = ["answers", "with a valid action", "valid actions", "repaired", "answers with drops",
+                  "dropped actions", "whole answers dropped", "refused by rules", "self-buy tried / done",
+                  "faults", "timeouts", "latency median s", "latency p95 s", "tokens", "tokens/answer"]
+
+
+def render_markdown(r: dict) -> str:
+    """The report as Markdown (every figure is also in report.json)."""
+    out = [f"# Evaluation: council `{r['council_spec']}`", "",
+           f"{len(r['seeds'])} season(s) of {r['turns']} turns, seeds {', '.join(map(str, r['seeds']))}; "
+           f"played now: {', '.join(map(str, r['played_now'])) or 'none'}; "
+           f"reused: {', '.join(map(str, r['reused'])) or 'none'}. Figure definitions: docs/EVAL.md.", "",
+           "Council: " + ", ".join(f"{k} = `{v}`" for k, v in r["council"].items()), ""]
+    out += ["## Per model", ""]
+    out += _table(["model", *_ACTIVITY_HEAD], _activity_rows(r["models"], "model"))
+    out += ["", "Top reasons, per model:", ""]
+    out += _table(["model", "dropped (parser)", "repairs", "refused (rules)"],
+                  [[m, _reasons(f["top_drop_reasons"]), _reasons(f["top_repairs"]), _reasons(f["top_refusals"])]
+                   for m, f in r["models"].items()])
+    out += ["", "Behaviour per model (action mix over all its answers; offsets are medians of limit price / last "
+                "price - 1; net worth: mean at the season's end over its traders and seasons):", ""]
+    out += _table(["model", *ACTION_KINDS, "entropy bits", "median buy offset", "median sell offset",
+                   "net worth at end"],
+                  [[m, *(_pct(f["action_share"][k]) for k in ACTION_KINDS), f["action_entropy_bits"],
+                    _fmt(f["price_offset"]["buy"]), _fmt(f["price_offset"]["sell"]), f["net_worth"]["end_mean"]]
+                   for m, f in r["models"].items()])
+    out += ["", "## Per trader", ""]
+    out += _table(["trader", "model", *_ACTIVITY_HEAD], _activity_rows(r["traders"], "trader"))
+    out += ["", "Behaviour per trader (over all seasons; net worth: start and end are means over seasons, "
+                "min and max over every turn):", ""]
+    out += _table(["trader", *ACTION_KINDS, "entropy bits", "median buy offset", "median sell offset",
+                   "net worth start", "end (mean)", "min", "max"],
+                  [[n, *(_pct(f["action_share"][k]) for k in ACTION_KINDS), f["action_entropy_bits"],
+                    _fmt(f["price_offset"]["buy"]), _fmt(f["price_offset"]["sell"]),
+                    f["net_worth"]["start_mean"], f["net_worth"]["end_mean"], f["net_worth"]["min"],
+                    f["net_worth"]["max"]] for n, f in r["traders"].items()])
+    out += ["", "## Per season", ""]
+    goods = list(r["seasons"][0]["volatility"]) if r["seasons"] else []
+    out += _table(["seed", "turns", "trades/turn", "units/turn", *(f"vol {g}" for g in goods), "Gini mean",
+                   "Gini final", "firewall leaks", "longest prompt", "conserved", "divergence (JSD)",
+                   "price-offset spread"],
+                  [[s["seed"], s["turns"], s["trades_per_turn"], s["units_per_turn"],
+                    *(s["volatility"][g] for g in goods), s["gini_mean"], s["gini_final"], s["firewall_leaks"],
+                    s["prompt_chars_max"], "yes" if s["conservation_ok"] else "NO", s["action_divergence_jsd"],
+                    s["price_offset_spread"]] for s in r["seasons"]])
+    for s in r["seasons"]:
+        out += ["", f"### Seed {s['seed']}", "",
+                "- trades per turn: " + " ".join(map(str, s["trades_by_turn"])),
+                "- Gini per turn: " + " ".join(f"{g:.3f}" for g in s["gini_by_turn"]),
+                "- longest prompt per turn (chars): " + " ".join(map(str, s["prompt_chars_by_turn"]))]
+        out += [f"- {g} price path: " + " ".join(map(str, p)) for g, p in s["price_by_turn"].items()]
+        out += ["- net worth at the end: " + ", ".join(f"{k} {v}" for k, v in s["net_worth_final"].items())]
+    if r["charts"]:
+        out += ["", "## Charts", ""] + [f"![{c}]({c})" for c in r["charts"]]
+    elif r["charts_note"]:
+        out += ["", f"_{r['charts_note']}_"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,128 @@
+"""The prompt builder: a creature's view -> the exact text a model is sent.
+
+It follows the lesson of the original project: say plainly what the creature makes and must never
+buy, compute the goods it is short on this turn (small models are poor at that arithmetic), and show
+one worked example of a valid answer built from the creature's own situation. Every part is a fixed
+window, so the prompt does not grow with the number of turns played.
+
+The order serves the engines' prefix cache: what every creature is told on every turn (the answer
+format) comes first, then what stays the same for one creature all season (who it is, what it makes
+and eats), then the turn's own situation. The cache then reads each unchanging opening once, not
+once per creature and turn.
+"""
+
+from __future__ import annotations
+
+import json
+
+from engine.mind.view import View
+
+MAX_BOOK_LEVELS = 3
+"""Price levels shown per side of each book."""
+ANSWER_FORMAT = (
+    'Answer with ONE JSON object with keys "thinking" (short, private), "orders" (list of '
+    '{"side": "buy" or "sell", "good": name, "qty": whole number, "price": whole pebbles}), '
+    '"gossip" (one public sentence), "accept" and "decline" (offer ids). Nothing else.'
+)
+"""What every creature is told on every turn: the prompt's shared opening."""
+
+
+def example_answer(view: View) -> dict:
+    """A valid answer for this creature now: buy what it is short on, sell some of its own good."""
+    books = {b.good: b for b in view.books}
+    orders = []
+    for good, units in list(view.short_on.items())[:1]:
+        price = books[good].last + 1
+        if price * units <= view.pebbles:
+            orders.append({"side": "buy", "good": good, "qty": units, "price": price})
+    if view.produces and view.goods.get(view.produces, 0) > 1:
+        orders.append({"side": "sell", "good": view.produces, "qty": min(2, view.goods[view.produces] - 1),
+                       "price": books[view.produces].last})
+    example = {"thinking": "I need food and can spare some of what I make.", "orders": orders,
+               "gossip": "Fair prices today, friends."}
+    if view.offers:
+        example["accept"] = []
+        example["decline"] = [view.offers[0].id]
+    return example
+
+
+def _book_line(b) -> str:
+    bids = ", ".join(f"{q}@{p}" for p, q in b.bids[:MAX_BOOK_LEVELS]) or "none"
+    asks = ", ".join(f"{q}@{p}" for p, q in b.asks[:MAX_BOOK_LEVELS]) or "none"
+    return f"- {b.good}: last price {b.last} ({b.trend}); buyers want {bids}; sellers offer {asks}"
+
+
+def build_prompt(view: View) -> str:
+    """The whole prompt for one creature's turn (plain text; the chat format is the backend's job)."""
+    lines = [
+        # shared by every creature and turn -> read once by the prefix cache
+        ANSWER_FORMAT,
+        "",
+        # the same for this creature all season (until winter comes)
+        f"You are {view.me} the {view.species}, a trader in the Thousand Token Wood market.",
+        f"You make {view.produces} ({view.rate} a turn). You must NEVER buy {view.produces}: "
+        f"only sell it.",
+        f"You eat {view.meals} meals a turn, each a different food ({', '.join(view.foods)}). "
+        + (f"Winter burns {view.burn} firewood a turn for you." if view.burn else
+           f"Winter starts on turn {view.winter_starts}; then you must burn firewood every turn."),
+        "",
+        # this turn's situation
+        f"Turn {view.turn} of {view.season_length}.",
+        f"You have {view.pebbles} pebbles and: "
+        + ", ".join(f"{q} {g}" for g, q in view.goods.items()) + ".",
+        f"Hunger {view.hunger}, cold {view.cold} (above 0 means you made less)." if view.hunger or view.cold
+        else "You are fed and warm.",
+    ]
+    foods = [g for g in view.short_on if g in view.foods]
+    fuel = {g: q for g, q in view.short_on.items() if g not in view.foods}
+    if foods:
+        lines.append(f"You are SHORT on food: buy {view.foods_needed} of {', '.join(foods)} "
+                     f"(1 unit each) to eat all your meals.")
+    for g, q in fuel.items():
+        lines.append(f"You are SHORT on {g}: buy {q} to stay warm.")
+    if not view.short_on:
+        lines.append("You are short on nothing this turn.")
+    if view.debts:
+        lines.append("You owe: " + "; ".join(f"{d.owed} pebbles by turn {d.due}" for d in view.debts) + ".")
+    if view.my_orders:
+        lines.append("Your orders resting: " + "; ".join(
+            f"#{o.id} {o.side} {o.qty} {o.good} at {o.price}" for o in view.my_orders[:6]) + ".")
+    lines += ["", "Market (units@price):", *(_book_line(b) for b in view.books)]
+    if view.legends:
+        lines += ["", "Legends under way:", *(f"- {s}" for s in view.legends)]
+    if view.offers:
+        lines += ["", "Offers to you (put the id in accept or decline):",
+                  *(f"- #{o.id} ({o.kind}): {o.text}" for o in view.offers)]
+    if view.whispers:
+        lines += ["", "Whispers you heard:", *(f"- {w}" for w in view.whispers)]
+    lines += ["", "Recent news:", *(f"- {e}" for e in view.events or ["(nothing yet)"])]
+    lines += ["", "How you feel:", *(f"- {f}" for f in view.feelings)]
+    lines += ["", f"The magistrate's mood: {view.suspicion}."]
+    lines += [
+        "",
+        "Example answer:",
+        json.dumps(example_answer(view)),
+    ]
+    return "\n".join(lines)
+
+
+def build_patron_brief(view: View) -> str:
+    """The Patron's own brief (what a scripted or model Patron is told; also the human desk's text)."""
+    s = view.patron
+    lines = [build_prompt_header_patron(view)]
+    if s is not None:
+        for title, rows in (("You heard ahead", s.heard), ("Tips you gave", s.tips), ("Loans", s.loans),
+                            ("Shorts", s.shorts), ("Bribes", s.bribes)):
+            if rows:
+                lines += [f"{title}:", *(f"- {r}" for r in rows)]
+    lines += ["Market:", *(_book_line(b) for b in view.books)]
+    lines += ["Recent news:", *(f"- {e}" for e in view.events or ["(nothing yet)"])]
+    return "\n".join(lines)
+
+
+def build_prompt_header_patron(view: View) -> str:
+    """One line on the Patron's standing."""
+    goods = ", ".join(f"{q} {g}" for g, q in view.goods.items() if q) or "no goods"
+    frozen = " Your assets are FROZEN this turn." if view.frozen else ""
+    return (f"You are the Patron of the Wood. Turn {view.turn} of {view.season_length}. "
+            f"You have {view.pebbles} pebbles and {goods}. The magistrate's mood: {view.suspicion}.{frozen}")
