@@ -128,9 +128,8 @@ def test_a_corrupt_pace_file_is_no_pace_and_is_rewritten(tmp_path, text):
 
 
 def test_one_cache_home_holds_every_cache(tmp_path, monkeypatch):
-    """Models, GGUF files, engine logs, paces and distillation runs all live under one root."""
+    """Models, GGUF files, paces and distillation runs all live under one root."""
     from engine.brains.pace import paces_path
-    from engine.brains.processes import default_log_path
     from engine.lab.distill import default_out
     from engine.models.prepare import cache_home, cache_root, model_dir
 
@@ -139,7 +138,6 @@ def test_one_cache_home_holds_every_cache(tmp_path, monkeypatch):
     assert cache_home() == home and cache_root() == home / "models"
     assert model_dir("m") == home / "models" / "m"
     assert paces_path() == home / "paces.json"
-    assert default_log_path() == home / "logs" / "engines.log"
     assert default_out("run") == home / "distill" / "run"
 
 

@@ -30,11 +30,27 @@ exec "$TOKENWOOD_ENGINE_PYTHON" "$@" >>"$TOKENWOOD_ENGINE_LOG" 2>&1 </dev/null
 """The script every spawned engine process is launched through (the environment says where to write)."""
 
 
-def default_log_path() -> Path:
-    """Where engine output goes unless told otherwise: the tokenwood cache's `logs/engines.log`."""
-    from engine.models.prepare import cache_home
+LOG_DIR_ENV = "TOKENWOOD_LOG_DIR"
+"""Environment variable naming the log folder (overrides the platform's log directory)."""
 
-    return cache_home() / "logs" / "engines.log"
+
+def log_dir() -> Path:
+    """The one folder tokenwood logs to: `$TOKENWOOD_LOG_DIR`, else the platform's log directory.
+
+    That is `platformdirs.user_log_dir("tokenwood")` (`~/.local/state/tokenwood/log` on Linux); it
+    holds `tokenwood.log` (the program's own log, `engine.play.logs`) and `engines.log` (below).
+    """
+    env = os.environ.get(LOG_DIR_ENV)
+    if env:
+        return Path(os.path.expandvars(env)).expanduser()
+    from platformdirs import user_log_dir
+
+    return Path(user_log_dir("tokenwood"))
+
+
+def default_log_path() -> Path:
+    """Where engine output goes unless told otherwise: `engines.log` in the log folder (`log_dir()`)."""
+    return log_dir() / "engines.log"
 
 
 @dataclass

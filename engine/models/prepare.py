@@ -60,8 +60,8 @@ class PrepareError(RuntimeError):
 def cache_home() -> Path:
     """The tokenwood cache: `$TOKENWOOD_CACHE`, else the platformdirs one (~/.cache/tokenwood).
 
-    It holds models/ (prepared models), gguf/ (shipped GGUF files), logs/ (engine output),
-    paces.json (measured engine speeds) and distill/ (distillation runs)."""
+    It holds models/ (prepared models), gguf/ (shipped GGUF files), paces.json (measured engine
+    speeds) and distill/ (distillation runs); logs live in the platform's log directory."""
     env = os.environ.get(CACHE_ENV)
     if env:
         return Path(env).expanduser()
