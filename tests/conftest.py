@@ -32,6 +32,16 @@ def play(game: Game, turns: int) -> list:
     return records
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_config_and_logs(tmp_path_factory):
+    """No test reads the user's configuration file or writes to the user's log folder."""
+    home = tmp_path_factory.mktemp("user")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TOKENWOOD_CONFIG", str(home / "config.toml"))
+        mp.setenv("TOKENWOOD_LOG_DIR", str(home / "log"))
+        yield home
+
+
 @pytest.fixture
 def scenario():
     return load_scenario()

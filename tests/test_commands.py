@@ -61,55 +61,84 @@ def test_run_play_and_watch_share_the_game_options():
 
 
 def test_python_m_tokenwood_tui_is_the_same_play_and_watch():
-    """The same parsers and handler; only what a game without `--council` gets is said differently."""
+    """The same parsers, the same help (one default council) and the same handler."""
     from tokenwood_tui import cli_commands
 
     mine = _subparsers(cli_commands.module_parser())
     theirs = _subparsers(build_parser())
     assert list(mine) == ["play", "watch"]
     for name in mine:
-        assert _options(mine[name]) == _options(theirs[name])
-        assert _options(mine[name], council_help=True) != _options(theirs[name], council_help=True)
+        assert _options(mine[name], council_help=True) == _options(theirs[name], council_help=True)
         assert mine[name].get_default("handler") is theirs[name].get_default("handler") is cli_commands.handle_play
-        assert (mine[name].get_default("machine_council"), theirs[name].get_default("machine_council")) == (False, True)
 
 
 @pytest.fixture
 def launched(monkeypatch):
-    """What `run_app` was called with, instead of starting the UI."""
+    """What `run_app` was called with, instead of starting the UI (on a machine without a GPU)."""
+    import engine.models.hardware
     import tokenwood_tui.app as app_module
-    from tokenwood_tui import cli_commands
 
     seen = []
     monkeypatch.setattr(app_module, "run_app", lambda mode, **kw: seen.append((mode, kw)) or 0)
-    monkeypatch.setattr(cli_commands, "default_council", lambda: "embedded")
+    monkeypatch.setattr(engine.models.hardware, "has_gpu", lambda: False)
     return seen
 
 
 def test_both_spellings_launch_the_same_game(launched):
+    from engine.play.config import UserConfig
     from tokenwood_tui.cli import main
     from tokenwood_tui.cli_commands import play_or_watch
 
     assert play_or_watch(["watch", "--council", "scripted", "--seed", "4", "--replay", "t.jsonl"]) == 0
     assert main(["watch", "--council", "scripted", "--seed", "4", "--replay", "t.jsonl"]) == 0
     assert launched[0] == launched[1] == ("watch", {"council": "scripted", "seed": 4, "scenario": None, "load": None,
-                                                    "replay": "t.jsonl", "answer_timeout": None})
+                                                    "replay": "t.jsonl", "answer_timeout": None,
+                                                    "config": UserConfig()})
 
 
-def test_without_a_council_tokenwood_takes_the_machines_and_the_module_the_sessions(launched, capsys):
+def test_every_spelling_has_one_default_council_and_a_save_keeps_its_own(launched, capsys):
+    """Regression: `python -m tokenwood_tui` defaulted to scripted while `tokenwood` took the machine's,
+    and `tokenwood play --load SAVE` put the machine's council in place of the save's."""
     from tokenwood_tui.app import main as app_main
     from tokenwood_tui.cli import main
     from tokenwood_tui.cli_commands import play_or_watch
 
     main(["play"])
-    main(["watch", "--replay", "t.jsonl"])
-    play_or_watch(["play", "--load", "save.json"])
+    play_or_watch(["play"])
     app_main(["watch"])
+    main(["watch", "--replay", "t.jsonl"])
+    main(["play", "--load", "save.json"])
+    play_or_watch(["play", "--load", "save.json"])
+    main(["play", "--load", "save.json", "--council", "scripted"])
     assert [(mode, kw["council"]) for mode, kw in launched] == [
-        ("play", "embedded"), ("watch", "scripted"), ("play", None), ("watch", None)]
+        ("play", "embedded"), ("play", "embedded"), ("watch", "embedded"), ("watch", "scripted"),
+        ("play", None), ("play", None), ("play", "scripted")]
     with pytest.raises(SystemExit):
         play_or_watch(["play", "--help"])
-    assert "(default: scripted; a loaded save keeps its own)" in " ".join(capsys.readouterr().out.split())
+    assert "a loaded save keeps its own" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_loaded_save_keeps_its_council(tmp_path, monkeypatch):
+    """Regression: `tokenwood play --load SAVE` without `--council` played the save with the machine's
+    default council instead of the one it was saved with."""
+    import engine.models.hardware
+    import tokenwood_tui.app as app_module
+    from engine.core.newgame import new_game
+    from engine.play.council import resolve_council
+    from engine.play.saves import save_state
+    from engine.play.scenario_files import load_scenario
+    from tokenwood_tui.cli import main
+
+    sc = load_scenario()
+    saved = resolve_council("Oona=scripted:cautious,Sorrel=scripted:greedy", sc)
+    save_state(new_game(sc, 2, saved), tmp_path / "mine.json")
+    sessions = []
+    monkeypatch.setattr(app_module, "run_session", lambda session, *a, **kw: sessions.append(session) or 0)
+    monkeypatch.setattr(engine.models.hardware, "has_gpu", lambda: False)
+    assert main(["play", "--load", str(tmp_path / "mine.json")]) == 0
+    assert sessions[0].state.public.council == saved
+    assert main(["play", "--load", str(tmp_path / "mine.json"), "--council", "scripted"]) == 0
+    assert sessions[1].state.public.council == resolve_council("scripted", sc)
 
 
 def test_distill_user_error_is_one_line(capsys):

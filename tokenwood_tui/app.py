@@ -25,6 +25,8 @@ from textual.binding import Binding
 
 from engine.brains.human import QueueError, QueuedMove
 from engine.core.scenario import PATRON
+from engine.play.config import ConfigError, UserConfig, save_theme
+from engine.play.logs import log_file, setup_logging
 from tokenwood_tui import guard
 from tokenwood_tui.palette import WoodCommands
 from tokenwood_tui.messages import (BrainAnswered, BrainsFailed, BrainsReady, BrainStarted, GameLoaded,
@@ -77,13 +79,17 @@ class TokenwoodApp(App[int]):
         *(Binding(form.key, f"move('{kind}')", form.title, show=False) for kind, form in FORMS.items()),
     ]
 
-    def __init__(self, session: Session, *, min_size: tuple[int, int] = MIN_SIZE) -> None:
+    def __init__(self, session: Session, *, min_size: tuple[int, int] = MIN_SIZE,
+                 settings: UserConfig | None = None, remember_theme: bool = False) -> None:
         super().__init__()
         self.session = session
         self.mode = session.mode
         self.min_size = min_size
+        self.settings = settings or UserConfig()
+        self.remember_theme = remember_theme
+        self._theme_kept = ""
         self.auto = False
-        self.interval = 1.0
+        self.interval = self.settings.auto_play_pause or 1.0
         self.turn_running = False
         self.withheld: list[tuple[str, tuple[str, ...]]] = []
         self.farewell = ""
@@ -104,8 +110,14 @@ class TokenwoodApp(App[int]):
 
     async def on_mount(self) -> None:
         self.title = f"Thousand Token Wood: {'play' if self.mode == 'play' else 'watch'}"
+        if self.settings.theme:
+            self.theme = self.settings.theme
+        self._theme_kept = self.theme
+        if self.remember_theme:
+            self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.wake_brains()
         await self.push_screen(self.board_screen)
+        self.board_screen.query_one(StatusBar).interval = self.interval
         self.refresh_board()
         self._activity("waking the creatures...")
         if self.session.needs_engines:
@@ -119,7 +131,7 @@ class TokenwoodApp(App[int]):
         """Wake every brain (model engines start here, off the UI's back)."""
         started = time.monotonic()
         try:
-            with stderr_for_children(self.session.saves_dir / "tokenwood.log"):
+            with stderr_for_children(log_file()):
                 await self.session.start_brains()
         except Exception as err:  # a council, traces file or model that cannot be used: say so
             self.post_message(BrainsFailed(f"{type(err).__name__}: {err}"))
@@ -366,6 +378,16 @@ class TokenwoodApp(App[int]):
         self.push_screen(EndScreen(scores, self.mode, banished, s.state.public.turn, s.season_over))
         return True
 
+    def _remember_theme(self, theme) -> None:
+        """The palette's theme persists: write it to the configuration file (a failure is a notice)."""
+        if theme.name == self._theme_kept:  # the theme the game started with: nothing to remember
+            return
+        try:
+            save_theme(theme.name)
+            self._theme_kept = theme.name
+        except (ConfigError, OSError) as err:
+            self.notify(f"Theme not remembered: {err}", severity="warning", timeout=6)
+
     # --- auto-play -------------------------------------------------------------------------------
 
     def action_auto(self) -> None:
@@ -539,8 +561,13 @@ class TokenwoodApp(App[int]):
 
 
 def run_app(mode: Literal["play", "watch"], council: str | None = None, seed: int = 1, scenario: str | None = None,
-            load: str | None = None, replay: str | None = None, answer_timeout: float | None = None) -> int:
-    """Run `tokenwood play` or `tokenwood watch`; returns the exit status (2 for a user error)."""
+            load: str | None = None, replay: str | None = None, answer_timeout: float | None = None,
+            config: UserConfig | None = None) -> int:
+    """Run `tokenwood play` or `tokenwood watch`; returns the exit status (2 for a user error).
+
+    `config` (the configuration file) gives the saves folder, the theme and the auto-play pause; the
+    theme chosen in the palette is written back to it.
+    """
     from engine.brains.replay import TracesError
     from engine.play.council import CouncilError
     from engine.play.saves import SaveError
@@ -552,37 +579,26 @@ def run_app(mode: Literal["play", "watch"], council: str | None = None, seed: in
         print("tokenwood: --replay is for watching (tokenwood watch --replay TRACES)", file=sys.stderr)
         return 2
     try:
-        session = open_session(mode, council, seed, scenario, load, replay, answer_timeout=answer_timeout)
+        session = open_session(mode, council, seed, scenario, load, replay, answer_timeout=answer_timeout,
+                               saves_dir=(config or UserConfig()).saves_dir())
     except (ScenarioError, SaveError, CouncilError, TracesError) as err:
         print(f"tokenwood: {err}", file=sys.stderr)
         return 2
-    return run_session(session)
+    return run_session(session, config, remember_theme=config is not None)
 
 
-def run_session(session: Session) -> int:
-    """Run the app on a session in this terminal; everything but the UI writes to saves/tokenwood.log."""
-    log = session.saves_dir / "tokenwood.log"
-    _log_to_file(log)
-    app = TokenwoodApp(session)
+def run_session(session: Session, settings: UserConfig | None = None, remember_theme: bool = False) -> int:
+    """Run the app on a session in this terminal; everything but the UI writes to the log file
+    (`engine.play.logs.log_file()`: tokenwood.log in the platform's log directory)."""
+    log = log_file()
+    if not logging.getLogger("tokenwood_tui").handlers:  # started without `dispatch` (tests, scripts)
+        setup_logging(path=log)
+    app = TokenwoodApp(session, settings=settings, remember_theme=remember_theme)
     with terminal_for_ui(log):
         rc = app.run()
     if app.farewell:
         print(app.farewell, file=sys.stderr)
     return rc or 0
-
-
-def _log_to_file(path: Path) -> None:
-    """Send the UI's log (firewall withholdings included) to a file: nothing may write on the screen."""
-    logger = logging.getLogger("tokenwood_tui")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError:
-        handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
 
 
 def main(argv: list[str] | None = None) -> int:

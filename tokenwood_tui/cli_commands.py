@@ -11,55 +11,60 @@ engine's (`engine.commands.common.add_game_options`), declared once for `run`, `
 from __future__ import annotations
 
 import argparse
-from functools import partial
 
-from engine.commands.common import MACHINE_DEFAULT, add_game_options, build_parser, default_council, dispatch
+from engine.commands.common import MACHINE_DEFAULT, add_game_options, build_parser, dispatch, fail
 
-SESSION_DEFAULT = " (default: scripted; a loaded save keeps its own)"
-"""What `python -m tokenwood_tui` gives a game started without `--council` (the session's default)."""
+LOADED_KEEPS = "; a loaded save keeps its own, a replay gets scripted"
+"""What `--council` says besides the default: a save's council and a replay's."""
 
 
-def add_play_parser(subparsers, machine_council: bool = True) -> argparse.ArgumentParser:
-    """Declare `tokenwood play` (`machine_council`: no `--council` means the machine's default council)."""
+def add_play_parser(subparsers) -> argparse.ArgumentParser:
+    """Declare `tokenwood play`."""
     p = subparsers.add_parser("play", help="play as the Patron in the terminal UI")
-    _add_ui_options(p, machine_council)
+    _add_ui_options(p)
     return p
 
 
-def add_watch_parser(subparsers, machine_council: bool = True) -> argparse.ArgumentParser:
-    """Declare `tokenwood watch` (`machine_council` as for `add_play_parser`)."""
+def add_watch_parser(subparsers) -> argparse.ArgumentParser:
+    """Declare `tokenwood watch`."""
     p = subparsers.add_parser("watch", help="watch a game in the terminal UI")
-    _add_ui_options(p, machine_council)
+    _add_ui_options(p)
     p.add_argument("--replay", default=None, metavar="TRACES", help="replay a game from a traces file")
     return p
 
 
-def _add_ui_options(p: argparse.ArgumentParser, machine_council: bool) -> None:
-    add_game_options(p, council=None, unset=MACHINE_DEFAULT if machine_council else SESSION_DEFAULT)
-    p.set_defaults(handler=handle_play, machine_council=machine_council)
+def _add_ui_options(p: argparse.ArgumentParser) -> None:
+    add_game_options(p, council=None, unset=MACHINE_DEFAULT.removesuffix(")") + LOADED_KEEPS + ")")
+    p.set_defaults(handler=handle_play, full_screen=True)
 
 
 def handle_play(args: argparse.Namespace) -> int:
-    """`tokenwood play` and `tokenwood watch`: the terminal UI.
+    """`tokenwood play` and `tokenwood watch` (and `python -m tokenwood_tui`): the terminal UI.
 
-    Without `--council`, `tokenwood` gives a replay the scripted council and any other game the
-    machine's default; `python -m tokenwood_tui` leaves it to the session (scripted for a new game,
-    a loaded save keeps its own), as it always did.
+    Without `--council`, a new game gets the default council (the configuration file's, else the
+    machine's: `engine.play.config.default_council`), a replay the scripted one, and a loaded save
+    keeps its own. The configuration file (`args.config`, read by `dispatch`) also gives the saves
+    folder, the theme and the auto-play pause.
     """
+    from textual.theme import BUILTIN_THEMES
+
+    from engine.play.config import UserConfig, config_path, default_council
     from tokenwood_tui.app import run_app
 
+    config = getattr(args, "config", None) or UserConfig()
+    if config.theme and config.theme not in BUILTIN_THEMES:
+        return fail(f"{config_path()}: theme: {config.theme!r} is not a theme (one of {', '.join(BUILTIN_THEMES)})")
     replay = getattr(args, "replay", None)
     council = args.council
-    if council is None and args.machine_council:
-        council = "scripted" if replay else default_council()
+    if council is None and not args.load:
+        council = "scripted" if replay else default_council(config)
     return run_app(args.command, council=council, seed=args.seed, scenario=args.scenario, load=args.load,
-                   replay=replay, answer_timeout=args.answer_timeout)
+                   replay=replay, answer_timeout=args.answer_timeout, config=config)
 
 
 def module_parser(prog: str = "tokenwood_tui") -> argparse.ArgumentParser:
-    """The parser of `python -m tokenwood_tui`: `tokenwood play|watch` alone, the session's default council."""
-    return build_parser(prog, (partial(add_play_parser, machine_council=False),
-                               partial(add_watch_parser, machine_council=False)))
+    """The parser of `python -m tokenwood_tui`: `tokenwood play|watch` alone, with the same defaults."""
+    return build_parser(prog, (add_play_parser, add_watch_parser))
 
 
 def play_or_watch(argv: list[str] | None = None, prog: str = "tokenwood_tui") -> int:

@@ -21,6 +21,7 @@ from engine.core.newgame import new_game
 from engine.core.scenario import PATRON
 from engine.core.state import GameState
 from engine.mind.view import View, view_for
+from engine.play.config import default_council
 from engine.play.council import is_scripted, resolve_council
 from engine.play.game import Game, TurnRecord
 from engine.play.headless import RunOptions, make_brains
@@ -256,16 +257,13 @@ class Session:
         return state.public.council != self._brains_for
 
 
-DEFAULT_COUNCIL = "scripted"
-"""The council of a new game when none is given."""
-
-
 def open_session(mode: Mode, council: str | None = None, seed: int = 1, scenario: str | None = None,
                  load: str | None = None, replay: str | None = None, saves_dir: str | Path = "saves",
                  answer_timeout: float | None = None) -> Session:
     """A session for a new game or a save; raises ScenarioError, SaveError, CouncilError or TracesError.
 
-    A loaded game keeps the council it was saved with unless `council` is given.
+    A loaded game keeps the council it was saved with unless `council` is given; a new game without
+    one gets the default council (`engine.play.config.default_council`).
     """
     if replay:
         from engine.brains.replay import load_traces
@@ -276,7 +274,7 @@ def open_session(mode: Mode, council: str | None = None, seed: int = 1, scenario
             state.public.council = resolve_council(council, state.scenario)
     else:
         sc = load_scenario(scenario)
-        state = new_game(sc, seed, resolve_council(council or DEFAULT_COUNCIL, sc))
+        state = new_game(sc, seed, resolve_council(council or default_council(), sc))
     opts = RunOptions(council=council, seed=seed, scenario=scenario, load=load, replay=replay, progress=False,
                       answer_timeout=answer_timeout)
     return Session(mode=mode, options=opts, game=Game(state=state, brains={}), saves_dir=Path(saves_dir))

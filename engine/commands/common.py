@@ -1,21 +1,32 @@
-"""What the commands share: the arguments several of them take, the one-line user error, the parser.
+"""What the commands share: the arguments several of them take, the one-line errors, the parser.
 
-Every error a user can cause (a bad scenario, a corrupt save, a malformed script) is one line on
-stderr, `tokenwood: ...`, and exit status 2.
+Exit status, one policy for every command: 0 done, 1 failed (the command was understood but could not
+do its job: models that could not start, a failing check, an interruption, an internal error), 2 bad
+usage (a bad option, an unknown model, a bad scenario, save, script, traces or configuration file).
+Every error is one line on stderr, `tokenwood: ...`; the log file holds the details.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import Callable, Iterable
 
+from engine.play.config import ConfigError, load_config
+from engine.play.config import default_council as configured_council
+from engine.play.logs import setup_logging
 from engine.play.seeds import parse_seeds
+
+EXIT_DONE, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+"""The exit statuses: done, failed (could not do its job), bad usage."""
+
+log = logging.getLogger("engine.commands")
 
 COUNCIL_HELP = "preset (scripted, embedded, seed), a council .toml, or Oona=model,Sorrel=model"
 """What `--council` takes."""
 
-MACHINE_DEFAULT = " (default: seed on a GPU host, else embedded)"
+MACHINE_DEFAULT = " (default: the configuration file's council, else seed on a GPU host, else embedded)"
 """What a game gets when `--council` is not given (see `default_council`)."""
 
 INTERRUPTED_SEASONS = "interrupted: run the same command again to resume (finished seasons are kept)"
@@ -25,10 +36,14 @@ AddParser = Callable[["argparse._SubParsersAction"], argparse.ArgumentParser]
 """A command's `add_parser(subparsers)`: declares the command and sets its `handler`."""
 
 
-def fail(message: str) -> int:
-    """Say a user error on one line of stderr; the exit status for it (2)."""
+def fail(message: str, status: int = EXIT_USAGE) -> int:
+    """Say an error on one line of stderr (and in the log); return `status` (default 2, bad usage).
+
+    Give `EXIT_FAILED` when the command was understood but could not do its job.
+    """
+    log.warning("%s (exit status %d)", message, status)
     print(f"tokenwood: {message}", file=sys.stderr)
-    return 2
+    return status
 
 
 def positive_seconds(text: str) -> float:
@@ -43,10 +58,9 @@ def positive_seconds(text: str) -> float:
 
 
 def default_council() -> str:
-    """The council a game uses when none is named: the seed council on a GPU host, else embedded."""
-    from engine.models.hardware import has_gpu
-
-    return "seed" if has_gpu() else "embedded"
+    """The council a game uses when none is named: the configuration file's, else the machine's
+    (the seed council on a GPU host, else embedded); see `engine.play.config.default_council`."""
+    return configured_council()
 
 
 def add_council(p: argparse.ArgumentParser, default: str | None = "scripted", unset: str = MACHINE_DEFAULT) -> None:
@@ -114,9 +128,23 @@ def progress_wanted(args: argparse.Namespace) -> bool:
     return not getattr(args, "no_progress", False) and sys.stderr.isatty()
 
 
+def program_version() -> str:
+    """The installed package's version (its metadata), or `unknown` when tokenwood is not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tokenwood")
+    except PackageNotFoundError:
+        return "unknown (not installed; run from a source tree)"
+
+
 def build_parser(prog: str, commands: Iterable[AddParser], description: str | None = None) -> argparse.ArgumentParser:
-    """One parser with a subcommand per `add_parser`, in the order given."""
+    """One parser with a subcommand per `add_parser`, in the order given, and the global options
+    `--version` and `-v/--verbose`."""
     ap = argparse.ArgumentParser(prog=prog, description=description)
+    ap.add_argument("--version", action="version", version=f"tokenwood {program_version()}")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="log debug records too and, for headless commands, echo the log on stderr")
     sub = ap.add_subparsers(dest="command", required=True)
     for add_parser in commands:
         add_parser(sub)
@@ -124,9 +152,28 @@ def build_parser(prog: str, commands: Iterable[AddParser], description: str | No
 
 
 def dispatch(ap: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
-    """Parse `argv` and run the chosen command's handler; Ctrl-C is a one-line user error."""
+    """Parse `argv`, start the log, read the configuration file and run the chosen command's handler.
+
+    The configuration fills what the command line left unset (`args.config` holds it). A bad
+    configuration file is a one-line error (2); Ctrl-C and an unexpected error are one line (1), the
+    traceback going to the log.
+    """
     args = ap.parse_args(argv)
+    path = setup_logging(args.verbose, echo=not getattr(args, "full_screen", False))
+    log.info("tokenwood %s: %s %s", program_version(), ap.prog, " ".join(sys.argv[1:] if argv is None else argv))
     try:
-        return args.handler(args)
+        args.config = load_config()
+    except ConfigError as err:
+        return fail(str(err))
+    if getattr(args, "answer_timeout", False) is None:
+        args.answer_timeout = args.config.answer_timeout
+    try:
+        status = args.handler(args)
     except KeyboardInterrupt:
-        return fail("interrupted (the last autosave is kept)")
+        status = fail("interrupted (the last autosave is kept)", EXIT_FAILED)
+    except Exception as err:  # a bug, or a failure nothing above names: one line, the traceback logged
+        log.exception("%s failed", args.command)
+        first = (str(err).splitlines() or [""])[0]
+        status = fail(f"failed: {type(err).__name__}: {first} (the traceback is in {path})", EXIT_FAILED)
+    log.info("exit status %d", status)
+    return status

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from engine.commands.common import (INTERRUPTED_SEASONS, add_report_options, add_season_turns, add_seeds, fail,
+from engine.commands.common import (EXIT_FAILED, INTERRUPTED_SEASONS, add_report_options, add_season_turns, add_seeds, fail,
                                     progress_wanted)
 
 
@@ -36,7 +36,7 @@ def handle(args: argparse.Namespace) -> int:
     except EvalError as err:
         return fail(str(err))
     except KeyboardInterrupt:
-        return fail(INTERRUPTED_SEASONS)
+        return fail(INTERRUPTED_SEASONS, EXIT_FAILED)
     print(result["verdict"]["text"])
     for line in result["verdict"]["details"]:
         print(f"- {line}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from engine.commands.common import add_no_progress, add_scenario, fail
+from engine.commands.common import EXIT_FAILED, add_no_progress, add_scenario, fail
 from engine.lab.distill import (DEFAULT_JUDGE_SEEDS, DEFAULT_SEEDS, DEFAULT_STUDENT, DEFAULT_TEACHER, DEFAULT_TURNS,
                             DistillError, DistillOptions, run_distill)
 from engine.lab.distill.train import TrainSettings
@@ -69,7 +69,7 @@ def options_from_args(args: argparse.Namespace) -> DistillOptions:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Run the pipeline and print the report; a user error is one line on stderr and status 2."""
+    """Run the pipeline and print the report; an error is one line on stderr (status 2, or 1 when interrupted)."""
     from engine.play.scenario_files import ScenarioError
 
     try:
@@ -77,7 +77,7 @@ def handle(args: argparse.Namespace) -> int:
     except (DistillError, ScenarioError) as err:
         return fail(f"distill: {err}")
     except KeyboardInterrupt:
-        return fail("distill: interrupted (run the same command again to resume)")
+        return fail("distill: interrupted (run the same command again to resume)", EXIT_FAILED)
     print(report["text"])
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from engine.commands.common import fail
+from engine.commands.common import EXIT_FAILED, EXIT_USAGE, fail
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -51,7 +51,7 @@ def handle(args: argparse.Namespace) -> int:
             where = prepare(mid, progress=say, registry=reg, force=args.force)
         except (PrepareError, RegistryError) as err:
             bar.close()
-            return fail(str(err))
+            return fail(str(err), EXIT_FAILED if isinstance(err, PrepareError) else EXIT_USAGE)
         bar.close()
         print(f"{mid}: {where}")
     return 0

@@ -7,7 +7,8 @@ import asyncio
 import json
 from pathlib import Path
 
-from engine.commands.common import add_game_options, add_no_progress, add_patron_script, fail, progress_wanted
+from engine.commands.common import (EXIT_FAILED, add_game_options, add_no_progress, add_patron_script, fail,
+                                    progress_wanted)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -51,8 +52,10 @@ def handle(args: argparse.Namespace) -> int:
                       progress=progress_wanted(args), answer_timeout=args.answer_timeout)
     try:
         result = asyncio.run(run_season(opts))
-    except (ScenarioError, SaveError, CouncilError, PatronScriptError, TracesError, ModelsUnavailable) as err:
+    except (ScenarioError, SaveError, CouncilError, PatronScriptError, TracesError) as err:
         return fail(str(err))
+    except ModelsUnavailable as err:
+        return fail(str(err), EXIT_FAILED)
     text = json.dumps(result, indent=2)
     if opts.summary_json:
         write_atomic(Path(opts.summary_json), text + "\n")

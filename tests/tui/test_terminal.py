@@ -36,9 +36,14 @@ def keys(name: str, *keys: str) -> None:
 
 
 def start(name: str, folder, program: str) -> None:
-    """Run `python <program>` in `folder` in a detached 140 x 45 tmux session."""
+    """Run `python <program>` in `folder` in a detached 140 x 45 tmux session.
+
+    Its configuration file and log folder are `folder`'s own (a tmux server does not pass on the test's
+    environment): `folder/config.toml` (none) and `folder/log`.
+    """
     # pytest exports COLUMNS/LINES, which would override the real window size: drop them
-    cmd = (f"cd {shlex.quote(str(folder))} && env -u COLUMNS -u LINES {shlex.quote(sys.executable)} {program};"
+    own = shlex.quote(f"TOKENWOOD_CONFIG={folder}/config.toml") + " " + shlex.quote(f"TOKENWOOD_LOG_DIR={folder}/log")
+    cmd = (f"cd {shlex.quote(str(folder))} && env -u COLUMNS -u LINES {own} {shlex.quote(sys.executable)} {program};"
            " echo EXITED=$?; sleep 60")
     subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "140", "-y", "45", cmd], check=True)
     # a tmux server started elsewhere may size new windows its own way: pin 140 x 45
@@ -47,7 +52,7 @@ def start(name: str, folder, program: str) -> None:
 
 def test_play_in_tmux(tmp_path):
     name = f"tokenwood-{os.getpid()}"
-    start(name, tmp_path, "-m tokenwood_tui play --seed 3")
+    start(name, tmp_path, "-m tokenwood_tui play --council scripted --seed 3")
     try:
         wait_for(name, "space: play turn 1")
         keys(name, "Space")
@@ -79,7 +84,7 @@ def test_child_processes_cannot_write_over_the_screen(tmp_path):
         keys(name, "q")
         screen = wait_for(name, "EXITED=0")
         assert "the game is saved in saves/autosave.json" in screen  # the terminal is given back
-        log = (tmp_path / "saves" / "tokenwood.log").read_text()
+        log = (tmp_path / "log" / "tokenwood.log").read_text()
         for line in ("ENGINE-NOISE-OUT 4", "ENGINE-NOISE-ERR 4", "ENGINE-NOISE-FD2 from the app's own process"):
             assert line in log
     finally:
