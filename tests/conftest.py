@@ -43,5 +43,18 @@ def own_config_and_logs(tmp_path_factory):
 
 
 @pytest.fixture
+def launched(monkeypatch):
+    """What `run_app` (`tokenwood play|watch`) was called with, instead of starting the UI, on a
+    machine without a GPU."""
+    import engine.models.hardware
+    import tokenwood_tui.app as app_module
+
+    seen = []
+    monkeypatch.setattr(app_module, "run_app", lambda mode, **kw: seen.append((mode, kw)) or 0)
+    monkeypatch.setattr(engine.models.hardware, "has_gpu", lambda: False)
+    return seen
+
+
+@pytest.fixture
 def scenario():
     return load_scenario()

@@ -10,7 +10,6 @@ import sys
 
 import pytest
 
-import engine.models.hardware
 from engine.commands.common import program_version
 from tokenwood_tui.cli import main
 
@@ -29,17 +28,6 @@ def logs(tmp_path, monkeypatch):
     folder = tmp_path / "log"
     monkeypatch.setenv("TOKENWOOD_LOG_DIR", str(folder))
     return folder
-
-
-@pytest.fixture
-def launched(monkeypatch):
-    """What `run_app` was called with, instead of starting the UI (on a machine without a GPU)."""
-    import tokenwood_tui.app as app_module
-
-    seen = []
-    monkeypatch.setattr(app_module, "run_app", lambda mode, **kw: seen.append((mode, kw)) or 0)
-    monkeypatch.setattr(engine.models.hardware, "has_gpu", lambda: False)
-    return seen
 
 
 def test_version_is_the_installed_packages(capsys):

@@ -72,18 +72,6 @@ def test_python_m_tokenwood_tui_is_the_same_play_and_watch():
         assert mine[name].get_default("handler") is theirs[name].get_default("handler") is cli_commands.handle_play
 
 
-@pytest.fixture
-def launched(monkeypatch):
-    """What `run_app` was called with, instead of starting the UI (on a machine without a GPU)."""
-    import engine.models.hardware
-    import tokenwood_tui.app as app_module
-
-    seen = []
-    monkeypatch.setattr(app_module, "run_app", lambda mode, **kw: seen.append((mode, kw)) or 0)
-    monkeypatch.setattr(engine.models.hardware, "has_gpu", lambda: False)
-    return seen
-
-
 def test_both_spellings_launch_the_same_game(launched):
     from engine.play.config import UserConfig
     from tokenwood_tui.cli import main

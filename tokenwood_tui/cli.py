@@ -10,7 +10,8 @@
 
 The headless commands live in the engine (engine/commands/, one module each); `play` and `watch` are
 the UI's (tokenwood_tui/cli_commands.py). Every error a user can cause (a bad scenario, a corrupt save, a
-malformed script) is one line on stderr and exit status 2; nothing is overwritten.
+malformed script) is one line on stderr and exit status 2, a command that could not do its job exits 1
+(docs/CLI.md, "Exit status"); nothing is overwritten.
 """
 
 from __future__ import annotations
