@@ -12,7 +12,8 @@ from typing import Callable, Iterable
 
 from engine.play.seeds import parse_seeds
 
-COUNCIL_HELP = "preset (scripted, embedded, seed), a council .toml, or Oona=model,Sorrel=model"
+COUNCIL_HELP = ("preset (scripted, embedded, seed), a council .toml, or Oona=model,Sorrel=model; a model is a "
+                "registry id, scripted, local:PATH, hub:ORG/NAME or openai:URL@MODEL[?key=ENV_VAR]")
 """What `--council` takes."""
 
 MACHINE_DEFAULT = " (default: seed on a GPU host, else embedded)"
