@@ -196,8 +196,7 @@ def test_a_server_that_refuses_the_key_makes_creatures_hesitate(tmp_path, monkey
         out, traces = tmp_path / "s.json", tmp_path / "t.jsonl"
         rc = main(["run", "--council", f"Oona=openai:{fake.url}@seller?key=WOOD_KEY", "--turns", "2",
                    "--no-progress", "--summary-json", str(out), "--traces", str(traces)])
-    assert rc == 0
-    assert json.loads(out.read_text())["faults"] == 2
+    assert rc == 0 and json.loads(out.read_text())["turns_played"] == 2
     faults = [json.loads(x)["fault"] for x in traces.read_text().splitlines() if '"Oona"' in x]
     assert len(faults) == 2 and all("AuthenticationError" in f for f in faults)
 
