@@ -58,3 +58,11 @@ def launched(monkeypatch):
 @pytest.fixture
 def scenario():
     return load_scenario()
+
+
+@pytest.fixture(autouse=True)
+def _forget_inline_models():
+    """Inline models a test's council named (`engine.models.inline`) do not follow it into the next test."""
+    yield
+    from engine.models.registry import clear_session_models
+    clear_session_models()

@@ -70,13 +70,19 @@ def plan_gpu(specs: dict, total_gib: float | None) -> list[str]:
 
 
 def check_available(models: list[str], registry) -> None:
-    """Raise `ModelsUnavailable` naming each model that is not ready here, and why."""
+    """Raise `ModelsUnavailable` naming each model that is not ready here, and why (a server's model:
+    the variable its API key is read from is not set)."""
     from engine.models.prepare import available
+    from engine.models.registry import RegistryError, api_key
 
     problems = []
     for mid in models:
         spec = registry.get(mid)
         if spec.backend == "openai":
+            try:
+                api_key(spec)
+            except RegistryError as err:
+                problems.append(str(err))
             continue
         ok, why = available(mid, registry)
         if not ok:

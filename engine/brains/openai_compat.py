@@ -29,15 +29,17 @@ class OpenAIBrain:
         self.registry = registry
         self.model = spec.id
         self.timeout_s = timeout_s
-        self.server_model = server_model or _served_name(spec)
+        self.server_model = server_model or spec.server_model
         self._client = client
         self._owns_client = client is None
 
     def client(self):
-        """The async OpenAI client (made on first use)."""
+        """The async OpenAI client (made on first use), with the key from the variable the entry names."""
         if self._client is None:
             from openai import AsyncOpenAI
-            self._client = AsyncOpenAI(base_url=self.spec.base_url, api_key="not-needed", max_retries=0,
+
+            from engine.models.registry import api_key
+            self._client = AsyncOpenAI(base_url=self.spec.base_url, api_key=api_key(self.spec), max_retries=0,
                                        timeout=self.timeout_s)
         return self._client
 
@@ -98,9 +100,3 @@ class OpenAIBrain:
         if self._owns_client and self._client is not None:
             await self._client.close()
             self._client = None
-
-
-def _served_name(spec) -> str:
-    """The model name the server knows: a hub id, else the registry id."""
-    weights = spec.weights
-    return getattr(weights, "repo", None) or getattr(weights, "hub_id", None) or spec.id

@@ -23,7 +23,8 @@ EXIT_DONE, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 log = logging.getLogger("engine.commands")
 
-COUNCIL_HELP = "preset (scripted, embedded, seed), a council .toml, or Oona=model,Sorrel=model"
+COUNCIL_HELP = ("preset (scripted, embedded, seed), a council .toml, or Oona=model,Sorrel=model; a model is a "
+                "registry id, scripted, local:PATH, hub:ORG/NAME or openai:URL@MODEL[?key=ENV_VAR]")
 """What `--council` takes."""
 
 MACHINE_DEFAULT = " (default: the configuration file's council, else seed on a GPU host, else embedded)"

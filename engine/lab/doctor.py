@@ -2,6 +2,9 @@
 
 Each check is a small function returning a `Check`; none raises. Checks that import heavy libraries
 (vLLM, torch) do so in a child process with a time limit, so a broken install is reported, not fatal.
+A model on an OpenAI-compatible server is checked by asking that server (`check_server`: GET
+/v1/models with the entry's API key, a short time limit): reachable or not, and whether it lists the
+model.
 """
 
 from __future__ import annotations
@@ -9,9 +12,12 @@ from __future__ import annotations
 import importlib.metadata as md
 import os
 import shutil
+import json
 import subprocess
 import sys
-from dataclasses import dataclass
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -27,6 +33,9 @@ class Check:
     """What was found."""
     fix: str = ""
     """How to fix it (empty when nothing to fix)."""
+    facts: dict = field(default_factory=dict)
+    """What was found, for machines (`doctor --json`): for a server, its url, whether it answered, the
+    model asked for, whether it is listed, and the models listed."""
 
 
 def _version(dist: str) -> str | None:
@@ -102,12 +111,49 @@ def check_models(models: list[str]) -> list[Check]:
             out.append(Check(f"model {mid}", "fail", str(err), "add it to your models.toml"))
             continue
         if spec.backend == "openai":
-            out.append(Check(f"model {mid}", "ok", f"served by {spec.base_url}"))
+            out.append(check_server(spec))
             continue
         ok, why = available(mid, reg)
         out.append(Check(f"model {mid}", "ok" if ok else "fail", why.removeprefix(f"{mid}: "),
                          "" if ok else f"tokenwood models prepare {mid}"))
     return out
+
+
+SERVER_TIMEOUT_S = 5.0
+"""Seconds `check_server` waits for a server's list of models."""
+
+
+def check_server(spec, timeout: float = SERVER_TIMEOUT_S) -> Check:
+    """Ask an "openai" entry's server for its models (GET /v1/models with the key); never raises."""
+    from engine.models.registry import RegistryError, api_key
+
+    name, url, model = f"model {spec.id}", spec.base_url, spec.server_model
+    facts = {"url": url, "model": model, "reachable": False, "listed": False, "models": []}
+    try:
+        key = api_key(spec)
+    except RegistryError as err:
+        return Check(name, "fail", str(err).removeprefix(f"{spec.id}: "),
+                     f"export {spec.api_key_env}=<the server's key>", facts)
+    request = urllib.request.Request(url.rstrip("/") + "/models", headers={"Authorization": f"Bearer {key}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
+            listed = [str(m.get("id")) for m in json.loads(resp.read()).get("data", [])]
+    except urllib.error.HTTPError as err:
+        facts["reachable"] = True
+        fix = (f"check the key in ${spec.api_key_env}" if spec.api_key_env else
+               "name the variable holding its key: api_key_env in models.toml, or ?key=ENV_VAR inline")
+        return Check(name, "fail", f"server {url} answered HTTP {err.code} to GET /models",
+                     fix if err.code in (401, 403) else "check the server's log", facts)
+    except (OSError, ValueError, AttributeError) as err:  # refused, timed out, not JSON, not a list
+        why = getattr(err, "reason", None) or err
+        return Check(name, "fail", f"server {url} not reachable: {why}",
+                     "start the server, or correct the URL", facts)
+    facts.update(reachable=True, listed=model in listed, models=listed)
+    shown = ", ".join(listed[:12]) + (f" and {len(listed) - 12} more" if len(listed) > 12 else "")
+    if model not in listed:
+        return Check(name, "fail", f"server {url} does not list {model} (it lists: {shown or 'nothing'})",
+                     "use one of the listed names", facts)
+    return Check(name, "ok", f"server {url} lists {model} (it lists: {shown})", "", facts)
 
 
 def _mem_total_gib() -> float:

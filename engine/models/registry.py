@@ -7,7 +7,12 @@ overrides it without code changes: the path in `TOKENWOOD_MODELS`, else `models.
 platformdirs user config dir (`~/.config/tokenwood/models.toml` on Linux). Tables merge key by key,
 so a user file may change one sampling setting of a shipped model; a `weights` table whose `kind`
 differs replaces the shipped one whole. A malformed file raises `RegistryError` naming the file and
-the dotted field (`models.gemma3-270m.engine.max_model_len: ...`).
+the dotted field (`models.gemma3-270m.engine.max_model_len: ...`). Models named inline on the
+command line (`engine.models.inline`) join every registry loaded afterwards in the same process
+(`add_session_model`); they are never written anywhere unless `tokenwood models add` saves one.
+
+An "openai" entry names the environment variable holding its server's API key (`api_key_env`); the
+key is read when a client is made (`api_key`) and lives nowhere else.
 
 This module imports no model library: the rest of the engine imports it fast.
 """
@@ -27,6 +32,11 @@ USER_ENV = "TOKENWOOD_MODELS"
 """Environment variable naming a user registry file (overrides the platformdirs location)."""
 PROMPT_SLOT = "{prompt}"
 """Where a named chat template puts the prompt."""
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+"""What a model id may be: lowercase letters, digits, '.', '_' and '-', from a letter or digit."""
+NO_KEY = "not-needed"
+"""What an "openai" client sends when its entry names no key variable (the client refuses an empty
+key; servers without authentication ignore it)."""
 
 
 class RegistryError(ValueError):
@@ -181,18 +191,24 @@ class Sampling(_Frozen):
 class ModelSpec(_Frozen):
     """One model a creature can think with."""
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    id: str = Field(pattern=ID_PATTERN)
     """Stable id used in scenarios and saves, e.g. "smollm2-135m"."""
     display_name: str = Field(min_length=1)
     """Name shown on the scoreboard."""
     lab: str = Field(min_length=1)
     """Who trained it."""
-    weights: Weights
-    """Where the weights come from."""
+    weights: Weights | None = None
+    """Where the weights come from: required by the "vllm" backend; an "openai" server holds its own."""
     backend: Literal["vllm", "openai"] = "vllm"
     """"vllm": an in-process AsyncLLM engine; "openai": an OpenAI-compatible server at `base_url`."""
-    base_url: str | None = None
-    """Server address for the "openai" backend, e.g. "http://127.0.0.1:8000/v1"."""
+    base_url: str | None = Field(default=None, pattern=r"^https?://[^\s@]+$")
+    """Server address for the "openai" backend, e.g. "http://127.0.0.1:8000/v1" (no credentials in it)."""
+    served_name: str | None = Field(default=None, min_length=1, pattern=r"^\S+$")
+    """The model's name on an "openai" server, any characters but spaces ("llama3.2:1b",
+    "Qwen/Qwen2.5-0.5B-Instruct"); None: the hub repo of `weights`, else the id."""
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    """The environment variable holding an "openai" server's API key, e.g. "OPENAI_API_KEY"; the key
+    itself is read when a client is made and never stored. None: no key (a placeholder is sent)."""
     needs_gpu: bool = False
     """Whether the model is only practical on a GPU host."""
     engine: EngineSettings = EngineSettings()
@@ -212,7 +228,16 @@ class ModelSpec(_Frozen):
     def _backend_needs(self) -> "ModelSpec":
         if self.backend == "openai" and not self.base_url:
             raise ValueError('backend "openai" needs `base_url`')
+        if self.backend == "vllm" and self.weights is None:
+            raise ValueError('backend "vllm" needs a `weights` table')
+        if self.backend == "vllm" and (self.served_name or self.api_key_env):
+            raise ValueError('`served_name` and `api_key_env` are for backend "openai"')
         return self
+
+    @property
+    def server_model(self) -> str:
+        """The model name sent to an "openai" server: `served_name`, else the hub repo, else the id."""
+        return self.served_name or getattr(self.weights, "repo", None) or self.id
 
 
 class Registry(_Frozen):
@@ -269,8 +294,40 @@ def user_registry_path() -> Path | None:
     return path if path.is_file() else None
 
 
+_SESSION: dict[str, ModelSpec] = {}
+"""Models named inline (`--council Oona=openai:...`) in this process, by id."""
+
+
+def add_session_model(spec: ModelSpec) -> None:
+    """Make `spec` part of every registry this process loads from now on (an inline model)."""
+    _SESSION[spec.id] = spec
+
+
+def session_models() -> dict[str, ModelSpec]:
+    """The inline models added in this process, by id."""
+    return dict(_SESSION)
+
+
+def clear_session_models() -> None:
+    """Forget the inline models added in this process."""
+    _SESSION.clear()
+
+
+def api_key(spec: ModelSpec) -> str:
+    """The API key for an "openai" entry, read now from the variable it names (`NO_KEY` when it names
+    none); a `RegistryError` when that variable is not set."""
+    if not spec.api_key_env:
+        return NO_KEY
+    key = os.environ.get(spec.api_key_env)
+    if not key:
+        raise RegistryError(f"{spec.id}: its API key variable {spec.api_key_env} is not set "
+                            f"(export {spec.api_key_env}=...)")
+    return key
+
+
 def load_registry(user_path: Path | str | None | Literal["default"] = "default") -> Registry:
-    """Read the shipped registry and merge the user file over it (`None`: shipped only)."""
+    """Read the shipped registry, merge the user file over it (`None`: shipped only), and add the
+    models named inline in this process (`add_session_model`)."""
     if user_path == "default":
         user_path = user_registry_path()
     paths = [SHIPPED_PATH] + ([Path(user_path)] if user_path is not None else [])
@@ -280,9 +337,13 @@ def load_registry(user_path: Path | str | None | Literal["default"] = "default")
     _inject_ids(merged)
     merged["sources"] = tuple(str(p) for p in paths)
     try:
-        return Registry.model_validate(merged)
+        registry = Registry.model_validate(merged)
     except ValidationError as exc:
         raise RegistryError(_describe(exc, paths)) from None
+    if _SESSION:
+        registry = registry.model_copy(update={"models": {**registry.models, **_SESSION},
+                                               "sources": registry.sources + ("inline --council",)})
+    return registry
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """Councils: which brain thinks for each creature.
 
 A council spec is a preset name (`scripted`, `embedded`, `seed`), a path to a TOML council file
-(`[council]` table of creature = model id), or an inline list `Oona=smollm2-135m,Sorrel=gemma3-270m`.
-Creatures not named keep their scripted temperament. Model ids are looked up in the model registry
-(`engine.models.registry`); `scripted` (or `scripted:<temperament>`) means a scripted brain.
+(`[council]` table of creature = model), or an inline list `Oona=smollm2-135m,Sorrel=gemma3-270m`.
+Creatures not named keep their scripted temperament. A model is a registry id (`engine.models.registry`),
+`scripted` (or `scripted:<temperament>`) for a scripted brain, or an inline model (`engine.models.inline`:
+`local:PATH`, `hub:ORG/NAME`, `openai:URL@MODEL[?key=ENV_VAR]`), which becomes a registry entry of this
+process and is named by its id in the council.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import tomllib
 from pathlib import Path
 
 from engine.core.scenario import Scenario
+from engine.models.inline import FORMS, is_inline
 
 PRESETS: dict[str, list[str]] = {
     "scripted": [],
@@ -59,8 +62,26 @@ def resolve_council(spec: str | None, scenario: Scenario) -> dict[str, str]:
         model = str(model).strip()
         if model == "scripted":
             model = f"scripted:{scenario.trader(names[key]).temperament}"
+        elif is_inline(model):
+            model = _inline(creature, model)
+        elif ":" in model and not is_scripted(model):
+            raise CouncilError(f"council: {creature}={model}: not a model; expected a registry id, scripted, "
+                               f"or {FORMS}")
         council[names[key]] = model
     return council
+
+
+def _inline(creature: str, text: str) -> str:
+    """Register an inline model for this process and return its id (`CouncilError` when refused)."""
+    from engine.models.inline import InlineError, parse_inline
+    from engine.models.registry import RegistryError, add_session_model, load_registry
+
+    try:
+        spec = parse_inline(text, load_registry().models)
+    except (InlineError, RegistryError) as err:
+        raise CouncilError(f"council: {creature}={err}") from None
+    add_session_model(spec)
+    return spec.id
 
 
 def is_scripted(model: str) -> bool:
