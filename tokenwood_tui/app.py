@@ -97,7 +97,8 @@ class TokenwoodApp(App[int]):
         self._too_small: TooSmallScreen | None = None
         self._board_stale = False
         session.on_brain_start = lambda name: self.post_message(BrainStarted(name))
-        session.on_brain_done = lambda name, r: self.post_message(BrainAnswered(name, r.latency_s, r.fault))
+        session.on_brain_done = lambda name, r: self.post_message(BrainAnswered(name, r.latency_s, r.fault,
+                                                                                   r.fault_kind))
         self.board_screen = BoardScreen(self.mode)
 
     # --- life cycle --------------------------------------------------------------------------------
@@ -305,7 +306,8 @@ class TokenwoodApp(App[int]):
         self._thinking.pop(message.trader, None)
         panel = self.board_screen.query_one(CreaturesPanel)
         if message.fault:
-            panel.set_status(message.trader, Text("no answer", style="bold red"))
+            kind = (message.fault_kind or "no answer").replace("_", " ")  # "refused", "server error", ...
+            panel.set_status(message.trader, Text(kind, style="bold red"))
         elif message.trader == PATRON and self.mode == "play":
             panel.set_status(message.trader, Text("moves sent", style="green"))
         else:

@@ -50,7 +50,7 @@ class ObservedBrain:
         """Ask the wrapped brain, telling the UI before and after."""
         if self.on_start:
             self.on_start(self.name)
-        reply = Reply(raw="", model=self.inner.model, fault="no answer")
+        reply = Reply(raw="", model=self.inner.model, fault="no answer", fault_kind="no_answer")
         try:
             reply = await self.inner.decide(view, prompt)
         finally:

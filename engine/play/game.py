@@ -113,7 +113,8 @@ class Game:
 
     async def _ask(self, name: str, brain: Brain, view: View, prompt: str, leak: tuple[str, ...]) -> Decision:
         if leak:
-            reply = Reply(raw="", model=brain.model, fault="firewall stopped the prompt")
+            reply = Reply(raw="", model=brain.model, fault="firewall stopped the prompt",
+                          fault_kind="firewall_stop")
             decision = Decision(name, view, prompt, reply, None, leak)
             if self.on_decision is not None:
                 self.on_decision(decision)
@@ -121,7 +122,8 @@ class Game:
         try:
             reply = await brain.decide(view, prompt)
         except Exception as err:  # a brain must not raise; if it does, the trader hesitates
-            reply = Reply(raw="", model=getattr(brain, "model", "?"), fault=f"brain error: {err!r:.200}")
+            reply = Reply(raw="", model=getattr(brain, "model", "?"), fault=f"brain error: {err!r:.200}",
+                          fault_kind="brain_error")
         parsed = None
         if reply.fault is None:
             sc = self.state.scenario

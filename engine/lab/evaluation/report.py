@@ -214,6 +214,11 @@ def _fmt(x: float | None, nd: int = 3) -> str:
     return "-" if x is None else f"{x:+.{nd}f}"
 
 
+def fault_kinds(by_kind: dict[str, int]) -> str:
+    """The kinds of faults that happened, e.g. "timeout 2, refused 1" ("-" when none)."""
+    return ", ".join(f"{kind} {n}" for kind, n in by_kind.items() if n) or "-"
+
+
 def _activity_rows(table: dict[str, dict], first: str) -> list[list]:
     rows = []
     for name, f in table.items():
@@ -221,14 +226,14 @@ def _activity_rows(table: dict[str, dict], first: str) -> list[list]:
                      f"{f['answers_with_valid_action']} ({_pct(f['valid_answer_rate'])})", f["valid_actions"],
                      f["repaired_answers"], f["answers_with_drops"], f["dropped_actions"], f["whole_answers_dropped"],
                      f["refused_actions"], f"{f['self_buy_attempts']} / {f['self_buys_executed']}",
-                     f["faults"], f["timeouts"], f["latency_median_s"], f["latency_p95_s"], f["tokens"],
+                     f["faults"], fault_kinds(f["faults_by_kind"]), f["latency_median_s"], f["latency_p95_s"], f["tokens"],
                      f["tokens_per_answer"]])
     return rows
 
 
 _ACTIVITY_HEAD = ["answers", "with a valid action", "valid actions", "repaired", "answers with drops",
                   "dropped actions", "whole answers dropped", "refused by rules", "self-buy tried / done",
-                  "faults", "timeouts", "latency median s", "latency p95 s", "tokens", "tokens/answer"]
+                  "faults", "fault kinds", "latency median s", "latency p95 s", "tokens", "tokens/answer"]
 
 
 def render_markdown(r: dict) -> str:
