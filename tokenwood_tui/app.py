@@ -87,6 +87,8 @@ class TokenwoodApp(App[int]):
         self.turn_running = False
         self.withheld: list[tuple[str, tuple[str, ...]]] = []
         self.farewell = ""
+        self.failure: str | None = None
+        """Why the brains could not wake (quitting then exits 1 with this line), or None."""
         self._thinking: dict[str, float] = {}
         self._turn_started = 0.0
         self._ticker = None
@@ -128,6 +130,7 @@ class TokenwoodApp(App[int]):
         self.post_message(BrainsReady(time.monotonic() - started))
 
     def on_brains_ready(self, message: BrainsReady) -> None:
+        self.failure = None
         if self._waking is not None and self.screen is self._waking:
             self.pop_screen()
             self._waking = None
@@ -137,6 +140,7 @@ class TokenwoodApp(App[int]):
         self._maybe_end()
 
     def on_brains_failed(self, message: BrainsFailed) -> None:
+        self.failure = message.reason
         if self._waking is not None and self.screen is self._waking:
             self.pop_screen()
         self._waking = None
@@ -144,22 +148,31 @@ class TokenwoodApp(App[int]):
         self.push_screen(FailedScreen(message.reason))
 
     async def action_quit(self) -> None:
-        """Autosave (the last whole turn) and leave."""
+        """Autosave (the last whole turn, once a turn was played) and leave: exit 1 if the brains never woke."""
         self.auto = False
         if self.turn_running:
             self.session.abandon_turn()
             self.workers.cancel_group(self, "turn")
-        try:
-            path = self.session.save(self.session.autosave_path)
-            self.farewell = f"tokenwood: the game is saved in {path}"
-        except Exception as err:  # the player is leaving: say it, do not trap them
-            self.farewell = f"tokenwood: could not autosave: {err}"
+        self.farewell = self._autosave_farewell()
+        if self.failure is not None:  # the program could not do its job: one line, and a failing status
+            self.farewell = f"tokenwood: the creatures could not wake: {self.failure}"
         self.workers.cancel_group(self, "brains")
         if self.session.needs_engines:
             self._activity("saved; stopping the models (this can take a few seconds)...")
             await asyncio.sleep(0.05)  # let the line reach the screen before the engines stop
         await self.session.close_brains()
-        self.exit(0)
+        self.exit(0 if self.failure is None else 1)
+
+    def _autosave_farewell(self) -> str:
+        """Autosave on the way out; the line saying where the game is (or why it is not saved)."""
+        try:
+            done = self.session.autosave()
+        except Exception as err:  # the player is leaving: say it, do not trap them
+            return f"tokenwood: could not autosave: {err}"
+        if done is None:
+            return ""  # no turn was played: nothing to save, and the autosave there stays as it was
+        kept = "".join(f"; the other game that was there is kept in {p}" for p in self.session.kept_aside)
+        return f"tokenwood: the game is saved in {done.path}{kept}"
 
     # --- the size of the window --------------------------------------------------------------------
 
@@ -542,7 +555,8 @@ class TokenwoodApp(App[int]):
 
 def run_app(mode: Literal["play", "watch"], council: str | None = None, seed: int = 1, scenario: str | None = None,
             load: str | None = None, replay: str | None = None, answer_timeout: float | None = None) -> int:
-    """Run `tokenwood play` or `tokenwood watch`; returns the exit status (2 for a user error)."""
+    """Run `tokenwood play` or `tokenwood watch`; returns the exit status (2 for a user error, 1 when the
+    creatures could not wake)."""
     from engine.brains.replay import TracesError
     from engine.play.council import CouncilError
     from engine.play.saves import SaveError

@@ -85,12 +85,14 @@ class Game:
     traces_path: Path | None = None
     """Where trace lines are appended (None: no traces)."""
     autosave_path: Path | None = None
-    """Where the game is saved after every turn (None: no autosave)."""
+    """Where the game is saved after every turn (None: no autosave); another game found there at the
+    same or a later turn is moved aside, never replaced (`engine.play.saves.autosave`)."""
     on_decision: Callable[[Decision], None] | None = None
     """Called as each decision is parsed (the UI's inspector listens here)."""
     telemetry: Telemetry = field(default_factory=Telemetry)
     """Per-model figures of this session: parse results, latencies, faults, self-buys, turn times."""
     _open: TurnReport | None = field(default=None, repr=False)
+    _autosaved: str | None = field(default=None, repr=False)
 
     def open_turn(self) -> TurnReport:
         """Step 1 alone: the world moves for the coming turn (production, legends, what the Patron hears).
@@ -169,8 +171,8 @@ class Game:
         if self.traces_path is not None:
             append_traces(self.traces_path, record)
         if self.autosave_path is not None:
-            from engine.play.saves import save_game
-            save_game(self, self.autosave_path)
+            from engine.play.saves import autosave
+            self._autosaved = autosave(self.state, self.autosave_path, self._autosaved).checksum
         return record
 
 
