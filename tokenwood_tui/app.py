@@ -174,6 +174,22 @@ class TokenwoodApp(App[int]):
         kept = "".join(f"; the other game that was there is kept in {p}" for p in self.session.kept_aside)
         return f"tokenwood: the game is saved in {done.path}{kept}"
 
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """Save an SVG of the screen in `saves/screenshots/` (made if missing) and say where; returns its path.
+
+        Textual's own default is the Downloads folder, which many machines do not have.
+        """
+        folder = Path(path) if path else self.session.saves_dir / "screenshots"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            saved = self.save_screenshot(filename, str(folder), time_format)
+        except OSError as err:
+            self.notify(f"Screenshot not saved: {err}", severity="error", timeout=8)
+            return None
+        self.notify(f"Screenshot saved to {saved}", timeout=6)
+        return saved
+
     # --- the size of the window --------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:

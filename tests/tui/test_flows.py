@@ -631,3 +631,21 @@ async def test_watch_replays_a_traces_file(saves, tmp_path):
         await steps(app, pilot, 6)
         assert app.session.state.public.trades == original.state.public.trades
         assert app.session.state.public.events == original.state.public.events
+
+
+async def test_the_palettes_screenshot_is_saved_and_says_where(saves):
+    """Regression (issue 11): the palette's Screenshot said "Failed to save screenshot" (no Downloads folder)."""
+    app = make_app(saves)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"screenshot")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        shots = list((saves / "screenshots").glob("*.svg"))
+        assert len(shots) == 1 and "<svg" in shots[0].read_text()
+        notes = [str(n.message) for n in app._notifications]
+        assert any(f"Screenshot saved to {shots[0]}" in n for n in notes), notes
+        assert not any("Failed" in n for n in notes)
