@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.lab.evaluation import charts, season
 from engine.lab.evaluation.errors import EvalError
 from engine.lab.evaluation.figures import ACTION_KINDS, analyse
+from engine.play.progress import Progress
 from engine.play.saves import write_atomic
 
 REPORT_FORMAT = "tokenwood-eval-report"
@@ -105,7 +105,7 @@ async def _play_missing(opts: EvalOptions, params: dict, store: season.SeasonSto
                 brains, quirks, pool = await _start_brains(opts.council, state, run)
             run.traces = str(store.begin(seed))
             if bar is not None:
-                bar.set_postfix(seed=seed)
+                bar.update(0, note=f"seed {seed}")
             summary_json, series = await season.play_season(
                 run, brains=brains, quirks=quirks, on_turn=(lambda _r: bar.update(1)) if bar is not None else None)
             store.finish(seed, params, summary_json, series)
@@ -145,9 +145,8 @@ def run_eval(opts: EvalOptions) -> dict:
     missing = [s for s, rec in done.items() if rec is None]
     bar = None
     if opts.progress and missing:
-        from tqdm import tqdm
-        bar = tqdm(total=len(opts.seeds) * params["turns"], initial=(len(opts.seeds) - len(missing)) * params["turns"],
-                   desc=f"eval {slug(opts.council)[:24]}", unit="turn", file=sys.stderr, leave=False)
+        bar = Progress(len(opts.seeds) * params["turns"], f"eval {slug(opts.council)[:24]}", unit="turn",
+                       initial=(len(opts.seeds) - len(missing)) * params["turns"], leave=False)
     try:
         played = asyncio.run(_play_missing(opts, params, store, missing, bar)) if missing else []
     finally:
