@@ -11,6 +11,9 @@ from tokenwood_tui.cli import main
 KEYS = {"turns_played", "trades_by_turn", "gini_by_turn", "conservation_ok", "firewall_leaks",
         "prompt_chars_by_turn", "self_buy_attempts", "self_buys_executed", "invalid_actions", "state_hash",
         "models", "turn_latency_s"}
+MODEL_KEYS = {"answers", "answers_with_valid_action", "valid_actions", "dropped_actions", "repaired_answers",
+              "no_json", "self_buy_attempts", "timeouts", "faults", "mean_latency_s"}
+"""Each model's figures in the summary's `models` object."""
 
 
 def run(tmp_path, *args, name="s.json"):
@@ -27,6 +30,10 @@ def test_summary_has_the_contracted_fields(tmp_path):
     assert len(s["trades_by_turn"]) == len(s["gini_by_turn"]) == len(s["prompt_chars_by_turn"]) == 12
     assert s["conservation_ok"] is True and s["firewall_leaks"] == 0 and s["self_buys_executed"] == 0
     assert sum(s["trades_by_turn"]) > 12  # the economy lives
+    from engine.brains.base import FAULT_KINDS
+    for figures in s["models"].values():
+        assert set(figures) == MODEL_KEYS
+        assert list(figures["faults"]) == list(FAULT_KINDS) and figures["timeouts"] == figures["faults"]["timeout"]
 
 
 def test_same_seed_same_game_other_seed_other_game(tmp_path):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.brains.base import FAULT_KINDS
 from engine.core.economy import gini
 from engine.lab.evaluation import EvalError, compare, export, figures, report, season
 from engine.lab.evaluation.compare import CompareOptions, run_compare, verdict
@@ -164,13 +165,16 @@ def test_latency_quantiles_and_the_top_drop_reasons():
              "dropped": [{"where": "orders[0]", "reason": f"qty: too small (got {x})"}], "repairs": ["json_repair"],
              "refused": [], "fault": None, "leak": []} for x in range(1, 21)]
     rows.append({"turn": 1, "creature": "Oona", "model": "m", "parsed": None, "latency_s": 99.0, "tokens": 0,
-                 "fault": "timeout after 30 s", "leak": []})
+                 "fault": "timeout after 30 s", "fault_kind": "timeout", "leak": []})
+    rows.append({"turn": 2, "creature": "Oona", "model": "m", "parsed": None, "latency_s": 0.1, "tokens": 0,
+                 "fault": "APIConnectionError: the word timeout in a message", "fault_kind": "refused", "leak": []})
     t = figures.Tally()
     for r in rows:
         t.add(r, {})
     f = t.figures()
     assert (f["latency_median_s"], f["latency_p95_s"]) == (10.5, 19)
-    assert (f["answers"], f["timeouts"], f["faults"], f["tokens"]) == (20, 1, 1, 60)
+    assert (f["answers"], f["timeouts"], f["faults"], f["tokens"]) == (20, 1, 2, 60)
+    assert f["faults_by_kind"] == {**{k: 0 for k in FAULT_KINDS}, "timeout": 1, "refused": 1}
     assert f["top_drop_reasons"] == [("qty: too small", 20)]
     assert f["answers_with_drops"] == 20 and f["repaired_answers"] == 20 and f["action_mix"]["hold"] == 20
 

@@ -13,9 +13,10 @@ from engine.play.metrics import record_turn
 from tests.conftest import play, scripted_game
 
 
-def decision(trader, prompt="p", fault=None, dropped=0, leak=()):
+def decision(trader, prompt="p", fault=None, dropped=0, leak=(), kind="timeout"):
     parsed = None if fault else SimpleNamespace(dropped=[Dropped(where="orders[0]", reason="r", value="v")] * dropped)
-    return SimpleNamespace(trader=trader, prompt=prompt, reply=Reply(raw="", model="m", fault=fault),
+    return SimpleNamespace(trader=trader, prompt=prompt, reply=Reply(raw="", model="m", fault=fault,
+                                                                        fault_kind=kind if fault else None),
                            parsed=parsed, leak=leak)
 
 
@@ -25,7 +26,8 @@ def test_record_turn_counts_the_report_and_the_answers(scenario):
     answers = {"Oona": Answer(orders=[OrderAction(side="buy", good="honey", qty=1, price=5)])}
     rep = resolve_turn(st, begin_turn(st), answers)
     decisions = [decision("Oona", "x" * 30, dropped=2), decision("Sorrel", "y" * 50, fault="timeout"),
-                 decision("Bramble", "z" * 10, fault="firewall stopped the prompt", leak=("canary",)),
+                 decision("Bramble", "z" * 10, fault="firewall stopped the prompt", leak=("canary",),
+                          kind="firewall_stop"),
                  decision(PATRON, "w" * 900)]
     record_turn(st, rep, decisions)
     m = st.metrics

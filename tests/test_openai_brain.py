@@ -61,15 +61,16 @@ def test_template_model_gets_the_rendered_prompt_on_completions():
     assert seen["body"]["prompt"] != "You are Oona. Answer in JSON."  # the registry template wraps it
 
 
-@pytest.mark.parametrize("handler, why", [
-    (lambda r: httpx.Response(500, json={"error": {"message": "engine died"}}), "InternalServerError"),
+@pytest.mark.parametrize("handler, why, kind", [
+    (lambda r: httpx.Response(500, json={"error": {"message": "engine died"}}), "InternalServerError",
+     "server_error"),
     (lambda r: httpx.Response(200, json={"id": "1", "object": "chat.completion", "created": 0,
-                                         "model": "m", "choices": []}), "no choice"),
-    (lambda r: (_ for _ in ()).throw(httpx.ConnectError("refused")), "APIConnectionError"),
+                                         "model": "m", "choices": []}), "no choice", "server_error"),
+    (lambda r: (_ for _ in ()).throw(httpx.ConnectError("refused")), "APIConnectionError", "refused"),
 ])
-def test_failures_are_faults(handler, why):
+def test_failures_are_faults(handler, why, kind):
     reply = decide(brain_with(handler))
-    assert reply.raw == "" and why in reply.fault
+    assert reply.raw == "" and why in reply.fault and reply.fault_kind == kind
 
 
 def test_a_slow_server_times_out_as_a_fault():
@@ -79,3 +80,29 @@ def test_a_slow_server_times_out_as_a_fault():
 
     reply = decide(brain_with(handler, timeout_s=0.2))
     assert reply.fault is not None and ("timed out" in reply.fault or "Timeout" in reply.fault)
+    assert reply.fault_kind == "timeout"
+
+
+def test_a_server_that_is_down_is_counted_as_refused_not_as_a_timeout(tmp_path):
+    """Regression (issue 11): a refused connection was counted as `timeouts: 1` in the summary."""
+    import socket
+
+    from engine.play.traces import trace_row
+    from tests.conftest import play, scripted_game
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    reg = load_registry(None)
+    spec = reg.get("smollm2-135m").model_copy(update={"backend": "openai",
+                                                      "base_url": f"http://127.0.0.1:{port}/v1"})
+    game = scripted_game(3)
+    game.brains["Sorrel"] = OpenAIBrain(spec, reg, timeout_s=5.0)
+    records = play(game, 2)
+    asyncio.run(game.close())
+    figures = game.model_summary()["smollm2-135m"]
+    assert figures["timeouts"] == 0
+    assert figures["faults"]["refused"] == 2 and sum(figures["faults"].values()) == 2
+    assert game.state.metrics.faults == 2
+    row = trace_row(records[0], next(d for d in records[0].decisions if d.trader == "Sorrel"))
+    assert row["fault_kind"] == "refused" and row["fault"]

@@ -164,5 +164,6 @@ path = "{model_dir('smollm2-135m')}"
                "--summary-json", str(out)])
     assert rc == 0
     s = json.loads(out.read_text())
-    assert s["models"]["nobody-home"]["timeouts"] == 2 and s["faults"] == 2
+    assert s["models"]["nobody-home"]["timeouts"] == 0 and s["faults"] == 2
+    assert s["models"]["nobody-home"]["faults"]["refused"] == 2  # a server that is down refuses; it is no timeout
     assert s["turns_played"] == 2 and s["conservation_ok"]

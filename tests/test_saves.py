@@ -149,3 +149,55 @@ def test_version_1_events_gain_the_facts_a_new_game_records(tmp_path, scenario):
     path = tmp_path / "v1.json"
     path.write_text(json.dumps(doc))
     assert load_state(path).public.events == st.public.events
+
+
+# -- autosaves never replace a game with an older or emptier one (issue 11) --------------------------
+
+def test_an_autosave_replaces_its_own_game_and_an_earlier_turn(tmp_path):
+    path = tmp_path / "autosave.json"
+    other = scripted_game(9)
+    play(other, 1)
+    save_state(other.state, path)
+    game = scripted_game(4)
+    play(game, 2)
+    first = saves.autosave(game.state, path)  # another game, at an earlier turn: replaced
+    assert first.kept is None and load_state(path).public.turn == 2
+    again = saves.autosave(game.state, path, first.checksum)  # its own autosave, even at the same turn
+    assert again.kept is None and [p.name for p in tmp_path.iterdir()] == ["autosave.json"]
+
+
+@pytest.mark.parametrize("later_by", [0, 3])
+def test_an_autosave_keeps_another_game_at_the_same_or_a_later_turn_aside(tmp_path, later_by):
+    path = tmp_path / "autosave.json"
+    other = scripted_game(9)
+    play(other, 2 + later_by)
+    save_state(other.state, path)
+    before = path.read_bytes()
+    game = scripted_game(4)
+    play(game, 2)
+    done = saves.autosave(game.state, path)
+    assert done.kept is not None and done.kept.read_bytes() == before
+    assert done.kept.name.startswith(f"autosave-turn{2 + later_by}-") and done.kept.suffix == ".json"
+    assert load_state(path).public.turn == 2 and saves.read_document(path)["checksum"] == done.checksum
+    assert {s["turn"] for s in list_saves(tmp_path)} == {2, 2 + later_by}  # the load screen lists both
+
+
+def test_an_autosave_keeps_an_unreadable_file_aside(tmp_path):
+    path = tmp_path / "autosave.json"
+    path.write_text('{"format": "tokenwood-save", "version": 99}')  # a newer program's save, say
+    game = scripted_game(4)
+    play(game, 1)
+    done = saves.autosave(game.state, path)
+    assert done.kept.name.startswith("autosave-unreadable-") and '"version": 99' in done.kept.read_text()
+    assert load_state(path).public.turn == 1
+
+
+def test_a_headless_autosave_keeps_a_later_game_aside(tmp_path):
+    path = tmp_path / "auto.json"
+    other = scripted_game(9)
+    play(other, 5)
+    save_state(other.state, path)
+    game = scripted_game(4, autosave=path)
+    play(game, 3)  # the first turn keeps the turn-5 game aside; the next ones replace their own autosave
+    assert load_state(path).public.turn == 3
+    assert sorted(s["turn"] for s in list_saves(tmp_path)) == [3, 5]

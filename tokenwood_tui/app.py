@@ -93,6 +93,8 @@ class TokenwoodApp(App[int]):
         self.turn_running = False
         self.withheld: list[tuple[str, tuple[str, ...]]] = []
         self.farewell = ""
+        self.failure: str | None = None
+        """Why the brains could not wake (quitting then exits 1 with this line), or None."""
         self._thinking: dict[str, float] = {}
         self._turn_started = 0.0
         self._ticker = None
@@ -103,7 +105,8 @@ class TokenwoodApp(App[int]):
         self._too_small: TooSmallScreen | None = None
         self._board_stale = False
         session.on_brain_start = lambda name: self.post_message(BrainStarted(name))
-        session.on_brain_done = lambda name, r: self.post_message(BrainAnswered(name, r.latency_s, r.fault))
+        session.on_brain_done = lambda name, r: self.post_message(BrainAnswered(name, r.latency_s, r.fault,
+                                                                                   r.fault_kind))
         self.board_screen = BoardScreen(self.mode)
 
     # --- life cycle --------------------------------------------------------------------------------
@@ -139,6 +142,7 @@ class TokenwoodApp(App[int]):
         self.post_message(BrainsReady(time.monotonic() - started))
 
     def on_brains_ready(self, message: BrainsReady) -> None:
+        self.failure = None
         if self._waking is not None and self.screen is self._waking:
             self.pop_screen()
             self._waking = None
@@ -148,6 +152,7 @@ class TokenwoodApp(App[int]):
         self._maybe_end()
 
     def on_brains_failed(self, message: BrainsFailed) -> None:
+        self.failure = message.reason
         if self._waking is not None and self.screen is self._waking:
             self.pop_screen()
         self._waking = None
@@ -155,22 +160,47 @@ class TokenwoodApp(App[int]):
         self.push_screen(FailedScreen(message.reason))
 
     async def action_quit(self) -> None:
-        """Autosave (the last whole turn) and leave."""
+        """Autosave (the last whole turn, once a turn was played) and leave: exit 1 if the brains never woke."""
         self.auto = False
         if self.turn_running:
             self.session.abandon_turn()
             self.workers.cancel_group(self, "turn")
-        try:
-            path = self.session.save(self.session.autosave_path)
-            self.farewell = f"tokenwood: the game is saved in {path}"
-        except Exception as err:  # the player is leaving: say it, do not trap them
-            self.farewell = f"tokenwood: could not autosave: {err}"
+        self.farewell = self._autosave_farewell()
+        if self.failure is not None:  # the program could not do its job: one line, and a failing status
+            self.farewell = f"tokenwood: the creatures could not wake: {self.failure}"
         self.workers.cancel_group(self, "brains")
         if self.session.needs_engines:
             self._activity("saved; stopping the models (this can take a few seconds)...")
             await asyncio.sleep(0.05)  # let the line reach the screen before the engines stop
         await self.session.close_brains()
-        self.exit(0)
+        self.exit(0 if self.failure is None else 1)
+
+    def _autosave_farewell(self) -> str:
+        """Autosave on the way out; the line saying where the game is (or why it is not saved)."""
+        try:
+            done = self.session.autosave()
+        except Exception as err:  # the player is leaving: say it, do not trap them
+            return f"tokenwood: could not autosave: {err}"
+        if done is None:
+            return ""  # no turn was played: nothing to save, and the autosave there stays as it was
+        kept = "".join(f"; the other game that was there is kept in {p}" for p in self.session.kept_aside)
+        return f"tokenwood: the game is saved in {done.path}{kept}"
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """Save an SVG of the screen in `saves/screenshots/` (made if missing) and say where; returns its path.
+
+        Textual's own default is the Downloads folder, which many machines do not have.
+        """
+        folder = Path(path) if path else self.session.saves_dir / "screenshots"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            saved = self.save_screenshot(filename, str(folder), time_format)
+        except OSError as err:
+            self.notify(f"Screenshot not saved: {err}", severity="error", timeout=8)
+            return None
+        self.notify(f"Screenshot saved to {saved}", timeout=6)
+        return saved
 
     # --- the size of the window --------------------------------------------------------------------
 
@@ -317,7 +347,8 @@ class TokenwoodApp(App[int]):
         self._thinking.pop(message.trader, None)
         panel = self.board_screen.query_one(CreaturesPanel)
         if message.fault:
-            panel.set_status(message.trader, Text("no answer", style="bold red"))
+            kind = (message.fault_kind or "no answer").replace("_", " ")  # "refused", "server error", ...
+            panel.set_status(message.trader, Text(kind, style="bold red"))
         elif message.trader == PATRON and self.mode == "play":
             panel.set_status(message.trader, Text("moves sent", style="green"))
         else:
@@ -563,7 +594,8 @@ class TokenwoodApp(App[int]):
 def run_app(mode: Literal["play", "watch"], council: str | None = None, seed: int = 1, scenario: str | None = None,
             load: str | None = None, replay: str | None = None, answer_timeout: float | None = None,
             config: UserConfig | None = None) -> int:
-    """Run `tokenwood play` or `tokenwood watch`; returns the exit status (2 for a user error).
+    """Run `tokenwood play` or `tokenwood watch`; returns the exit status (2 for a user error, 1 when the
+    creatures could not wake).
 
     `config` (the configuration file) gives the saves folder, the theme and the auto-play pause; the
     theme chosen in the palette is written back to it.

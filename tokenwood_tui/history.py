@@ -47,6 +47,8 @@ class Entry:
     """Tokens generated, where known."""
     fault: str | None
     """Why no answer came, or None."""
+    fault_kind: str | None
+    """Its kind (`engine.brains.base.FAULT_KINDS`: timeout, refused, ...), or None."""
     leak: tuple[str, ...]
     """Firewall hits that stopped the prompt."""
 
@@ -65,7 +67,8 @@ def entries_of(record: TurnRecord, *, only: str | None = None) -> list[Entry]:
                               ensure_ascii=False) if p else "",
             dropped=tuple(f"{x.where}: {x.reason} ({x.value})" for x in p.dropped) if p else (),
             refused=tuple(f"{r.where}: {r.reason}" for r in record.report.refusals if r.trader == d.trader),
-            latency_s=d.reply.latency_s, tokens=d.reply.tokens, fault=d.reply.fault, leak=tuple(d.leak)))
+            latency_s=d.reply.latency_s, tokens=d.reply.tokens, fault=d.reply.fault,
+            fault_kind=d.reply.fault_kind, leak=tuple(d.leak)))
     return out
 
 

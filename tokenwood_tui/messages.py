@@ -48,7 +48,7 @@ class BrainStarted(Message):
 class BrainAnswered(Message):
     """One trader's brain answered (or faulted) for the running turn."""
 
-    def __init__(self, trader: str, latency_s: float, fault: str | None) -> None:
+    def __init__(self, trader: str, latency_s: float, fault: str | None, fault_kind: str | None = None) -> None:
         super().__init__()
         self.trader = trader
         """Who."""
@@ -56,6 +56,8 @@ class BrainAnswered(Message):
         """Seconds it took, as the brain reported them."""
         self.fault = fault
         """Why no answer came, or None."""
+        self.fault_kind = fault_kind
+        """Its kind (`engine.brains.base.FAULT_KINDS`), or None."""
 
 
 class TurnResolved(Message):

@@ -2,7 +2,8 @@
 
     open_session(mode, council, seed, scenario, load, replay)   new game or a save (user errors raise)
     await session.start_brains()                                 engine.play.headless.make_brains (slow for models)
-    await session.step()                                         Game.play_turn -> inspector history
+    await session.step()                                         Game.play_turn -> inspector history, autosave
+    session.autosave()                                           only once a turn was played (quitting)
     session.board()                                              play: public + the Patron's view only
 
 In a played game the Patron's brain is a `HumanPatron` fed by the desk; in a watched game the
@@ -25,7 +26,7 @@ from engine.play.config import default_council
 from engine.play.council import is_scripted, resolve_council
 from engine.play.game import Game, TurnRecord
 from engine.play.headless import RunOptions, make_brains
-from engine.play.saves import SaveError, load_state, save_state
+from engine.play.saves import Autosaved, SaveError, autosave, load_state, save_state
 from engine.play.scenario_files import load_scenario
 
 from tokenwood_tui.viewmodel import Board, final_scores, play_board, spectator_board
@@ -51,7 +52,7 @@ class ObservedBrain:
         """Ask the wrapped brain, telling the UI before and after."""
         if self.on_start:
             self.on_start(self.name)
-        reply = Reply(raw="", model=self.inner.model, fault="no answer")
+        reply = Reply(raw="", model=self.inner.model, fault="no answer", fault_kind="no_answer")
         try:
             reply = await self.inner.decide(view, prompt)
         finally:
@@ -97,6 +98,11 @@ class Session:
         name = "autosave.json" if self.mode == "play" else "watch-autosave.json"
         self.autosave_path = self.saves_dir / name
         self.autosave_error: str | None = None
+        self.turns_played = 0
+        """Turns played since the game was created or loaded (a game without any is never autosaved)."""
+        self.kept_aside: list[Path] = []
+        """Other games an autosave found in its way and moved aside (see `engine.play.saves.autosave`)."""
+        self._autosaved: str | None = None
         self.game.autosave_path = None  # the session autosaves itself, so a full disk cannot lose a turn
         self._open_turn()
 
@@ -226,10 +232,11 @@ class Session:
         finally:
             self._before = None
         self._pristine = None
+        self.turns_played += 1
         self.history.add(record)
         self.autosave_error = None
         try:
-            self.save(self.autosave_path)
+            self.autosave()
         except SaveError as err:
             self.autosave_error = str(err)
         self._open_turn()
@@ -239,6 +246,22 @@ class Session:
         """Put the game back to where it was before the running turn (its worker is being cancelled)."""
         if self._before is not None:
             self._reset_to(self._before.model_copy(deep=True))
+
+    def autosave(self) -> Autosaved | None:
+        """Autosave the game as `save` would, once a turn was played since it was created or loaded.
+
+        Returns None (writing nothing) before that: a game nobody played must not replace the autosave
+        of one somebody did. Another game found at the autosave's path at the same or a later turn is
+        moved aside, never replaced (`kept_aside`). Raises SaveError.
+        """
+        if not self.turns_played:
+            return None
+        done = autosave(self._pristine if self._pristine is not None else self.state, self.autosave_path,
+                        self._autosaved)
+        self._autosaved = done.checksum
+        if done.kept is not None:
+            self.kept_aside.append(done.kept)
+        return done
 
     def save(self, path: str | Path) -> Path:
         """Save the game (atomically) as it stood before the coming turn's world moved; raises SaveError."""
@@ -251,6 +274,7 @@ class Session:
         """
         state = load_state(path)
         self._reset_to(state)
+        self.turns_played, self._autosaved = 0, None  # the autosave holds another game now: keep it if later
         self.history.clear()
         if self.human is not None:
             self.human.clear()

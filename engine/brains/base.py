@@ -5,16 +5,36 @@
 Scripted brains read the view and answer with JSON text; model brains send the prompt to a model and
 return what it wrote; a replay brain returns recorded raw text; the human's brain returns what the UI
 built. A brain never raises into the turn: a failure is a `Reply` with `fault` set (the trader
-hesitates this turn and the fault is counted).
+hesitates this turn and the fault is counted), and `fault_kind` says which kind of failure it was,
+set where it happened (never read back from the text): one of `FAULT_KINDS`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, get_args, runtime_checkable
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.mind.view import View
+
+
+FaultKind = Literal["timeout", "refused", "server_error", "engine_dead", "firewall_stop", "brain_error",
+                    "no_answer"]
+"""Why an answer did not come: the closed set every fault is counted by."""
+
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+"""Every fault kind, in the order summaries and reports list them."""
+
+FAULT_MEANINGS: dict[FaultKind, str] = {
+    "timeout": "the model did not answer before its deadline",
+    "refused": "the server could not be reached (connection refused, no such host)",
+    "server_error": "the server or engine answered the request with an error",
+    "engine_dead": "the model's engine had died or was closed",
+    "firewall_stop": "the firewall stopped the prompt before it was sent",
+    "brain_error": "the brain raised an error instead of answering",
+    "no_answer": "no answer was recorded for the turn (a replay), or the turn was cut short",
+}
+"""What each fault kind means (docs/CLI.md lists the same)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +51,15 @@ class Reply:
     """Why no answer came (timeout, engine died, server refused), or None."""
     tokens: int = 0
     """Tokens generated, where the backend knows."""
+    fault_kind: FaultKind | None = None
+    """Which kind of fault `fault` is (set together with it), or None when the answer came."""
+
+    def __post_init__(self) -> None:
+        if (self.fault is None) != (self.fault_kind is None):
+            raise ValueError(f"a fault and its kind come together (fault={self.fault!r}, "
+                             f"fault_kind={self.fault_kind!r})")
+        if self.fault_kind is not None and self.fault_kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.fault_kind!r}; one of {', '.join(FAULT_KINDS)}")
 
 
 @runtime_checkable

@@ -7,7 +7,7 @@ endpoint; the others are sent one user message on the chat endpoint (the server 
 tokenizer's template). Structured outputs are asked for as vLLM's `structured_outputs` extra field
 (and, on the chat endpoint, the standard `response_format`, which other servers understand).
 Every failure (timeout, refused connection, an error status, an empty choice) is a `Reply` with
-`fault` set: the creature hesitates and the game goes on.
+`fault` and its `fault_kind` set (`fault_kind_of`): the creature hesitates and the game goes on.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from engine.brains.base import Reply
+from engine.brains.base import FaultKind, Reply
 from engine.core.answer import answer_json_schema
 from engine.mind.view import View
 
@@ -88,15 +88,28 @@ class OpenAIBrain:
             return Reply(raw=text or "", model=self.model, latency_s=time.perf_counter() - started,
                          tokens=tokens)
         except asyncio.TimeoutError:
-            return self._fault(started, f"timed out after {self.timeout_s:.0f} s")
+            return self._fault(started, f"timed out after {self.timeout_s:.0f} s", "timeout")
         except Exception as err:  # connection refused, error status, malformed response
-            return self._fault(started, f"{type(err).__name__}: {str(err)[:160]}")
+            return self._fault(started, f"{type(err).__name__}: {str(err)[:160]}", fault_kind_of(err))
 
-    def _fault(self, started: float, why: str) -> Reply:
-        return Reply(raw="", model=self.model, latency_s=time.perf_counter() - started, fault=why)
+    def _fault(self, started: float, why: str, kind: FaultKind) -> Reply:
+        return Reply(raw="", model=self.model, latency_s=time.perf_counter() - started, fault=why,
+                     fault_kind=kind)
 
     async def close(self) -> None:
         """Close the HTTP client this brain made (a shared one is closed by its owner)."""
         if self._owns_client and self._client is not None:
             await self._client.close()
             self._client = None
+
+
+def fault_kind_of(err: Exception) -> FaultKind:
+    """The kind of fault an error of the OpenAI client is: its own timeout, a server that could not be
+    reached, or anything else the server did (an error status, a malformed or empty answer)."""
+    import openai
+
+    if isinstance(err, (openai.APITimeoutError, asyncio.TimeoutError)):
+        return "timeout"
+    if isinstance(err, openai.APIConnectionError):
+        return "refused"
+    return "server_error"

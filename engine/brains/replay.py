@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from engine.brains.base import Reply
+from engine.brains.base import FAULT_KINDS, Reply
 from engine.mind.view import View
 
 
@@ -49,9 +49,12 @@ class ReplayBrain:
         """The recorded raw answer, or a fault when none was recorded."""
         rec = self.records.get((view.turn, view.me))
         if rec is None:
-            return Reply(raw="", model=self.model, fault=f"no recorded answer for turn {view.turn}")
+            return Reply(raw="", model=self.model, fault=f"no recorded answer for turn {view.turn}",
+                         fault_kind="no_answer")
         if rec.get("fault"):
-            return Reply(raw="", model=self.model, fault=str(rec["fault"]))
+            kind = rec.get("fault_kind")  # traces from before kinds were recorded carry none
+            return Reply(raw="", model=self.model, fault=str(rec["fault"]),
+                         fault_kind=kind if kind in FAULT_KINDS else "no_answer")
         return Reply(raw=rec.get("raw") or "", model=self.model, latency_s=0.0)
 
     async def close(self) -> None:

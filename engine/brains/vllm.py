@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from engine.brains.base import Reply
+from engine.brains.base import FaultKind, Reply
 from engine.brains.pace import Pace, pace_key, remember
 from engine.brains.processes import (
     EngineLog,
@@ -274,14 +274,15 @@ class EnginePool:
         """
         start = time.monotonic()
 
-        def fault(why: str) -> Reply:
-            return Reply(raw="", model=model_id, latency_s=time.monotonic() - start, fault=why)
+        def fault(why: str, kind: FaultKind) -> Reply:
+            return Reply(raw="", model=model_id, latency_s=time.monotonic() - start, fault=why, fault_kind=kind)
 
         engine = self.engines.get(model_id)
         if engine is None:
-            return fault("engine closed" if self._closed else f"no engine for {model_id} (pool not started?)")
+            return fault("engine closed" if self._closed else f"no engine for {model_id} (pool not started?)",
+                         "engine_dead")
         if engine.llm.errored:
-            return fault(f"engine dead: {engine.llm.dead_error}")
+            return fault(f"engine dead: {engine.llm.dead_error}", "engine_dead")
         engine.in_flight += 1
         try:
             # prompt -> token ids (the registry's chat format)
@@ -292,9 +293,9 @@ class EnginePool:
             # token ids -> engine (batched with every other request in flight)
             text, n_tokens = await asyncio.wait_for(_run(engine, prompt_ids, schema), timeout_s)
         except asyncio.TimeoutError:
-            return fault(f"timeout after {timeout_s:.0f} s")
+            return fault(f"timeout after {timeout_s:.0f} s", "timeout")
         except Exception as exc:  # noqa: BLE001 - a brain never raises into the turn
-            return fault(f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
+            return fault(f"{type(exc).__name__}: {exc}".splitlines()[0][:300], "server_error")
         finally:
             engine.in_flight -= 1
         # raw text -> Reply (think blocks and harmony channels are the parser's job: engine.mind.parsing)

@@ -53,15 +53,12 @@ def handle(args: argparse.Namespace) -> int:
             print(f"{r['id']:<20} {r['lab']:<14} {r['backend']:<8} {'yes' if r['available'] else 'no':<5} {r['why']}")
         return 0
     ids = args.ids or [m for m, s in reg.models.items() if isinstance(s.weights, EmbeddedWeights)]
-    from tqdm import tqdm
+    from engine.play.progress import Progress
     for mid in ids:
-        bar = tqdm(total=100, desc=mid, unit="%", file=sys.stderr, leave=True,
-                   bar_format="{desc:<14} {bar} {n_fmt}% {postfix}")
+        bar = Progress(100, mid, unit="%", percent=True)  # a bar on a terminal, one line a stage in a log
 
-        def say(msg: str, frac: float, bar=bar) -> None:
-            bar.n = int(frac * 100)
-            bar.set_postfix_str(msg[-60:])
-            bar.refresh()
+        def say(msg: str, frac: float, bar=bar, mid=mid) -> None:
+            bar.stage(int(frac * 100), msg.removeprefix(f"{mid}: ")[-60:])
 
         try:
             where = prepare(mid, progress=say, registry=reg, force=args.force)

@@ -85,12 +85,14 @@ class Game:
     traces_path: Path | None = None
     """Where trace lines are appended (None: no traces)."""
     autosave_path: Path | None = None
-    """Where the game is saved after every turn (None: no autosave)."""
+    """Where the game is saved after every turn (None: no autosave); another game found there at the
+    same or a later turn is moved aside, never replaced (`engine.play.saves.autosave`)."""
     on_decision: Callable[[Decision], None] | None = None
     """Called as each decision is parsed (the UI's inspector listens here)."""
     telemetry: Telemetry = field(default_factory=Telemetry)
     """Per-model figures of this session: parse results, latencies, faults, self-buys, turn times."""
     _open: TurnReport | None = field(default=None, repr=False)
+    _autosaved: str | None = field(default=None, repr=False)
 
     def open_turn(self) -> TurnReport:
         """Step 1 alone: the world moves for the coming turn (production, legends, what the Patron hears).
@@ -113,7 +115,8 @@ class Game:
 
     async def _ask(self, name: str, brain: Brain, view: View, prompt: str, leak: tuple[str, ...]) -> Decision:
         if leak:
-            reply = Reply(raw="", model=brain.model, fault="firewall stopped the prompt")
+            reply = Reply(raw="", model=brain.model, fault="firewall stopped the prompt",
+                          fault_kind="firewall_stop")
             decision = Decision(name, view, prompt, reply, None, leak)
             if self.on_decision is not None:
                 self.on_decision(decision)
@@ -121,7 +124,8 @@ class Game:
         try:
             reply = await brain.decide(view, prompt)
         except Exception as err:  # a brain must not raise; if it does, the trader hesitates
-            reply = Reply(raw="", model=getattr(brain, "model", "?"), fault=f"brain error: {err!r:.200}")
+            reply = Reply(raw="", model=getattr(brain, "model", "?"), fault=f"brain error: {err!r:.200}",
+                          fault_kind="brain_error")
         parsed = None
         if reply.fault is None:
             sc = self.state.scenario
@@ -167,8 +171,8 @@ class Game:
         if self.traces_path is not None:
             append_traces(self.traces_path, record)
         if self.autosave_path is not None:
-            from engine.play.saves import save_game
-            save_game(self, self.autosave_path)
+            from engine.play.saves import autosave
+            self._autosaved = autosave(self.state, self.autosave_path, self._autosaved).checksum
         return record
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from engine.core.state import GameState
 from engine.mind.parsing import Quirks
 from engine.play.council import is_scripted, resolve_council
 from engine.play.game import Game, state_hash
+from engine.play.progress import Progress
 from engine.play.saves import load_state, save_state
 from engine.play.scenario_files import load_scenario
 
@@ -128,13 +128,11 @@ async def run_season(opts: RunOptions) -> dict:
     turns = remaining if opts.turns is None else min(opts.turns, remaining)
     bar = None
     if opts.progress:
-        from tqdm import tqdm
-        bar = tqdm(total=turns, desc="season", unit="turn", file=sys.stderr, leave=False)
+        bar = Progress(turns, "season", unit="turn", leave=False)
 
     def step(record) -> None:
         if bar is not None:
-            bar.update(1)
-            bar.set_postfix(trades=len(record.report.fills))
+            bar.update(1, note=f"trades={len(record.report.fills)}")
         if opts.save_at and record.turn == opts.save_at[0]:
             save_state(game.state, opts.save_at[1])
 

@@ -11,6 +11,10 @@ target, so a crash leaves either the old file or the new one, never half of one.
 format, the version (older versions are migrated, newer ones refused), the checksum (a tampered file
 is refused) and the state's validity; every failure is one `SaveError` line and nothing is written.
 
+An autosave (`autosave`) never replaces a game with an older or emptier one: a file at the autosave's
+path that this game did not write itself, and that holds a turn at least as late (or cannot be read),
+is first moved aside to `<name>-turn<N>-<when>.json` beside it, where the load screen lists it.
+
 Versions: 1 had events of words only; 2 gives events typed facts (`Event.said`, `Event.sanction`),
 which `_events_gain_facts` reads once from a version-1 save's words.
 """
@@ -21,6 +25,7 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -111,11 +116,68 @@ def write_atomic(path: Path, text: str) -> None:
 def save_state(state: GameState, path: str | Path) -> Path:
     """Save a state atomically; returns the path written."""
     path = Path(path)
+    _write_document(document(state), path)
+    return path
+
+
+def _write_document(doc: dict, path: Path) -> None:
     try:
-        write_atomic(path, json.dumps(document(state), ensure_ascii=False))
+        write_atomic(path, json.dumps(doc, ensure_ascii=False))
     except OSError as err:
         raise SaveError(f"{path}: cannot write save: {err.strerror or err}") from None
-    return path
+
+
+@dataclass(frozen=True)
+class Autosaved:
+    """What an autosave wrote, and where the game it would have replaced went."""
+
+    path: Path
+    """The autosave written."""
+    checksum: str
+    """Its checksum: pass it back as `written` to the next autosave of the same game."""
+    kept: Path | None = None
+    """Where the other game that was at `path` was moved (None: nothing had to be kept)."""
+
+
+def autosave(state: GameState, path: str | Path, written: str | None = None) -> Autosaved:
+    """Autosave `state` at `path` atomically, never replacing a game with an older or emptier one.
+
+    `written` is the checksum of this game's previous autosave (None for its first). The file at
+    `path` is replaced when it is that autosave, or a game at an earlier turn than `state`; any other
+    file (a game at the same or a later turn, or one that cannot be read, e.g. damaged or from a newer
+    program) is first moved aside (`kept`). Raises SaveError when nothing could be written.
+    """
+    path = Path(path)
+    doc = document(state)
+    kept = None
+    if path.exists():
+        try:
+            there = read_document(path)
+            replaceable = there.get("checksum") == written or there.get("turn", 0) < state.public.turn
+        except SaveError:
+            there, replaceable = None, False
+        if not replaceable:
+            kept = _move_aside(path, there)
+    _write_document(doc, path)
+    return Autosaved(path=path, checksum=doc["checksum"], kept=kept)
+
+
+def _move_aside(path: Path, doc: dict | None) -> Path:
+    """Rename a save out of the autosave's way: `autosave-turn12-20261125T120000.json` (a free name)."""
+    if doc is not None:
+        when = str(doc.get("saved_at") or "")[:19].replace("-", "").replace(":", "")
+        stem = f"{path.stem}-turn{doc.get('turn')}-{when}"
+    else:
+        stem = f"{path.stem}-unreadable-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
+    target, n = path.with_name(f"{stem}.json"), 2
+    while target.exists():
+        target, n = path.with_name(f"{stem}-{n}.json"), n + 1
+    try:
+        os.replace(path, target)
+    except OSError as err:
+        raise SaveError(f"{path}: holds another game that could not be kept aside ({err.strerror or err}); "
+                        f"not overwritten") from None
+    return target
 
 
 def save_game(game, path: str | Path) -> Path:

@@ -8,9 +8,11 @@ session, not the game, so a save never carries it and a loaded game starts it af
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from engine.brains.base import FAULT_KINDS
 from engine.mind.parsing import ParseStats
 
 if TYPE_CHECKING:  # the game imports this module; its records are only types here
@@ -25,8 +27,8 @@ class Telemetry:
     """Per-model parse figures."""
     latencies: dict[str, list[float]] = field(default_factory=dict)
     """Per-model seconds of each answer that came."""
-    faults: dict[str, int] = field(default_factory=dict)
-    """Per-model answers that did not come (timeout, refusal, engine death, firewall stop)."""
+    faults: dict[str, Counter] = field(default_factory=dict)
+    """Per-model answers that did not come, by kind (`engine.brains.base.FAULT_KINDS`)."""
     self_buys: dict[str, int] = field(default_factory=dict)
     """Per-model attempts to buy a creature's own good, refused by the rules."""
     turn_latency_s: list[float] = field(default_factory=list)
@@ -45,7 +47,7 @@ class Telemetry:
     def _count(self, d: Decision) -> None:
         model = d.reply.model
         if d.reply.fault is not None:
-            self.faults[model] = self.faults.get(model, 0) + 1
+            self.faults.setdefault(model, Counter())[d.reply.fault_kind] += 1
         else:
             self.latencies.setdefault(model, []).append(d.reply.latency_s)
         if d.parsed is not None:
@@ -57,11 +59,13 @@ class Telemetry:
         for model in sorted(set(self.stats) | set(self.faults) | set(self.latencies) | set(self.self_buys)):
             s = self.stats.get(model, ParseStats())
             lat = self.latencies.get(model, [])
+            faults = self.faults.get(model, Counter())
             out[model] = {
                 "answers": s.answers, "answers_with_valid_action": s.answers_with_valid_action,
                 "valid_actions": s.valid_actions, "dropped_actions": s.dropped_actions,
                 "repaired_answers": s.repaired_answers, "no_json": s.no_json,
-                "self_buy_attempts": self.self_buys.get(model, 0), "timeouts": self.faults.get(model, 0),
+                "self_buy_attempts": self.self_buys.get(model, 0), "timeouts": faults["timeout"],
+                "faults": {kind: faults[kind] for kind in FAULT_KINDS},
                 "mean_latency_s": round(sum(lat) / len(lat), 4) if lat else 0.0,
             }
         return out

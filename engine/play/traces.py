@@ -1,7 +1,7 @@
 """Trace lines: one JSON object per trader per turn, appended as the game is played.
 
 Each line holds exactly what the trader was sent, what came back, and what became of it (the
-parse, its repairs and drops, the rules' refusals, the fault). `tokenwood traces export` documents
+parse, its repairs and drops, the rules' refusals, the fault and its kind). `tokenwood traces export` documents
 every field; `engine.brains.replay` reads them back to replay a season.
 """
 
@@ -26,7 +26,7 @@ def trace_row(record: TurnRecord, d: Decision) -> dict:
         "dropped": [x.model_dump(mode="json") for x in p.dropped] if p else [],
         "refused": refusals, "thinking": p.answer.thinking if p else "",
         "latency_s": round(d.reply.latency_s, 4), "tokens": d.reply.tokens,
-        "fault": d.reply.fault, "leak": list(d.leak),
+        "fault": d.reply.fault, "fault_kind": d.reply.fault_kind, "leak": list(d.leak),
     }
 
 

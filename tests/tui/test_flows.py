@@ -572,6 +572,54 @@ async def test_brains_that_cannot_wake_say_why(saves):
         assert app.session.state.public.turn == 0
 
 
+async def test_a_failed_start_keeps_the_autosaved_game_and_exits_1(saves):
+    """Regression (issue 11): quitting a game whose models could not start exited 0 and replaced the
+    turn-2 autosave with an empty turn-0 game."""
+    game = scripted_game(seed=5)
+    await game.play(2)
+    save_state(game.state, saves / "autosave.json")
+    before = (saves / "autosave.json").read_bytes()
+    app = make_app(saves, council="Oona=no-such-model")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, FailedScreen)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_value == 1
+    assert app.farewell.startswith("tokenwood: the creatures could not wake: ") and "\n" not in app.farewell
+    assert (saves / "autosave.json").read_bytes() == before
+    assert [p.name for p in saves.glob("*.json")] == ["autosave.json"]
+
+
+async def test_quitting_before_any_turn_writes_no_autosave(saves):
+    app = make_app(saves)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_value == 0 and app.farewell == ""
+    assert not (saves / "autosave.json").exists()
+
+
+async def test_a_new_game_keeps_a_later_autosaved_game_aside(saves):
+    game = scripted_game(seed=5)
+    await game.play(4)
+    save_state(game.state, saves / "autosave.json")
+    before = (saves / "autosave.json").read_bytes()
+    app = make_app(saves)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await steps(app, pilot, 1)
+        await steps(app, pilot, 1)
+        await pilot.press("q")
+        await pilot.pause()
+    assert load_state(saves / "autosave.json").public.turn == 2
+    kept = [p for p in saves.glob("autosave-turn4-*.json")]
+    assert len(kept) == 1 and kept[0].read_bytes() == before  # moved aside once, not again on each turn
+    assert app.session.kept_aside == kept and str(kept[0]) in app.farewell
+    assert app.return_value == 0
+
+
 async def test_watch_replays_a_traces_file(saves, tmp_path):
     traces = tmp_path / "traces.jsonl"
     original = scripted_game(seed=3, traces=traces)
@@ -583,3 +631,21 @@ async def test_watch_replays_a_traces_file(saves, tmp_path):
         await steps(app, pilot, 6)
         assert app.session.state.public.trades == original.state.public.trades
         assert app.session.state.public.events == original.state.public.events
+
+
+async def test_the_palettes_screenshot_is_saved_and_says_where(saves):
+    """Regression (issue 11): the palette's Screenshot said "Failed to save screenshot" (no Downloads folder)."""
+    app = make_app(saves)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"screenshot")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        shots = list((saves / "screenshots").glob("*.svg"))
+        assert len(shots) == 1 and "<svg" in shots[0].read_text()
+        notes = [str(n.message) for n in app._notifications]
+        assert any(f"Screenshot saved to {shots[0]}" in n for n in notes), notes
+        assert not any("Failed" in n for n in notes)

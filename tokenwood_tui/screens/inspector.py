@@ -34,7 +34,7 @@ def entry_text(e: Entry) -> Text:
     if e.tokens:
         out.append(f"  {e.tokens} tokens")
     if e.fault:
-        out.append(f"\nNo answer: {e.fault}", style="bold red")
+        out.append(f"\nNo answer ({(e.fault_kind or 'fault').replace('_', ' ')}): {e.fault}", style="bold red")
     if e.leak:
         out.append(f"\nThe firewall stopped this prompt ({len(e.leak)} hit(s)).", style="bold red")
     out.append("\n")

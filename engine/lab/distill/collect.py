@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from engine.core.scenario import PATRON
 from engine.models.registry import Registry
 from engine.play.game import Game
 from engine.play.headless import summary
+from engine.play.progress import Progress
 from engine.play.saves import write_atomic
 from engine.play.scenario_files import load_scenario
 
@@ -89,9 +89,8 @@ async def play_seeds(model: str, seeds: list[int], turns: int, out_dir: Path, *,
     if todo:
         bar = None
         if progress:
-            from tqdm import tqdm
-            bar = tqdm(total=len(todo) * turns, desc=f"{label} {model}", unit="turn", file=sys.stderr)
-            bar.set_postfix_str("starting the engine")
+            bar = Progress(len(todo) * turns, f"{label} {model}", unit="turn")
+            bar.stage(0, "starting the engine")
         start = time.monotonic()
         # council -> engine pool (one engine for the model, shared by every season)
         try:
@@ -113,8 +112,7 @@ async def play_seeds(model: str, seeds: list[int], turns: int, out_dir: Path, *,
 
                 def step(record) -> None:
                     if bar is not None:
-                        bar.update(1)
-                        bar.set_postfix_str(f"seed {seed} turn {record.turn}")
+                        bar.update(1, note=f"seed {seed} turn {record.turn}")
 
                 await game.play(turns, progress=step)
                 done[seed] = summary(game)

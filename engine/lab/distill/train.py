@@ -23,7 +23,6 @@ import math
 import os
 import random
 import shutil
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 from engine.lab.distill.filter import Example
+from engine.play.progress import Progress
 
 SETTINGS_FILE = "distill.json"
 """The settings and figures written next to the trained model."""
@@ -363,8 +363,7 @@ class _Trainer:
         """
         bar = None
         if progress:
-            from tqdm import tqdm
-            bar = tqdm(total=len(steps), initial=start_step, desc="train", unit="step", file=sys.stderr)
+            bar = Progress(len(steps), "train", unit="step", initial=start_step)
         self.model.train()
         seen = 0
         if start_step == 0 and not self.heldout:
@@ -382,9 +381,8 @@ class _Trainer:
                     _save_checkpoint(ckpt, self.torch, self.model, self.opt, self.sched, step + 1, self.log,
                                      self.heldout, fp)
                 if bar is not None:
-                    bar.update(1)
                     held = f" held {self.heldout[-1]['loss']:.3f}" if self.heldout else ""
-                    bar.set_postfix_str(f"loss {total:.3f}{held}")
+                    bar.update(1, note=f"loss {total:.3f}{held}")
         finally:
             if bar is not None:
                 bar.close()

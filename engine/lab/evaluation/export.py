@@ -47,6 +47,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "latency_s": ("float64", "Seconds the brain took."),
     "tokens": ("int64", "Tokens generated, where the backend knows (0 for scripted brains)."),
     "fault": ("string", "Why no answer came (timeout, engine error); empty when it answered."),
+    "fault_kind": ("string", "The fault's kind (one of `engine.brains.base.FAULT_KINDS`, e.g. timeout, refused); "
+                             "empty when it answered or when the traces predate kinds."),
     "leak": ("string", "JSON list: firewall hits that stopped the prompt; always `[]` in an export."),
 }
 """Every field of an exported row: (type, meaning). The dataset card is written from this table."""
@@ -101,7 +103,7 @@ def _row(rec: dict, game: str, where: str) -> dict:
                               for d in rec.get("refused") or []]),
             "thinking": str(rec.get("thinking") or ""),
             "latency_s": float(rec.get("latency_s") or 0.0), "tokens": int(rec.get("tokens") or 0),
-            "fault": str(rec.get("fault") or ""),
+            "fault": str(rec.get("fault") or ""), "fault_kind": str(rec.get("fault_kind") or ""),
             "leak": _json([str(x) for x in rec.get("leak") or []]),
         }
     except (KeyError, TypeError, ValueError, AttributeError) as err:

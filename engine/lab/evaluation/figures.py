@@ -24,6 +24,7 @@ from itertools import combinations
 
 from pydantic import ValidationError
 
+from engine.brains.base import FAULT_KINDS
 from engine.core.answer import Answer, CREATURE_ACTIONS, ID_ACTIONS, PATRON_MOVES, PatronAnswer, count_in
 from engine.core.refusals import refusal_code
 from engine.core.scenario import PATRON
@@ -150,6 +151,7 @@ class Tally:
         self.mix: Counter = Counter()
         self.drop_reasons: Counter = Counter()
         self.repairs: Counter = Counter()
+        self.fault_kinds: Counter = Counter()
         self.refusals: Counter = Counter()
         self.latencies: list[float] = []
         self.offsets: dict[str, list[float]] = {"buy": [], "sell": []}
@@ -163,7 +165,10 @@ class Tally:
             c["firewall_stops"] += 1
         elif fault:
             c["faults"] += 1
-            c["timeouts"] += "timeout" in fault.lower() or "timed out" in fault.lower()
+            kind = row.get("fault_kind")  # typed where the fault happened; older traces carry none
+            if kind in FAULT_KINDS:
+                self.fault_kinds[kind] += 1
+
         if fault is None and not leak:
             self.latencies.append(float(row.get("latency_s") or 0.0))
         c["tokens"] += int(row.get("tokens") or 0)
@@ -205,8 +210,10 @@ class Tally:
         out = {k: c[k] for k in ("rows", "answers", "answers_with_valid_action", "valid_actions",
                                  "repaired_answers", "answers_with_drops", "dropped_actions",
                                  "whole_answers_dropped", "refused_actions", "self_buy_attempts",
-                                 "self_buys_executed", "faults", "timeouts", "firewall_stops", "tokens")}
+                                 "self_buys_executed", "faults", "firewall_stops", "tokens")}
         out |= {
+            "timeouts": self.fault_kinds["timeout"],
+            "faults_by_kind": {kind: self.fault_kinds[kind] for kind in FAULT_KINDS},
             "valid_answer_rate": round(c["answers_with_valid_action"] / answers, 4) if answers else 0.0,
             "top_drop_reasons": self.drop_reasons.most_common(TOP),
             "top_repairs": self.repairs.most_common(TOP),
@@ -314,6 +321,7 @@ def merge(into: dict[str, Tally], more: dict[str, Tally]) -> None:
         acc.mix.update(t.mix)
         acc.drop_reasons.update(t.drop_reasons)
         acc.repairs.update(t.repairs)
+        acc.fault_kinds.update(t.fault_kinds)
         acc.refusals.update(t.refusals)
         acc.latencies += t.latencies
         for side in acc.offsets:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.lab.evaluation import charts, season
 from engine.lab.evaluation.errors import EvalError
 from engine.lab.evaluation.figures import ACTION_KINDS, analyse
+from engine.play.progress import Progress
 from engine.play.saves import write_atomic
 
 REPORT_FORMAT = "tokenwood-eval-report"
@@ -105,7 +105,7 @@ async def _play_missing(opts: EvalOptions, params: dict, store: season.SeasonSto
                 brains, quirks, pool = await _start_brains(opts.council, state, run)
             run.traces = str(store.begin(seed))
             if bar is not None:
-                bar.set_postfix(seed=seed)
+                bar.update(0, note=f"seed {seed}")
             summary_json, series = await season.play_season(
                 run, brains=brains, quirks=quirks, on_turn=(lambda _r: bar.update(1)) if bar is not None else None)
             store.finish(seed, params, summary_json, series)
@@ -145,9 +145,8 @@ def run_eval(opts: EvalOptions) -> dict:
     missing = [s for s, rec in done.items() if rec is None]
     bar = None
     if opts.progress and missing:
-        from tqdm import tqdm
-        bar = tqdm(total=len(opts.seeds) * params["turns"], initial=(len(opts.seeds) - len(missing)) * params["turns"],
-                   desc=f"eval {slug(opts.council)[:24]}", unit="turn", file=sys.stderr, leave=False)
+        bar = Progress(len(opts.seeds) * params["turns"], f"eval {slug(opts.council)[:24]}", unit="turn",
+                       initial=(len(opts.seeds) - len(missing)) * params["turns"], leave=False)
     try:
         played = asyncio.run(_play_missing(opts, params, store, missing, bar)) if missing else []
     finally:
@@ -214,6 +213,11 @@ def _fmt(x: float | None, nd: int = 3) -> str:
     return "-" if x is None else f"{x:+.{nd}f}"
 
 
+def fault_kinds(by_kind: dict[str, int]) -> str:
+    """The kinds of faults that happened, e.g. "timeout 2, refused 1" ("-" when none)."""
+    return ", ".join(f"{kind} {n}" for kind, n in by_kind.items() if n) or "-"
+
+
 def _activity_rows(table: dict[str, dict], first: str) -> list[list]:
     rows = []
     for name, f in table.items():
@@ -221,14 +225,14 @@ def _activity_rows(table: dict[str, dict], first: str) -> list[list]:
                      f"{f['answers_with_valid_action']} ({_pct(f['valid_answer_rate'])})", f["valid_actions"],
                      f["repaired_answers"], f["answers_with_drops"], f["dropped_actions"], f["whole_answers_dropped"],
                      f["refused_actions"], f"{f['self_buy_attempts']} / {f['self_buys_executed']}",
-                     f["faults"], f["timeouts"], f["latency_median_s"], f["latency_p95_s"], f["tokens"],
+                     f["faults"], fault_kinds(f["faults_by_kind"]), f["latency_median_s"], f["latency_p95_s"], f["tokens"],
                      f["tokens_per_answer"]])
     return rows
 
 
 _ACTIVITY_HEAD = ["answers", "with a valid action", "valid actions", "repaired", "answers with drops",
                   "dropped actions", "whole answers dropped", "refused by rules", "self-buy tried / done",
-                  "faults", "timeouts", "latency median s", "latency p95 s", "tokens", "tokens/answer"]
+                  "faults", "fault kinds", "latency median s", "latency p95 s", "tokens", "tokens/answer"]
 
 
 def render_markdown(r: dict) -> str:
