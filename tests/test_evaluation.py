@@ -157,7 +157,15 @@ def test_season_figures_by_hand(evaluated):
             assert len(path) == TURNS + 1
             changes = [math.log(b / a) for a, b in zip(path, path[1:])]
             assert s["volatility"][good] == pytest.approx(statistics.pstdev(changes), abs=1e-5)
+        moved = sum(a != b for path in s["price_by_turn"].values() for a, b in zip(path, path[1:]))
+        assert s["price_moves_per_turn"] == pytest.approx(moved / TURNS, abs=1e-5)
+        trades = record_of(out, s["seed"])["series"]["trades"]
+        assert s["distinct_prices"] == len({(t["good"], t["price"]) for t in trades})
+        worth = [summ["net_worth"][n] for n in ("Oona", "Sorrel", "Fennick", "Bramble")]
+        mean = sum(worth) / 4
+        assert s["net_worth_spread"] == pytest.approx(statistics.pstdev(worth) / mean, abs=1e-5)
     assert any(s["volatility_mean"] > 0 for s in rep["seasons"])
+    assert any(s["price_moves_per_turn"] > 0 and s["distinct_prices"] > 1 for s in rep["seasons"])
 
 
 def test_latency_quantiles_and_the_top_drop_reasons():

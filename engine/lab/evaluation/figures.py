@@ -232,6 +232,43 @@ class Tally:
         return out
 
 
+def price_moves_per_turn(paths: dict[str, list[int]]) -> float:
+    """Mean over turns of how many goods' last price changed that turn (paths start with the start price).
+
+    >>> price_moves_per_turn({"honey": [10, 10, 12, 12], "moss": [4, 5, 5, 6]})
+    1.0
+    """
+    turns = max((len(p) - 1 for p in paths.values()), default=0)
+    if turns <= 0:
+        return 0.0
+    moves = sum(1 for p in paths.values() for a, b in zip(p, p[1:]) if a != b)
+    return moves / turns
+
+
+def distinct_prices(trades: list[dict]) -> int:
+    """How many different (good, price) pairs the trades were made at.
+
+    >>> distinct_prices([{"good": "honey", "price": 12}, {"good": "honey", "price": 12},
+    ...                  {"good": "moss", "price": 5}, {"good": "moss", "price": 6}])
+    3
+    """
+    return len({(t["good"], t["price"]) for t in trades})
+
+
+def worth_spread(worth: list[float]) -> float:
+    """Coefficient of variation (population standard deviation / mean) of net worths; 0 when the mean is 0 or below.
+
+    >>> round(worth_spread([100, 100, 50, 150]), 3)
+    0.354
+    """
+    if not worth:
+        return 0.0
+    mean = sum(worth) / len(worth)
+    if mean <= 0:
+        return 0.0
+    return math.sqrt(sum((w - mean) ** 2 for w in worth) / len(worth)) / mean
+
+
 def _round(x: float | None, n: int = 4) -> float | None:
     return None if x is None else round(x, n)
 
@@ -299,6 +336,9 @@ def season_figures(record: dict, rows: list[dict]) -> tuple[dict, dict[str, Tall
         "action_divergence_jsd": round(mean_pairwise_jsd([traders[n].mix for n in creatures]), 5),
         "price_offset_spread": round(offset_spread([traders[n] for n in creatures]), 5),
         "action_share_by_creature": {n: shares(traders[n].mix) for n in creatures},
+        "price_moves_per_turn": round(price_moves_per_turn(paths), 5),
+        "distinct_prices": distinct_prices(series["trades"]),
+        "net_worth_spread": round(worth_spread([summ["net_worth"][n] for n in produces if n in summ["net_worth"]]), 5),
     }
     return season, traders, models
 

@@ -269,11 +269,12 @@ def render_markdown(r: dict) -> str:
     goods = list(r["seasons"][0]["volatility"]) if r["seasons"] else []
     out += _table(["seed", "turns", "trades/turn", "units/turn", *(f"vol {g}" for g in goods), "Gini mean",
                    "Gini final", "firewall leaks", "longest prompt", "conserved", "divergence (JSD)",
-                   "price-offset spread"],
+                   "price-offset spread", "price moves/turn", "distinct prices", "net-worth spread"],
                   [[s["seed"], s["turns"], s["trades_per_turn"], s["units_per_turn"],
                     *(s["volatility"][g] for g in goods), s["gini_mean"], s["gini_final"], s["firewall_leaks"],
                     s["prompt_chars_max"], "yes" if s["conservation_ok"] else "NO", s["action_divergence_jsd"],
-                    s["price_offset_spread"]] for s in r["seasons"]])
+                    s["price_offset_spread"], s["price_moves_per_turn"], s["distinct_prices"],
+                    s["net_worth_spread"]] for s in r["seasons"]])
     for s in r["seasons"]:
         out += ["", f"### Seed {s['seed']}", "",
                 "- trades per turn: " + " ".join(map(str, s["trades_by_turn"])),
