@@ -201,7 +201,8 @@ def test_resume_skips_finished_seasons_and_replays_an_interrupted_one(tmp_path, 
         return await original(run, **kw)
 
     monkeypatch.setattr(season, "play_season", counting)
-    opts = EvalOptions(council="scripted", turns=4, seeds=[1, 2], out=str(tmp_path), progress=False, charts=False)
+    opts = EvalOptions(council="scripted", turns=4, seeds=[1, 2], out=str(tmp_path), progress=False, charts=False,
+                       parallel=1)
     with pytest.raises(KeyboardInterrupt):
         run_eval(opts)
     assert played == [1, 2] and not (tmp_path / "seasons" / "seed-2" / "season.json").exists()
@@ -380,8 +381,10 @@ def test_cli_wiring(tmp_path):
     assert (tmp_path / "e" / "report.md").is_file()
     assert main(["eval", "--council", "scripted", "--turns", "4", "--seeds", "1", "--out", str(tmp_path / "e"),
                  "--no-progress"]) == 2
+    assert main(["eval", "--council", "scripted", "--turns", "3", "--seeds", "1", "--out", str(tmp_path / "e"),
+                 "--no-progress", "--parallel", "0"]) == 2
     assert main(["traces", "export", str(tmp_path / "e" / "seasons" / "seed-1" / "traces.jsonl"),
                  "--out", str(tmp_path / "ds")]) == 0
-    assert main(["compare", "--hetero", "scripted", "--homo", CAUTIOUS, "--seeds", "1", "--turns", "3",
-                 "--out", str(tmp_path / "c"), "--no-progress", "--no-charts"]) == 0
+    assert main(["compare", "--hetero", "scripted", "--homo", CAUTIOUS, "--seeds", "1,2", "--turns", "3",
+                 "--out", str(tmp_path / "c"), "--no-progress", "--no-charts", "--parallel", "2"]) == 0
     assert (tmp_path / "c" / "compare.md").is_file()

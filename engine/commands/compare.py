@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engine.commands.common import (EXIT_FAILED, INTERRUPTED_SEASONS, add_report_options, add_season_turns, add_seeds, fail,
                                     progress_wanted)
+from engine.commands.eval import add_parallel
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -19,6 +20,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_seeds(p, "the same seeds for every council (default 1,2,3)")
     p.add_argument("--out", default=None, metavar="DIR", help="default: compares/<hetero>-t<turns>")
     add_report_options(p, bars=True)
+    add_parallel(p)
     p.set_defaults(handler=handle)
     return p
 
@@ -32,7 +34,7 @@ def handle(args: argparse.Namespace) -> int:
         result = run_compare(CompareOptions(
             hetero=args.hetero, homo=args.homo, turns=args.turns, seeds=args.seeds, out=args.out,
             scenario=args.scenario, patron_script=args.patron_script,
-            progress=progress_wanted(args), charts=not args.no_charts))
+            progress=progress_wanted(args), charts=not args.no_charts, parallel=args.parallel))
     except EvalError as err:
         return fail(str(err))
     except KeyboardInterrupt:

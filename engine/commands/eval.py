@@ -19,8 +19,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="traces, season records, report and charts (default: evals/<council>-t<turns>)")
     add_report_options(p)
     add_answer_timeout(p)
+    add_parallel(p)
     p.set_defaults(handler=handle)
     return p
+
+
+def add_parallel(p: argparse.ArgumentParser) -> None:
+    """`--parallel N`: seasons played at once, sharing one set of engines (eval and compare)."""
+    p.add_argument("--parallel", type=int, default=None, metavar="N",
+                   help="seasons played at once, their creatures sharing the same engines (default: 4 without a "
+                        "GPU, 8 with one, at most the number of seeds)")
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -32,7 +40,8 @@ def handle(args: argparse.Namespace) -> int:
         report = run_eval(EvalOptions(
             council=args.council, turns=args.turns, seeds=args.seeds, out=args.out,
             scenario=args.scenario, patron_script=args.patron_script,
-            progress=progress_wanted(args), charts=not args.no_charts, answer_timeout=args.answer_timeout))
+            progress=progress_wanted(args), charts=not args.no_charts, answer_timeout=args.answer_timeout,
+            parallel=args.parallel))
     except EvalError as err:
         return fail(str(err))
     except KeyboardInterrupt:

@@ -53,6 +53,8 @@ class CompareOptions:
     """Progress bars on stderr."""
     charts: bool = True
     """Write PNG charts (when matplotlib is installed)."""
+    parallel: int | None = None
+    """Seasons of a council played at once (None: `report.default_parallel`)."""
 
 
 def _council(spec: str, scenario: str | None) -> dict[str, str]:
@@ -185,7 +187,7 @@ def run_compare(opts: CompareOptions) -> dict:
     for label, (spec, _) in plan.items():
         reports[label] = run_eval(EvalOptions(council=spec, turns=turns, seeds=list(opts.seeds), out=str(out / label),
                                               scenario=opts.scenario, patron_script=opts.patron_script,
-                                              progress=opts.progress, charts=opts.charts))
+                                              progress=opts.progress, charts=opts.charts, parallel=opts.parallel))
     rows = {label: council_figures(r) for label, r in reports.items()}
     v = verdict(rows)
     if rows["hetero"]["labs"] != ["scripted"] and len(rows["hetero"]["labs"]) < 2:

@@ -1,11 +1,13 @@
 """`tokenwood eval`: play a council's seasons (resumable) and write the report.
 
-    EvalOptions -> seasons not yet done -> play_season (traces per season) -> season.json (done marker)
-        -> analyse(traces + season records) -> report.json, report.md, charts/*.png
+    EvalOptions -> seasons not yet done -> play_season, `parallel` at a time (traces per season)
+        -> season.json (done marker) -> analyse(traces + season records) -> report.json, report.md, charts/*.png
 
-The brains are started once per evaluation and serve every season in turn (model engines load
-once; brains hold no state between games). Seasons already marked done in the folder are read back,
-not replayed. Every file is written atomically.
+The brains are started once per evaluation and serve every season (model engines load once; brains
+hold no state between games, so seasons played at once share them: their creatures' requests reach
+the same engines, which batch them). A season's result depends only on its seed: each is its own game
+and its own traces file. Seasons already marked done in the folder are read back, not replayed. Every
+file is written atomically.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +50,46 @@ class EvalOptions:
     """Write PNG charts (when matplotlib is installed)."""
     answer_timeout: float | None = None
     """Seconds a model's decision may take (None: from each engine's measured pace)."""
+    parallel: int | None = None
+    """Seasons played at once (None: `default_parallel`)."""
+
+
+CPU_PARALLEL = 4
+"""Seasons at once without a GPU: 4 seasons x 2 creatures per model of the embedded council = 8
+sequences per engine, the engines' default `max_num_seqs` (more would only queue)."""
+GPU_PARALLEL = 8
+"""Seasons at once with a GPU, whose engines decode many more sequences per step for nearly the same time."""
+
+
+def default_parallel(seeds: int, gpu: bool | None = None) -> int:
+    """Seasons to play at once: `GPU_PARALLEL` with a GPU, else `CPU_PARALLEL`; never more than the seeds.
+
+    >>> default_parallel(10, gpu=False), default_parallel(2, gpu=False), default_parallel(10, gpu=True)
+    (4, 2, 8)
+    """
+    if gpu is None:
+        from engine.models.hardware import gpu_total_gib
+        gpu = gpu_total_gib() is not None
+    return max(1, min(seeds, GPU_PARALLEL if gpu else CPU_PARALLEL))
+
+
+class Pace:
+    """Seasons done and creatures' answers per second, for the progress line."""
+
+    def __init__(self, seasons: int) -> None:
+        self.seasons, self.done, self.answers = seasons, 0, 0
+        self.start = time.monotonic()
+
+    def turn(self, record) -> None:
+        """Count a played turn's answers (creatures' decisions that came without a fault)."""
+        from engine.core.scenario import PATRON
+
+        self.answers += sum(1 for d in record.decisions if d.trader != PATRON and d.reply.fault is None)
+
+    def note(self) -> str:
+        """E.g. "seasons 2/4, 3.1 answers/s"."""
+        rate = self.answers / max(time.monotonic() - self.start, 1e-9)
+        return f"seasons {self.done}/{self.seasons}, {rate:.1f} answers/s"
 
 
 def slug(text: str) -> str:
@@ -66,6 +109,8 @@ def prepare(opts: EvalOptions) -> tuple[dict, Path]:
 
     if opts.turns is not None and opts.turns < 1:
         raise EvalError("--turns must be 1 or more")
+    if opts.parallel is not None and opts.parallel < 1:
+        raise EvalError("--parallel must be 1 or more")
     if not opts.seeds or len(set(opts.seeds)) != len(opts.seeds):
         raise EvalError(f"--seeds: give distinct seeds, got {opts.seeds!r}")
     try:
@@ -87,35 +132,50 @@ def prepare(opts: EvalOptions) -> tuple[dict, Path]:
 
 
 async def _play_missing(opts: EvalOptions, params: dict, store: season.SeasonStore, missing: list[int],
-                        bar) -> list[int]:
-    """Play the seasons not yet done, one after another, with one set of brains."""
-    from engine.play.headless import RunOptions
+                        bar, parallel: int = 1) -> list[int]:
+    """Play the seasons not yet done, `parallel` at a time, all with one set of brains (one engine pool)."""
     from engine.core.newgame import new_game
+    from engine.play.headless import RunOptions
     from engine.play.scenario_files import load_scenario
 
     played: list[int] = []
-    brains = quirks = pool = None
-    try:
-        for seed in missing:
-            run = RunOptions(council=opts.council, turns=params["turns"], seed=seed, scenario=opts.scenario,
-                             patron_script=opts.patron_script, progress=False,
-                             answer_timeout=opts.answer_timeout)
-            if brains is None:
-                state = new_game(load_scenario(opts.scenario), seed, params["council"])
-                brains, quirks, pool = await _start_brains(opts.council, state, run)
+
+    def run_options(seed: int) -> RunOptions:
+        return RunOptions(council=opts.council, turns=params["turns"], seed=seed, scenario=opts.scenario,
+                          patron_script=opts.patron_script, progress=False, answer_timeout=opts.answer_timeout)
+
+    state = new_game(load_scenario(opts.scenario), missing[0], params["council"])
+    brains, quirks, pool = await _start_brains(opts.council, state, run_options(missing[0]))
+    pace = Pace(len(missing))
+    gate = asyncio.Semaphore(max(1, parallel))
+
+    def on_turn(record) -> None:
+        pace.turn(record)
+        if bar is not None:
+            bar.update(1, note=pace.note())
+
+    async def one(seed: int) -> None:
+        async with gate:
+            run = run_options(seed)
             run.traces = str(store.begin(seed))
-            if bar is not None:
-                bar.update(0, note=f"seed {seed}")
-            summary_json, series = await season.play_season(
-                run, brains=brains, quirks=quirks, on_turn=(lambda _r: bar.update(1)) if bar is not None else None)
+            summary_json, series = await season.play_season(run, brains=brains, quirks=quirks, on_turn=on_turn)
             store.finish(seed, params, summary_json, series)
             played.append(seed)
+            pace.done += 1
+            if bar is not None:
+                bar.update(0, note=pace.note())
+
+    tasks = [asyncio.ensure_future(one(seed)) for seed in missing]
+    try:
+        await asyncio.gather(*tasks)  # the first failure is raised as it is; the other seasons stop
     finally:
-        if brains is not None:
-            await season.close_brains(brains)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await season.close_brains(brains)
         if pool is not None:
             await pool.close()
-    return played
+    return sorted(played, key=missing.index)
 
 
 def _unavailable() -> tuple[type[BaseException], ...]:
@@ -148,7 +208,8 @@ def run_eval(opts: EvalOptions) -> dict:
         bar = Progress(len(opts.seeds) * params["turns"], f"eval {slug(opts.council)[:24]}", unit="turn",
                        initial=(len(opts.seeds) - len(missing)) * params["turns"], leave=False)
     try:
-        played = asyncio.run(_play_missing(opts, params, store, missing, bar)) if missing else []
+        parallel = opts.parallel or default_parallel(len(missing))
+        played = asyncio.run(_play_missing(opts, params, store, missing, bar, parallel)) if missing else []
     finally:
         if bar is not None:
             bar.close()
