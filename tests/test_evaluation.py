@@ -240,33 +240,55 @@ def test_compare_writes_a_verdict_with_its_numbers(tmp_path):
                                      out=str(tmp_path), progress=False, charts=False))
     assert list(res["figures"]) == ["hetero", "homo-scripted-cautious", "homo-scripted-speculator"]
     v = res["verdict"]
-    assert v["status"] in ("supported", "partly supported", "not supported")
+    assert v["status"] == "not enough evidence"  # two seeds can never give p < 0.05
     het = res["figures"]["hetero"]
     hetero_report = json.loads((tmp_path / "hetero" / "report.json").read_text())
+    cautious_report = json.loads((tmp_path / "homo-scripted-cautious" / "report.json").read_text())
     divs = [s["action_divergence_jsd"] for s in hetero_report["seasons"]]
     assert het["action_divergence_jsd"] == pytest.approx(sum(divs) / len(divs), abs=1e-5)
-    assert f"{het['action_divergence_jsd']:.3f}" in v["details"][0]
-    assert f"{het['trades_per_turn']:.2f}" in v["details"][1]
+    for m in compare.PARTS["liveliness"]:  # each test pairs the two councils' seasons seed by seed
+        diffs = [a[m] - b[m] for a, b in zip(hetero_report["seasons"], cautious_report["seasons"])]
+        t = v["tests"][m]["homo-scripted-cautious"]
+        assert t["effect"] == pytest.approx(sum(diffs) / len(diffs)) and t["n"] == 2
+        assert t["lo"] <= t["effect"] <= t["hi"] and t["call"] == "not enough evidence"
+    assert set(v["tests"]) == {"action_divergence_jsd", *compare.PARTS["liveliness"], "net_worth_spread"}
+    assert v["details"][0] == f"Behaviour: {v['behaviour']}; liveliness: {v['liveliness']}."
+    assert len(v["details"]) == 1 + 2 * len(v["tests"])  # one line per measure and homogeneous council
+    assert all("95% interval" in d and "not enough evidence" in d for d in v["details"][1:])
+    assert v["power"].startswith("Power: 2 seed(s) per council")
     md = (tmp_path / "compare.md").read_text()
-    assert v["text"] in md and "homo-scripted-cautious" in md
+    assert v["text"] in md and "homo-scripted-cautious" in md and v["power"] in md
     assert json.loads((tmp_path / "compare.json").read_text())["verdict"] == v
 
 
-def _rows(het: float, homo: float) -> dict:
-    one = {m: het for m in compare.METRICS}
-    other = {m: homo for m in compare.METRICS}
-    return {"hetero": one | {"per_seed": {"1": one, "2": one}},
-            "homo-a": other | {"per_seed": {"1": other, "2": other}}}
+def _rows(het: float, homo: float, seeds: int = 8) -> dict:
+    """Two councils whose per-seed values differ by het - homo on every seed, with a little noise."""
+    def council(base: float) -> dict:
+        per_seed = {str(s): {m: base + 0.01 * (s % 3) for m in compare.METRICS} for s in range(seeds)}
+        return {m: base for m in compare.METRICS} | {"per_seed": per_seed}
+    return {"hetero": council(het), "homo-a": council(homo)}
 
 
-def test_verdict_follows_the_numbers():
-    assert verdict(_rows(2.0, 1.0))["status"] == "supported"
+def test_verdict_follows_the_paired_tests():
+    up = verdict(_rows(2.0, 1.0))
+    assert (up["status"], up["behaviour"], up["liveliness"]) == ("supported", "yes", "yes")
+    t = up["tests"]["trades_per_turn"]["homo-a"]
+    assert (t["effect"], t["lo"], t["hi"], t["p"], t["call"]) == \
+        (pytest.approx(1.0), pytest.approx(1.0), pytest.approx(1.0), pytest.approx(2 / 256), "ahead")
+    assert "[liveliness] trades per turn vs homo-a: +1.000 (+99% of 1.009), 95% interval [+1.000, +1.000], " \
+           "p = 0.008: ahead (8 seeds; about 6 needed for this effect)" in up["details"]
     assert verdict(_rows(1.0, 2.0))["status"] == "not supported"
     rows = _rows(2.0, 1.0)
-    rows["hetero"]["trades_per_turn"] = 0.5
+    for s in rows["hetero"]["per_seed"].values():
+        s["trades_per_turn"] = 0.5
     v = verdict(rows)
     assert (v["status"], v["behaviour"], v["liveliness"]) == ("partly supported", "yes", "mixed")
-    assert "too few seeds" in v["text"]
+    assert v["tests"]["trades_per_turn"]["homo-a"]["call"] == "behind"
+    few = verdict(_rows(2.0, 1.0, seeds=4))  # the same effect on four seeds: p = 2/16
+    assert few["status"] == "not enough evidence" and "NOT ENOUGH EVIDENCE" in few["text"]
+    assert few["power"].startswith("Power: 4 seed(s)") and "6 (trades per turn)" in few["power"]
+    same = verdict(_rows(1.0, 1.0))
+    assert same["status"] == "not enough evidence" and "no effect to detect" in same["details"][1]
 
 
 def test_compare_checks_what_kind_of_council_each_one_is(tmp_path):

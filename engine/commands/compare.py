@@ -42,5 +42,6 @@ def handle(args: argparse.Namespace) -> int:
     print(result["verdict"]["text"])
     for line in result["verdict"]["details"]:
         print(f"- {line}")
+    print(result["verdict"]["power"])
     print(Path(result["folder"]) / "compare.md")
     return 0

@@ -4,14 +4,11 @@
         -> verdict on the claim -> compare.json, compare.md, charts/compare.png
 
 The claim under test: "different models behave differently, and the market is livelier for it".
-- *behave differently*: the heterogeneous council's creatures are further apart in their action
-  mixes (mean pairwise Jensen-Shannon divergence) and in their price-setting (price-offset spread)
-  than those of every homogeneous council;
-- *livelier*: its prices move more (mean volatility) and it trades more (trades per turn) than every
-  homogeneous council.
-Behaviour also weighs the spread of the creatures' price-setting. Each part is "yes" (ahead on both of
-its figures), "mixed" or "no"; both yes: supported; both no: not supported; else partly supported.
-Per-seed counts say how consistent each figure was.
+Five measures were declared before any run (docs/EVAL.md, "The pre-declared measures"); each is
+compared between the heterogeneous council and every homogeneous one, seed by seed, with a paired test
+(`stats.paired`: effect, bootstrap 95% interval, sign-flip p), which says "ahead", "behind" or "not
+enough evidence". Behaviour rests on the action-mix divergence; liveliness on price volatility, trades
+per turn, price moves per turn and distinct prices; net-worth spread is reported but decides nothing.
 """
 
 from __future__ import annotations
@@ -20,14 +17,23 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.lab.evaluation import charts
+from engine.lab.evaluation import charts, stats
 from engine.lab.evaluation.errors import EvalError
 from engine.lab.evaluation.report import EvalOptions, run_eval, slug
 from engine.play.saves import write_atomic
 
 METRICS = ("action_divergence_jsd", "price_offset_spread", "volatility_mean", "trades_per_turn",
-           "units_per_turn", "gini_mean", "gini_final")
+           "units_per_turn", "price_moves_per_turn", "distinct_prices", "net_worth_spread", "gini_mean", "gini_final")
 """Per-season figures averaged per council (docs/EVAL.md defines each)."""
+PARTS = {"behaviour": ("action_divergence_jsd",),
+         "liveliness": ("volatility_mean", "trades_per_turn", "price_moves_per_turn", "distinct_prices")}
+"""The pre-declared measures of each part of the claim (docs/EVAL.md)."""
+REPORTED = ("net_worth_spread",)
+"""Pre-declared measures tested and reported, but not part of the verdict."""
+LABELS = {"action_divergence_jsd": "action-mix divergence (JSD bits)", "volatility_mean": "price volatility",
+          "trades_per_turn": "trades per turn", "price_moves_per_turn": "price moves per turn",
+          "distinct_prices": "distinct prices traded", "net_worth_spread": "net-worth spread (CV)"}
+"""How each tested measure is named in the verdict."""
 CLAIM = "different models behave differently, and the market is livelier for it"
 
 
@@ -119,63 +125,67 @@ def council_figures(report: dict) -> dict:
     return row
 
 
-def _ahead(rows: dict[str, dict], metric: str) -> tuple[bool, int, int]:
-    """Whether hetero's mean beats every homogeneous mean, and on how many seeds it beat them all."""
+def paired_tests(rows: dict[str, dict]) -> dict[str, dict[str, stats.Paired]]:
+    """Measure -> homogeneous council -> the paired comparison of hetero against it, over the shared seeds."""
     het = rows["hetero"]
-    homos = [r for k, r in rows.items() if k != "hetero"]
-    mean_ahead = all(het[metric] > h[metric] for h in homos)
     seeds = list(het["per_seed"])
-    wins = sum(all(het["per_seed"][s][metric] > h["per_seed"][s][metric] for h in homos) for s in seeds)
-    return mean_ahead, wins, len(seeds)
+    out: dict[str, dict[str, stats.Paired]] = {}
+    for m in (*PARTS["behaviour"], *PARTS["liveliness"], *REPORTED):
+        out[m] = {}
+        for label, r in rows.items():
+            if label != "hetero":
+                out[m][label] = stats.paired([het["per_seed"][s][m] for s in seeds],
+                                             [r["per_seed"][s][m] for s in seeds])
+    return out
 
 
-def _part(rows: dict[str, dict], metrics: tuple[str, ...]) -> tuple[str, dict[str, int], int]:
-    """"yes" when hetero's mean leads every homogeneous council on every metric, "mixed" on some, else "no"."""
-    results = {m: _ahead(rows, m) for m in metrics}
-    ahead = sum(r[0] for r in results.values())
-    word = "yes" if ahead == len(metrics) else "mixed" if ahead else "no"
-    n = next(iter(results.values()))[2]
-    return word, {m: r[1] for m, r in results.items()}, n
+def _part(tests: dict[str, dict[str, stats.Paired]], measures: tuple[str, ...]) -> str:
+    """"yes": every measure ahead against every homogeneous council; "no": none ahead; else "mixed"."""
+    calls = [t.call for m in measures for t in tests[m].values()]
+    return "yes" if all(c == "ahead" for c in calls) else "no" if "ahead" not in calls else "mixed"
+
+
+def line(measure: str, homo: str, t: stats.Paired) -> str:
+    """One verdict line: effect, relative effect, 95% interval, p, the call and the seeds it would need.
+
+    >>> line("trades_per_turn", "homo-x", stats.Paired(n=4, effect=0.25, lo=0.15, hi=0.35, p=0.125, base=1.0,
+    ...                                                needed=6))
+    'trades per turn vs homo-x: +0.250 (+25% of 1.000), 95% interval [+0.150, +0.350], p = 0.125: not enough evidence (4 seeds; about 6 needed for this effect)'
+    """
+    rel = f" ({t.effect / t.base:+.0%} of {t.base:.3f})" if t.base else ""
+    need = f"about {t.needed} needed for this effect" if t.needed else "no effect to detect"
+    return (f"{LABELS[measure]} vs {homo}: {t.effect:+.3f}{rel}, 95% interval [{t.lo:+.3f}, {t.hi:+.3f}], "
+            f"p = {t.p:.3f}: {t.call} ({t.n} seeds; {need})")
 
 
 def verdict(rows: dict[str, dict]) -> dict:
-    """The verdict on the claim, with the numbers it rests on.
+    """The verdict on the claim, with every paired comparison it rests on (docs/EVAL.md, "The verdict").
 
-    Behaviour rests on the action-mix divergence and the price-offset spread; liveliness on price
-    volatility and trades per turn. Each part is "yes" (hetero ahead of every homogeneous council on
-    both of its figures), "mixed" (on one) or "no". Supported: both parts yes; not supported: both no.
+    Each (measure, homogeneous council) pair is "ahead", "behind" or "not enough evidence". A part is
+    "yes" when all its pairs are ahead, "no" when none is, else "mixed". Supported: both parts yes; not
+    supported: no pair ahead and one at least behind; not enough evidence: no pair decided; else partly.
     """
-    beh, beh_w, n = _part(rows, ("action_divergence_jsd", "price_offset_spread"))
-    live, live_w, _ = _part(rows, ("volatility_mean", "trades_per_turn"))
-    status = ("supported" if beh == live == "yes" else "not supported" if beh == live == "no"
-              else "partly supported")
-    het = rows["hetero"]
-    homos = {k: r for k, r in rows.items() if k != "hetero"}
-
-    def vs(metric: str, nd: int = 3) -> str:
-        return f"{het[metric]:.{nd}f} vs " + ", ".join(f"{r[metric]:.{nd}f} ({k})" for k, r in homos.items())
-
-    word = {"yes": "clearly", "mixed": "only partly", "no": "not"}
-    lines = [
-        f"Behaviour ({beh}): the heterogeneous council's creatures were {word[beh]} further apart than every "
-        f"homogeneous council's: action-mix divergence {vs('action_divergence_jsd')} bits (ahead of all on "
-        f"{beh_w['action_divergence_jsd']}/{n} seeds); price-offset spread {vs('price_offset_spread')} "
-        f"(ahead of all on {beh_w['price_offset_spread']}/{n} seeds).",
-        f"Liveliness ({live}): the market was {word[live]} livelier: price volatility {vs('volatility_mean', 4)} "
-        f"(ahead of all on {live_w['volatility_mean']}/{n} seeds); trades per turn {vs('trades_per_turn', 2)} "
-        f"(ahead of all on {live_w['trades_per_turn']}/{n} seeds).",
-    ]
-    wins = beh_w | live_w
+    tests = paired_tests(rows)
+    beh, live = _part(tests, PARTS["behaviour"]), _part(tests, PARTS["liveliness"])
+    decided = [t.call for m in (*PARTS["behaviour"], *PARTS["liveliness"]) for t in tests[m].values()]
+    status = ("supported" if beh == live == "yes"
+              else "not enough evidence" if all(c == "not enough evidence" for c in decided)
+              else "not supported" if "ahead" not in decided else "partly supported")
+    n = next(iter(next(iter(tests.values())).values())).n
     head = {"supported": f"This run SUPPORTS the claim \"{CLAIM}\"",
             "partly supported": f"This run PARTLY supports the claim \"{CLAIM}\"",
-            "not supported": f"This run does NOT support the claim \"{CLAIM}\""}[status]
-    caveat = f" ({n} seed(s)"
-    if status == "supported" and any(w < n for w in wins.values()):
-        caveat += ", though not on every seed"
-    if n < 3:
-        caveat += "; too few seeds to call it robust"
-    return {"status": status, "behaviour": beh, "liveliness": live, "seed_wins": wins, "seeds": n,
-            "text": head + caveat + ").", "details": lines}
+            "not supported": f"This run does NOT support the claim \"{CLAIM}\"",
+            "not enough evidence": f"This run gives NOT ENOUGH EVIDENCE either way on the claim \"{CLAIM}\""}[status]
+    tag = {m: part for part, ms in PARTS.items() for m in ms} | {m: "reported only" for m in REPORTED}
+    details = [f"Behaviour: {beh}; liveliness: {live}."]
+    details += [f"[{tag[m]}] {line(m, h, t)}" for m, by in tests.items() for h, t in by.items()]
+    needs = {m: [t.needed for t in by.values() if t.needed] for m, by in tests.items()}
+    power = (f"Power: {n} seed(s) per council; to settle each observed effect at its variance (80% power, 5% level) "
+             "a run would need about " + ", ".join(f"{max(v)} ({LABELS[m]})" if v else f"- ({LABELS[m]}: no effect)"
+                                                  for m, v in needs.items()) + " seeds.")
+    return {"status": status, "behaviour": beh, "liveliness": live, "seeds": n,
+            "tests": {m: {h: t.as_dict() for h, t in by.items()} for m, by in tests.items()},
+            "text": head + f" ({n} seed(s)).", "details": details, "power": power}
 
 
 def run_compare(opts: CompareOptions) -> dict:
@@ -194,7 +204,7 @@ def run_compare(opts: CompareOptions) -> dict:
         v["details"].append(f"Note: the heterogeneous council's models come from one lab only "
                             f"({', '.join(rows['hetero']['labs'])}); the claim is about models from different labs.")
     result = {
-        "format": "tokenwood-compare", "version": 1, "folder": str(out), "claim": CLAIM,
+        "format": "tokenwood-compare", "version": 2, "folder": str(out), "claim": CLAIM,
         "councils": {label: {"spec": spec, "council": council, "folder": label}
                      for label, (spec, council) in plan.items()},
         "seeds": list(opts.seeds), "turns": reports["hetero"]["turns"],
@@ -216,14 +226,18 @@ def render_markdown(r: dict) -> str:
     out = ["# Heterogeneous versus homogeneous councils", "",
            f"{len(r['seeds'])} seed(s) ({', '.join(map(str, r['seeds']))}), {r['turns']} turns each. "
            "Figure definitions: docs/EVAL.md.", "", f"**{v['text']}**", ""]
-    out += [f"- {line}" for line in v["details"]]
-    out += ["", "| council | models | labs | divergence (JSD bits) | price-offset spread | volatility | trades/turn | "
-                "units/turn | Gini mean | Gini final |", "|---|---|---|---|---|---|---|---|---|---|"]
+    out += [f"- {d}" for d in v["details"]]
+    out += ["", v["power"], "", "| measure | against | effect | 95% interval | p | call | seeds needed |",
+            "|---|---|---|---|---|---|---|"]
+    for m, by in v["tests"].items():
+        out += [f"| {LABELS[m]} | {h} | {t['effect']:+.4f} | [{t['lo']:+.4f}, {t['hi']:+.4f}] | {t['p']:.3f} | "
+                f"{t['call']} | {t['needed'] or '-'} |" for h, t in by.items()]
+    out += ["", "Means over seeds:", "", "| council | models | labs | divergence (JSD bits) | price-offset spread | "
+                "volatility | trades/turn | units/turn | price moves/turn | distinct prices | net-worth spread | "
+                "Gini mean | Gini final |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for label, f in r["figures"].items():
-        out.append(f"| {label} | {', '.join(f['models'])} | {', '.join(f['labs'])} | {f['action_divergence_jsd']} | "
-                   f"{f['price_offset_spread']} | "
-                   f"{f['volatility_mean']} | {f['trades_per_turn']} | {f['units_per_turn']} | {f['gini_mean']} | "
-                   f"{f['gini_final']} |")
+        out.append(f"| {label} | {', '.join(f['models'])} | {', '.join(f['labs'])} | "
+                   + " | ".join(str(f[m]) for m in METRICS) + " |")
     out += ["", "Gini path (mean over seeds, per turn):", ""]
     out += [f"- {label}: " + " ".join(f"{g:.3f}" for g in f["gini_path"]) for label, f in r["figures"].items()]
     out += ["", "Councils (each one's full report is in its folder):", ""]
