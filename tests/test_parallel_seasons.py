@@ -148,3 +148,40 @@ def test_progress_counts_seasons_and_answers_per_second(tmp_path, fake_models):
     assert f"seasons {len(SEEDS)}/{len(SEEDS)}" in lines[-1] and "answers/s" in lines[-1]
     rate = float(lines[-1].split(", ")[-1].split()[0])
     assert rate > 0
+
+
+def _benchmark():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "parallel_seasons.py"
+    spec = importlib.util.spec_from_file_location("parallel_seasons_bench", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_parallel_seasons_benchmark_runs_and_prints_its_result_line(capsys):
+    import doctest
+    import re
+
+    bench = _benchmark()
+    assert doctest.testmod(bench).failed == 0
+    assert bench.main(["--council", "scripted", "--levels", "1,2,4", "--turns", "2"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("processor: ")
+    assert [ln.split(":")[0] for ln in lines[1:4]] == ["parallel 1", "parallel 2", "parallel 4"]
+    assert "8 answers" in lines[1] and "32 answers" in lines[3]  # 4 creatures x 2 turns x N seasons
+    assert re.fullmatch(r"RESULT cpu=\S+ council=scripted turns=2 aps_1=[\d.]+ aps_2=[\d.]+ aps_4=[\d.]+ "
+                        r"best_n=[124] speedup=[\d.]+", lines[-1])
+
+
+@pytest.mark.parametrize("argv", [["--levels", "0"], ["--levels", "a,b"], ["--turns", "0"], ["--levels", ""]])
+def test_parallel_seasons_benchmark_refuses_bad_arguments(argv):
+    with pytest.raises(SystemExit) as err:
+        _benchmark().parse_args(argv)
+    assert err.value.code == 2
+
+
+def test_parallel_seasons_benchmark_defaults():
+    args = _benchmark().parse_args([])
+    assert (args.council, args.levels, args.turns) == ("embedded", [1, 2, 4, 8], 4)

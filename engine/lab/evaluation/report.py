@@ -147,31 +147,25 @@ async def _play_missing(opts: EvalOptions, params: dict, store: season.SeasonSto
     state = new_game(load_scenario(opts.scenario), missing[0], params["council"])
     brains, quirks, pool = await _start_brains(opts.council, state, run_options(missing[0]))
     pace = Pace(len(missing))
-    gate = asyncio.Semaphore(max(1, parallel))
 
     def on_turn(record) -> None:
         pace.turn(record)
         if bar is not None:
             bar.update(1, note=pace.note())
 
-    async def one(seed: int) -> None:
-        async with gate:
-            run = run_options(seed)
-            run.traces = str(store.begin(seed))
-            summary_json, series = await season.play_season(run, brains=brains, quirks=quirks, on_turn=on_turn)
-            store.finish(seed, params, summary_json, series)
-            played.append(seed)
-            pace.done += 1
-            if bar is not None:
-                bar.update(0, note=pace.note())
+    def on_done(run: RunOptions, summary_json: dict, series: dict) -> None:
+        store.finish(run.seed, params, summary_json, series)
+        played.append(run.seed)
+        pace.done += 1
+        if bar is not None:
+            bar.update(0, note=pace.note())
 
-    tasks = [asyncio.ensure_future(one(seed)) for seed in missing]
+    runs = [run_options(seed) for seed in missing]
     try:
-        await asyncio.gather(*tasks)  # the first failure is raised as it is; the other seasons stop
+        for run in runs:  # a folder without season.json is an unfinished season, replayed on resume
+            run.traces = str(store.begin(run.seed))
+        await season.play_seasons(runs, brains, quirks, parallel, on_turn=on_turn, on_done=on_done)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         await season.close_brains(brains)
         if pool is not None:
             await pool.close()

@@ -13,6 +13,7 @@ thrown away and the season is played again from its seed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from pathlib import Path
@@ -83,6 +84,32 @@ async def play_season(opts: RunOptions, *, brains: dict | None = None, quirks: d
         "produces": {t.name: t.produces for t in scenario.traders},
     }
     return out, series
+
+
+async def play_seasons(runs: list[RunOptions], brains: dict, quirks: dict, parallel: int, *,
+                       on_turn: Callable[[TurnRecord], None] | None = None,
+                       on_done: Callable[[RunOptions, dict, dict], None] | None = None) -> None:
+    """Play each run's season, `parallel` at a time, all with the same (open) brains.
+
+    The brains keep nothing between requests, so seasons played at once only share the engines, which
+    batch their creatures' requests. `on_done(run, summary, series)` follows each finished season. The
+    first failure is raised as it is, after the other seasons have been stopped.
+    """
+    gate = asyncio.Semaphore(max(1, parallel))
+
+    async def one(run: RunOptions) -> None:
+        async with gate:
+            summary_json, series = await play_season(run, brains=brains, quirks=quirks, on_turn=on_turn)
+            if on_done is not None:
+                on_done(run, summary_json, series)
+
+    tasks = [asyncio.ensure_future(one(run)) for run in runs]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def close_brains(brains: dict) -> None:
