@@ -185,3 +185,19 @@ def test_parallel_seasons_benchmark_refuses_bad_arguments(argv):
 def test_parallel_seasons_benchmark_defaults():
     args = _benchmark().parse_args([])
     assert (args.council, args.levels, args.turns) == ("embedded", [1, 2, 4, 8], 4)
+
+
+def test_parallel_seasons_share_a_remote_openai_compatible_server(tmp_path, monkeypatch):
+    from tests.openai_server import FakeServer, running
+
+    sell = '{"orders": [{"side": "sell", "good": "honey", "qty": 1, "price": 7}]}'
+    buy = '{"orders": [{"side": "buy", "good": "honey", "qty": 1, "price": 9}]}'
+    monkeypatch.setenv("WOOD_KEY", "sk-test")
+    with running(FakeServer({"seller": sell, "buyer": buy}, key="sk-test")) as fake:
+        council = f"Oona=openai:{fake.url}@seller?key=WOOD_KEY,Sorrel=openai:{fake.url}@buyer?key=WOOD_KEY"
+        runs = {n: run_eval(EvalOptions(council=council, turns=3, seeds=[1, 2, 3], out=str(tmp_path / f"p{n}"),
+                                        progress=False, charts=False, parallel=n)) for n in (1, 3)}
+    posts = [r for r in fake.seen if r["method"] == "POST"]
+    assert len(posts) == 2 * 2 * 3 * 3  # two runs x two server creatures x three seasons x three turns
+    assert hashes(tmp_path / "p1", [1, 2, 3]) == hashes(tmp_path / "p3", [1, 2, 3])
+    assert all(s["trades_per_turn"] > 0 for s in runs[3]["seasons"])  # the server's creatures traded honey
