@@ -174,6 +174,16 @@ def test_models_that_cannot_start_are_a_failure_1(tmp_path, capsys, monkeypatch)
     assert err.startswith("tokenwood: models not ready: smollm2-135m") and len(err.splitlines()) == 1
 
 
+@pytest.mark.parametrize("command", ["eval", "compare"])
+def test_eval_and_compare_whose_models_cannot_start_are_a_failure_1(command, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TOKENWOOD_CACHE", str(tmp_path / "cache"))  # nothing prepared here
+    council = ["--council" if command == "eval" else "--hetero", "Oona=smollm2-135m"]
+    argv = [command, *council, "--turns", "1", "--seeds", "1", "--out", str(tmp_path / "out")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "smollm2-135m" in err[0], err
+
+
 def test_a_failing_doctor_check_is_1(capsys, monkeypatch):
     import engine.lab.doctor
     from engine.lab.doctor import Check

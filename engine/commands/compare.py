@@ -28,6 +28,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def handle(args: argparse.Namespace) -> int:
     """Play every council on the same seeds; print the verdict and where the comparison is."""
     from engine.lab.evaluation import EvalError
+    from engine.lab.evaluation.errors import ModelsNotReady
     from engine.lab.evaluation.compare import CompareOptions, run_compare
 
     try:
@@ -35,6 +36,8 @@ def handle(args: argparse.Namespace) -> int:
             hetero=args.hetero, homo=args.homo, turns=args.turns, seeds=args.seeds, out=args.out,
             scenario=args.scenario, patron_script=args.patron_script,
             progress=progress_wanted(args), charts=not args.no_charts, parallel=args.parallel))
+    except ModelsNotReady as err:
+        return fail(str(err), EXIT_FAILED)
     except EvalError as err:
         return fail(str(err))
     except KeyboardInterrupt:

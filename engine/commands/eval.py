@@ -34,6 +34,7 @@ def add_parallel(p: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Play (or reuse) one season per seed; print where the report is."""
     from engine.lab.evaluation import EvalError
+    from engine.lab.evaluation.errors import ModelsNotReady
     from engine.lab.evaluation.report import EvalOptions, run_eval
 
     try:
@@ -42,6 +43,8 @@ def handle(args: argparse.Namespace) -> int:
             scenario=args.scenario, patron_script=args.patron_script,
             progress=progress_wanted(args), charts=not args.no_charts, answer_timeout=args.answer_timeout,
             parallel=args.parallel))
+    except ModelsNotReady as err:
+        return fail(str(err), EXIT_FAILED)
     except EvalError as err:
         return fail(str(err))
     except KeyboardInterrupt:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.lab.evaluation import charts, season
-from engine.lab.evaluation.errors import EvalError
+from engine.lab.evaluation.errors import EvalError, ModelsNotReady
 from engine.lab.evaluation.figures import ACTION_KINDS, analyse
 from engine.play.progress import Progress
 from engine.play.saves import write_atomic
@@ -182,13 +182,13 @@ def _unavailable() -> tuple[type[BaseException], ...]:
 
 
 async def _start_brains(spec: str, state, run):
-    """make_brains, with "models not available here" turned into an `EvalError`."""
+    """make_brains, with "models not available here" turned into `ModelsNotReady`."""
     from engine.play.headless import make_brains
 
     try:
         return await make_brains(state, run)
     except _unavailable() as err:
-        raise EvalError(f"council {spec!r}: {err}") from None
+        raise ModelsNotReady(f"council {spec!r}: {err}") from None
 
 
 def run_eval(opts: EvalOptions) -> dict:
