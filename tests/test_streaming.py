@@ -8,16 +8,15 @@ from types import SimpleNamespace
 
 import httpx2 as httpx
 import pytest
-from openai import AsyncOpenAI
 
 from engine.brains.base import Progress, Reply, report_progress
-from engine.brains.openai_compat import OpenAIBrain
 from engine.brains.pace import Pace
 from engine.brains.vllm import _stream
 from engine.core.scenario import PATRON
 from engine.models.registry import load_registry
 from tests.conftest import play, scripted_game
 from tests.streaming_fakes import StreamingFake
+from tests.test_openai_brain import brain_with
 from tokenwood_tui.viewmodel import progress_note, progress_status, progress_tail
 
 ANSWER = '{"orders": [], "gossip": "the honey is sweet"}'
@@ -129,14 +128,6 @@ def chat_chunk(content: str | None, usage: int | None = None) -> dict:
     if usage is not None:
         chunk["usage"] = {"prompt_tokens": 5, "completion_tokens": usage, "total_tokens": 5 + usage}
     return chunk
-
-
-def brain_with(handler, model_id="smollm2-135m", timeout_s=5.0):
-    reg = load_registry(None)
-    spec = reg.get(model_id).model_copy(update={"backend": "openai", "base_url": "http://wood.test/v1"})
-    client = AsyncOpenAI(base_url=spec.base_url, api_key="x", max_retries=0,
-                         http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)))
-    return OpenAIBrain(spec, reg, client=client, timeout_s=timeout_s)
 
 
 def decide(brain, heard):

@@ -322,7 +322,7 @@ def test_a_streamed_answer_is_the_answer_not_streamed(engines):
             assert plain.fault is None and streamed.fault is None, (plain, streamed)
             assert streamed.raw == plain.raw and streamed.tokens == plain.tokens
             assert len(heard) > 1 and heard[-1].text == streamed.raw and heard[-1].tokens == streamed.tokens
-            assert all(a.tokens < b.tokens for a, b in zip(heard, heard[1:]))
+            assert all(a.tokens <= b.tokens for a, b in zip(heard, heard[1:]))
         late = VLLMBrain("smollm2-135m", pool, timeout_s=0.001)
         reply = loop.run_until_complete(late.decide(None, PROMPT.format(name="Oona", good="honey"),
                                                     on_progress=heard.append))
