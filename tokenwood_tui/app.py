@@ -6,7 +6,9 @@
     handlers: board = session.board() -> BoardScreen.show(board) (scanned first in a played game)
 
 Brains are async (model engines think in their own processes), so the turn worker runs on the app's
-event loop and the UI stays live while the creatures think.
+event loop and the UI stays live while the creatures think. A streaming brain's progress is only kept
+as it comes (`_brain_progress`); the ticker shows the latest of each creature ten times a second, so
+four streams cost the keys nothing. A player sees figures only, scanned by the firewall first.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 
+from engine.brains.base import Progress
 from engine.brains.human import QueueError, QueuedMove
 from engine.core.scenario import PATRON
 from engine.play.config import ConfigError, UserConfig, save_theme
@@ -41,6 +44,7 @@ from tokenwood_tui.screens.inspector import InspectorScreen
 from tokenwood_tui.screens.pauses import FailedScreen, TooSmallScreen, WakingScreen
 from tokenwood_tui.screens.saves import LoadScreen, SaveScreen
 from tokenwood_tui.session import Session, open_session
+from tokenwood_tui.viewmodel import progress_note, progress_status, progress_tail
 from tokenwood_tui.widgets.desk import DeskPanel
 from tokenwood_tui.widgets.record import FILTERS, RecordPanel
 from tokenwood_tui.widgets.status import StatusBar
@@ -96,6 +100,7 @@ class TokenwoodApp(App[int]):
         self.failure: str | None = None
         """Why the brains could not wake (quitting then exits 1 with this line), or None."""
         self._thinking: dict[str, float] = {}
+        self._progress: dict[str, Progress] = {}
         self._turn_started = 0.0
         self._ticker = None
         self._auto_timer = None
@@ -107,6 +112,7 @@ class TokenwoodApp(App[int]):
         session.on_brain_start = lambda name: self.post_message(BrainStarted(name))
         session.on_brain_done = lambda name, r: self.post_message(BrainAnswered(name, r.latency_s, r.fault,
                                                                                    r.fault_kind))
+        session.on_brain_progress = self._brain_progress
         self.board_screen = BoardScreen(self.mode)
 
     # --- life cycle --------------------------------------------------------------------------------
@@ -343,9 +349,15 @@ class TokenwoodApp(App[int]):
         self._thinking[message.trader] = time.monotonic()
         self._tick()
 
+    def _brain_progress(self, trader: str, progress: Progress) -> None:
+        """Keep a streaming brain's latest progress (the ticker shows it; nothing is drawn here)."""
+        self._progress[trader] = progress
+
     def on_brain_answered(self, message: BrainAnswered) -> None:
         self._thinking.pop(message.trader, None)
         panel = self.board_screen.query_one(CreaturesPanel)
+        if message.trader in self._progress and self.screen is self.board_screen:
+            self._show_progress(panel, message.trader, self._progress[message.trader])
         if message.fault:
             kind = (message.fault_kind or "no answer").replace("_", " ")  # "refused", "server error", ...
             panel.set_status(message.trader, Text(kind, style="bold red"))
@@ -357,21 +369,62 @@ class TokenwoodApp(App[int]):
             panel.set_status(message.trader, Text(label, style="green"))
 
     def _tick(self) -> None:
+        if isinstance(self.screen, InspectorScreen):
+            self.screen.show_live(self._live_text() if self._progress else None)
         if self.screen is not self.board_screen:
             return
         now = time.monotonic()
         panel = self.board_screen.query_one(CreaturesPanel)
         for name, since in self._thinking.items():
-            panel.set_status(name, Text(f"thinking\u2026 {now - since:.1f} s", style="bold #6fa8dc"))
+            if name in self._progress:
+                self._show_progress(panel, name, self._progress[name])
+            else:
+                panel.set_status(name, Text(f"thinking\u2026 {now - since:.1f} s", style="bold #6fa8dc"))
         if self.turn_running:
             turn = self.session.state.public.turn + 1
             self._activity(f"turn {turn}: deciding {now - self._turn_started:.1f} s")
+
+    def _withheld_live(self, texts: list[str]) -> bool:
+        """In a played game, scan what a streaming brain's progress would show; True (logged) on a hit."""
+        if self.mode != "play":
+            return False
+        hits = guard.scan(texts, guard.secrets_of(self.session.state))
+        if hits:
+            guard.report("traders (live)", hits)
+            self.post_message(PanelWithheld("traders", hits))
+        return bool(hits)
+
+    def _show_progress(self, panel: CreaturesPanel, name: str, progress: Progress) -> None:
+        """One creature's answer being written: figures, and (for a spectator) the tail of its text."""
+        status = progress_status(progress)
+        note = progress_note(progress) if self.mode == "play" else progress_tail(progress, panel.said_width)
+        if self._withheld_live([status, note]):
+            status, note = "withheld", ""
+        panel.set_status(name, Text(status, style="bold #6fa8dc"))
+        panel.set_live(name, Text(note, style="dim italic"))
+
+    def _live_text(self) -> Text:
+        """Every streaming creature's answer so far, for the inspector (figures only in a played game)."""
+        out = Text()
+        out.append(" Writing now ", style="bold reverse #7fb069")
+        for name, progress in self._progress.items():
+            body = progress_note(progress) if self.mode == "play" else progress.text
+            if self._withheld_live([body]):
+                body = guard.WITHHELD
+            out.append(f"\n{name}", style="bold")
+            out.append(f"  {progress_status(progress)}\n", style="dim")
+            out.append(body)
+        return out
 
     def _stop_ticker(self) -> None:
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
         self._thinking.clear()
+        self._progress.clear()
+        self.board_screen.query_one(CreaturesPanel).clear_live()
+        if isinstance(self.screen, InspectorScreen):
+            self.screen.show_live(None)
 
     def on_turn_resolved(self, message: TurnResolved) -> None:
         self.turn_running = False

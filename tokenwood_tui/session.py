@@ -8,15 +8,19 @@
 
 In a played game the Patron's brain is a `HumanPatron` fed by the desk; in a watched game the
 scripted schemer plays it (or, replaying traces that hold the Patron's answers, its recorded answers).
+
+Brains that stream report their answers as they are written (`on_brain_progress`): a spectator is
+handed the text so far; a player only the figures (tokens, seconds): the text is dropped here, before
+it reaches any widget, and the screen's firewall scans what is shown all the same.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Literal
 
-from engine.brains.base import Brain, Reply
+from engine.brains.base import Brain, Progress, ProgressFn, Reply
 from engine.brains.human import HumanPatron
 from engine.core.newgame import new_game
 from engine.core.scenario import PATRON
@@ -48,13 +52,21 @@ class ObservedBrain:
         """The wrapped brain's model."""
         return self.inner.model
 
-    async def decide(self, view: View, prompt: str) -> Reply:
-        """Ask the wrapped brain, telling the UI before and after."""
+    @property
+    def streams(self) -> bool:
+        """Whether the wrapped brain can report its answer as it is written."""
+        return bool(getattr(self.inner, "streams", False))
+
+    async def decide(self, view: View, prompt: str, on_progress: ProgressFn | None = None) -> Reply:
+        """Ask the wrapped brain (passing `on_progress` on when it streams), telling the UI before and after."""
         if self.on_start:
             self.on_start(self.name)
         reply = Reply(raw="", model=self.inner.model, fault="no answer", fault_kind="no_answer")
         try:
-            reply = await self.inner.decide(view, prompt)
+            if on_progress is not None and self.streams:
+                reply = await self.inner.decide(view, prompt, on_progress=on_progress)
+            else:
+                reply = await self.inner.decide(view, prompt)
         finally:
             if self.on_done:
                 self.on_done(self.name, reply)
@@ -85,6 +97,9 @@ class Session:
     """Called when a trader's brain starts thinking."""
     on_brain_done: Callable[[str, Reply], None] | None = None
     """Called when it answered."""
+    on_brain_progress: Callable[[str, Progress], None] | None = None
+    """Called as a streaming brain writes (set before `start_brains`); in a played game the progress
+    comes without its text."""
     _pool: object = None
     _before: GameState | None = None
     _pristine: GameState | None = None
@@ -171,12 +186,20 @@ class Session:
                 brains[PATRON] = ReplayBrain(records, PATRON)
         self.game.brains = {n: ObservedBrain(n, b, self._started, self._done) for n, b in brains.items()}
         self.game.quirks = quirks
+        self.game.on_progress = self._progress if self.on_brain_progress is not None else None
         self._pool = pool
         self._brains_for = dict(self.state.public.council)
 
     def _started(self, name: str) -> None:
         if self.on_brain_start:
             self.on_brain_start(name)
+
+    def _progress(self, name: str, progress: Progress) -> None:
+        if self.on_brain_progress is None:
+            return
+        if self.mode == "play":
+            progress = replace(progress, text="")  # the firewall: a player never gets a creature's words
+        self.on_brain_progress(name, progress)
 
     def _done(self, name: str, reply: Reply) -> None:
         if self.on_brain_done:

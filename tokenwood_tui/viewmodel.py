@@ -6,6 +6,10 @@
 `public_board` takes no `GameState`, only the public record, the Patron's own view (built by
 `engine.mind.view.view_for`, which copies no canary) and the scenario, so a played game's screen cannot
 reach the hidden ledger by construction. Widgets render a `Board` and never see the engine.
+
+While a turn is decided, a streaming brain's `Progress` becomes a status ("41 tok 2.1 s") and a
+note: in a played game only figures (`progress_note` never reads the text), for a spectator the tail
+of the text being written (`progress_tail`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from engine.brains.base import Progress
 from engine.core import sentiment
 from engine.core.economy import net_worth, standing
 from engine.core.magistrate import METER as SUSPICION_LEVELS
@@ -387,3 +392,30 @@ def final_scores(state: GameState, patron_model: str) -> list[tuple[str, str, in
     models = {**state.public.council, PATRON: patron_model}
     rows = [(n, model_label(models.get(n, "?")), net_worth(state, n)) for n in names]
     return sorted(rows, key=lambda r: (-r[2], r[0]))
+
+
+# --- a turn being decided (streaming brains) ---------------------------------------------------------
+
+
+def progress_status(p: Progress) -> str:
+    """The short live status of an answer being written: "41 tok 2.1 s"."""
+    return f"{p.tokens} tok {p.elapsed_s:.1f} s"
+
+
+def progress_note(p: Progress) -> str:
+    """What a player may know of an answer being written: figures only, never its text.
+
+    "41 of at most 96 tokens, at most 3 s left" (the estimate from the engine's measured pace).
+    """
+    note = f"{p.tokens} of at most {p.max_tokens} tokens" if p.max_tokens else f"{p.tokens} tokens"
+    if p.left_s is not None:
+        note += f", at most {p.left_s:.0f} s left"
+    return note
+
+
+def progress_tail(p: Progress, width: int) -> str:
+    """The last `width` characters of the text being written, on one line (for a spectator)."""
+    flat = " ".join(p.text.split())
+    if len(flat) <= width:
+        return flat
+    return "\u2026" + flat[len(flat) - width + 1:] if width > 1 else flat[-width:]

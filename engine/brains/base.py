@@ -7,12 +7,16 @@ return what it wrote; a replay brain returns recorded raw text; the human's brai
 built. A brain never raises into the turn: a failure is a `Reply` with `fault` set (the trader
 hesitates this turn and the fault is counted), and `fault_kind` says which kind of failure it was,
 set where it happened (never read back from the text): one of `FAULT_KINDS`.
+
+A brain that can stream (`streams = True`) also takes `on_progress` in `decide` and calls it with a
+`Progress` as its answer is written (the whole text so far, tokens, seconds); the reply it returns
+still holds the whole answer, which is parsed once. Brains that cannot stream never call it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol, get_args, runtime_checkable
+from typing import TYPE_CHECKING, Callable, Literal, Protocol, get_args, runtime_checkable
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.mind.view import View
@@ -62,6 +66,38 @@ class Reply:
             raise ValueError(f"unknown fault kind {self.fault_kind!r}; one of {', '.join(FAULT_KINDS)}")
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far one answer has been written (a streaming brain reports these while it decides)."""
+
+    tokens: int
+    """Tokens written so far."""
+    elapsed_s: float
+    """Seconds since the brain was asked."""
+    text: str
+    """The whole answer so far (private: never shown to a player, only to a spectator)."""
+    max_tokens: int = 0
+    """The answer's token limit (0: unknown)."""
+    left_s: float | None = None
+    """At most this many seconds are left, from the engine's measured pace (None: unknown)."""
+
+
+ProgressFn = Callable[[Progress], None]
+"""Where a streaming brain reports its progress."""
+
+
+def report_progress(on_progress: ProgressFn | None, progress: Progress) -> None:
+    """Hand `progress` to `on_progress` (if any); a listener that fails never breaks the answer."""
+    if on_progress is None:
+        return
+    try:
+        on_progress(progress)
+    except Exception:  # noqa: BLE001 - the screen's trouble is not the brain's
+        import logging
+
+        logging.getLogger(__name__).exception("a progress listener failed")
+
+
 @runtime_checkable
 class Brain(Protocol):
     """Anything that can decide one trader's turn."""
@@ -70,7 +106,9 @@ class Brain(Protocol):
     """The model id (or scripted temperament) behind this brain, shown on the scoreboard."""
 
     async def decide(self, view: "View", prompt: str) -> Reply:
-        """Answer for this turn. `prompt` is exactly what a model would be sent; it has passed the firewall."""
+        """Answer for this turn. `prompt` is exactly what a model would be sent; it has passed the firewall.
+
+        A brain with `streams = True` also accepts `on_progress: ProgressFn | None` (a keyword)."""
         ...
 
     async def close(self) -> None:

@@ -8,6 +8,10 @@ tokenizer's template). Structured outputs are asked for as vLLM's `structured_ou
 (and, on the chat endpoint, the standard `response_format`, which other servers understand).
 Every failure (timeout, refused connection, an error status, an empty choice) is a `Reply` with
 `fault` and its `fault_kind` set (`fault_kind_of`): the creature hesitates and the game goes on.
+
+Given `on_progress`, the answer is asked for as a stream (`stream=True`) and reported as it comes;
+a server that will not stream (it refuses the request with 400, 422 or 501, or sends no chunk) is
+asked again plainly, and not asked to stream again. The timeout covers both requests together.
 """
 
 from __future__ import annotations
@@ -15,13 +19,20 @@ from __future__ import annotations
 import asyncio
 import time
 
-from engine.brains.base import FaultKind, Reply
+from engine.brains.base import FaultKind, Progress, ProgressFn, Reply, report_progress
 from engine.core.answer import answer_json_schema
 from engine.mind.view import View
 
 
+NO_STREAM_STATUS = frozenset({400, 422, 501})
+"""HTTP statuses with which a server refuses a request it would answer without `stream=True`."""
+
+
 class OpenAIBrain:
     """One creature's brain on an OpenAI-compatible server (shares a client with its model's others)."""
+
+    streams = True
+    """It can report its answer as it is written (`decide`'s `on_progress`)."""
 
     def __init__(self, spec, registry, *, client=None, timeout_s: float = 60.0,
                  server_model: str | None = None) -> None:
@@ -32,6 +43,8 @@ class OpenAIBrain:
         self.server_model = server_model or spec.server_model
         self._client = client
         self._owns_client = client is None
+        self.can_stream = True
+        """Whether the server is asked to stream (False once it would not)."""
 
     def client(self):
         """The async OpenAI client (made on first use), with the key from the variable the entry names."""
@@ -73,13 +86,21 @@ class OpenAIBrain:
             kwargs["extra_body"] = extra
         return endpoint, kwargs
 
-    async def decide(self, view: View, prompt: str) -> Reply:
-        """Ask the server; never raises."""
+    async def decide(self, view: View, prompt: str, on_progress: ProgressFn | None = None) -> Reply:
+        """Ask the server (streaming the answer into `on_progress` when given); never raises."""
         started = time.perf_counter()
         try:
             endpoint, kwargs = self.request(prompt, view)
             api = self.client().chat.completions if endpoint == "chat" else self.client().completions
-            resp = await asyncio.wait_for(api.create(**kwargs), timeout=self.timeout_s)
+            if on_progress is not None and self.can_stream:
+                streamed = await asyncio.wait_for(self._stream(api, endpoint, kwargs, on_progress, started),
+                                                  timeout=self.timeout_s)
+                if streamed is not None:
+                    text, tokens = streamed
+                    return Reply(raw=text, model=self.model, latency_s=time.perf_counter() - started,
+                                 tokens=tokens)
+            left = self.timeout_s - (time.perf_counter() - started)
+            resp = await asyncio.wait_for(api.create(**kwargs), timeout=max(left, 0.001))
             choice = resp.choices[0] if resp.choices else None
             if choice is None:
                 raise ValueError("the server returned no choice")
@@ -91,6 +112,43 @@ class OpenAIBrain:
             return self._fault(started, f"timed out after {self.timeout_s:.0f} s", "timeout")
         except Exception as err:  # connection refused, error status, malformed response
             return self._fault(started, f"{type(err).__name__}: {str(err)[:160]}", fault_kind_of(err))
+
+    async def _stream(self, api, endpoint: str, kwargs: dict, on_progress: ProgressFn,
+                      started: float) -> tuple[str, int] | None:
+        """One streamed answer -> (text, tokens), reporting each chunk; None when the server will not stream.
+
+        Tokens are the server's count when it sends one (`stream_options`), else the chunks that held text.
+        """
+        import openai
+
+        try:
+            stream = await api.create(**kwargs, stream=True, stream_options={"include_usage": True})
+        except openai.APIStatusError as err:
+            if err.status_code not in NO_STREAM_STATUS:
+                raise
+            self.can_stream = False
+            return None
+        pieces: list[str] = []
+        chunks, usage = 0, 0
+        try:
+            async for chunk in stream:
+                if getattr(chunk, "usage", None) is not None:
+                    usage = chunk.usage.completion_tokens or usage
+                if not chunk.choices:
+                    continue
+                choice = chunk.choices[0]
+                piece = (choice.delta.content if endpoint == "chat" else choice.text) or ""
+                if piece:
+                    pieces.append(piece)
+                    chunks += 1
+                    report_progress(on_progress, Progress(chunks, time.perf_counter() - started, "".join(pieces),
+                                                          self.spec.sampling.max_tokens))
+        finally:
+            await stream.close()
+        if not chunks and not usage:
+            self.can_stream = False
+            return None
+        return "".join(pieces), usage or chunks
 
     def _fault(self, started: float, why: str, kind: FaultKind) -> Reply:
         return Reply(raw="", model=self.model, latency_s=time.perf_counter() - started, fault=why,

@@ -17,6 +17,10 @@ the pool starts them inside `engine.brains.processes` (child output and vLLM's l
 file, each engine gets its own CPU cores), so a full-screen TUI is never garbled. `close()` shuts
 every engine down and leaves no child behind.
 
+With `on_progress` a request streams (`RequestOutputKind.DELTA`): each step's new text is added to
+what came before and reported as a `Progress`; the reply holds the same whole text a `FINAL_ONLY`
+request returns, and the deadline covers the whole stream.
+
 vLLM, torch and transformers are imported only inside `EnginePool.start()`.
 """
 
@@ -31,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from engine.brains.base import FaultKind, Reply
+from engine.brains.base import FaultKind, Progress, ProgressFn, Reply, report_progress
 from engine.brains.pace import Pace, pace_key, remember
 from engine.brains.processes import (
     EngineLog,
@@ -266,11 +270,12 @@ class EnginePool:
     # -- one request --------------------------------------------------------------------------------
 
     async def generate(self, model_id: str, prompt: str, timeout_s: float | None = None,
-                       schema: dict | None = None) -> Reply:
+                       schema: dict | None = None, on_progress: ProgressFn | None = None) -> Reply:
         """prompt -> chat format -> engine -> Reply; every failure is a fault, never raised.
 
         `timeout_s` None: the deadline follows from the engine's measured pace, the prompt's length,
         the token limit and the requests already in flight on the engine (`deadline_s`).
+        `on_progress`: stream the answer, reporting it as it is written (the reply is the same).
         """
         start = time.monotonic()
 
@@ -291,7 +296,7 @@ class EnginePool:
             if timeout_s is None:
                 timeout_s = self.deadline_s(model_id, len(prompt_ids), engine.in_flight)
             # token ids -> engine (batched with every other request in flight)
-            text, n_tokens = await asyncio.wait_for(_run(engine, prompt_ids, schema), timeout_s)
+            text, n_tokens = await asyncio.wait_for(_run(engine, prompt_ids, schema, on_progress, start), timeout_s)
         except asyncio.TimeoutError:
             return fault(f"timeout after {timeout_s:.0f} s", "timeout")
         except Exception as exc:  # noqa: BLE001 - a brain never raises into the turn
@@ -311,14 +316,17 @@ class VLLMBrain:
     """The pool holding this model's engine."""
     timeout_s: float | None = None
     """Seconds one decision may take before it becomes a fault (None: from the engine's measured pace)."""
+    streams: bool = True
+    """It can report its answer as it is written (see `EnginePool.generate`)."""
 
-    async def decide(self, view: "View", prompt: str) -> Reply:
+    async def decide(self, view: "View", prompt: str, on_progress: ProgressFn | None = None) -> Reply:
         """Send the prompt to the model (constrained to this creature's answer schema where the
-        registry asks for structured outputs) and return what it wrote (or a fault)."""
+        registry asks for structured outputs) and return what it wrote (or a fault); with
+        `on_progress` the answer streams."""
         from engine.core.answer import answer_json_schema
 
         schema = answer_json_schema(view) if view is not None else None
-        return await self.pool.generate(self.model, prompt, self.timeout_s, schema)
+        return await self.pool.generate(self.model, prompt, self.timeout_s, schema, on_progress)
 
     async def close(self) -> None:
         """Nothing to release: the pool owns the engine and the game closes the pool."""
@@ -340,11 +348,13 @@ def _encode(engine: _Engine, prompt: str) -> list[int]:
     return list(tok.encode(text, add_special_tokens=False))
 
 
-async def _run(engine: _Engine, prompt_ids: list[int], schema: dict | None = None) -> tuple[str, int]:
+async def _run(engine: _Engine, prompt_ids: list[int], schema: dict | None = None,
+               on_progress: ProgressFn | None = None, started: float | None = None) -> tuple[str, int]:
     """token ids -> (text, new tokens), with the registry's sampling and grammar.
 
     `schema` (a view-specific answer schema) replaces the engine's default one for this request; the
-    registry's caps on list and string sizes apply to it as well.
+    registry's caps on list and string sizes apply to it as well. With `on_progress` the request
+    streams (DELTA outputs, joined here; `started` is when the decision was asked for).
     """
     from vllm import SamplingParams
     from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
@@ -365,17 +375,46 @@ async def _run(engine: _Engine, prompt_ids: list[int], schema: dict | None = Non
         repetition_penalty=spec.sampling.repetition_penalty,
         skip_special_tokens=spec.quirks.skip_special_tokens,
         structured_outputs=structured,
-        output_kind=RequestOutputKind.FINAL_ONLY,
+        output_kind=RequestOutputKind.FINAL_ONLY if on_progress is None else RequestOutputKind.DELTA,
     )
+    request = ({"prompt_token_ids": prompt_ids}, params)
+    request_id = f"{spec.id}-{uuid.uuid4().hex[:12]}"
+    if on_progress is not None:
+        return await _stream(engine, request, request_id, on_progress,
+                             time.monotonic() if started is None else started)
     final = None
-    async for out in engine.llm.generate(
-        {"prompt_token_ids": prompt_ids}, params, request_id=f"{spec.id}-{uuid.uuid4().hex[:12]}"
-    ):
+    async for out in engine.llm.generate(*request, request_id=request_id):
         final = out
     if final is None or not final.outputs:
         raise RuntimeError("engine returned no output")
     completion = final.outputs[0]
     return completion.text, len(completion.token_ids)
+
+
+async def _stream(engine: _Engine, request: tuple, request_id: str, on_progress: ProgressFn,
+                  started: float) -> tuple[str, int]:
+    """A DELTA request -> (the whole text, new tokens), reporting each step's progress.
+
+    Each output holds only what is new since the last (vLLM joins outputs a slow reader missed), so
+    the pieces joined are the text a FINAL_ONLY request returns.
+    """
+    pieces: list[str] = []
+    n_tokens, seen = 0, False
+    max_tokens = engine.spec.sampling.max_tokens
+    for_step = engine.pace.step_s * max(engine.in_flight, 1) if engine.pace is not None else None
+    async for out in engine.llm.generate(*request, request_id=request_id):
+        if not out.outputs:
+            continue
+        seen = True
+        delta = out.outputs[0]
+        pieces.append(delta.text)
+        n_tokens += len(delta.token_ids)
+        left = None if for_step is None else max(max_tokens - n_tokens, 0) * for_step
+        report_progress(on_progress, Progress(n_tokens, time.monotonic() - started, "".join(pieces),
+                                              max_tokens, left))
+    if not seen:
+        raise RuntimeError("engine returned no output")
+    return "".join(pieces), n_tokens
 
 
 def limit_schema(schema: dict, max_items: int | None, max_length: int | None) -> dict:

@@ -4,6 +4,8 @@
     view_for(state, trader) -> build_prompt(view)  one prompt per trader, from its view only
     firewall.scan(prompt)                          a canary or banned token stops the prompt (fail closed)
     asyncio.gather(brain.decide(view, prompt))     every brain at once; engines batch their requests
+                                                   (a streaming brain reports its answer as it is written:
+                                                   on_progress(trader, Progress))
     parse_answer(reply.raw)                        tolerant parse and repair, per-action validation
     resolve_turn(state, answers)                   the rules judge and resolve
     record_turn, telemetry, traces, autosave       the turn's metrics (engine.play.metrics), per-model figures
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from engine.brains.base import Brain, Reply
+from engine.brains.base import Brain, Progress, Reply
 from engine.core import firewall
 from engine.core.scenario import PATRON
 from engine.core.state import GameState
@@ -89,6 +91,9 @@ class Game:
     same or a later turn is moved aside, never replaced (`engine.play.saves.autosave`)."""
     on_decision: Callable[[Decision], None] | None = None
     """Called as each decision is parsed (the UI's inspector listens here)."""
+    on_progress: Callable[[str, Progress], None] | None = None
+    """Called as a streaming brain writes its answer: (trader, progress so far). Brains that cannot
+    stream (no `streams = True`) are asked as before, and never report."""
     telemetry: Telemetry = field(default_factory=Telemetry)
     """Per-model figures of this session: parse results, latencies, faults, self-buys, turn times."""
     _open: TurnReport | None = field(default=None, repr=False)
@@ -122,7 +127,11 @@ class Game:
                 self.on_decision(decision)
             return decision
         try:
-            reply = await brain.decide(view, prompt)
+            if self.on_progress is not None and getattr(brain, "streams", False):
+                listener = self.on_progress
+                reply = await brain.decide(view, prompt, on_progress=lambda p: listener(name, p))
+            else:
+                reply = await brain.decide(view, prompt)
         except Exception as err:  # a brain must not raise; if it does, the trader hesitates
             reply = Reply(raw="", model=getattr(brain, "model", "?"), fault=f"brain error: {err!r:.200}",
                           fault_kind="brain_error")

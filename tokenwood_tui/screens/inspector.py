@@ -2,6 +2,9 @@
 
 In a played game only the Patron's own side is remembered (its brief and what it sent): a creature's
 prompt, raw answer and thinking never reach the player's screen.
+
+While a turn is decided, the live area above the body shows every streaming creature's answer as it
+is written (`show_live`): its text for a spectator, only its figures in a played game.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ class InspectorScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="insp-head")
+        yield Static(id="insp-live")
         with Horizontal(id="insp-main"):
             yield OptionList(id="insp-traders")
             with VerticalScroll(id="insp-scroll"):
@@ -76,8 +80,16 @@ class InspectorScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#insp-live", Static).display = False
         self.render_entry()
         self.query_one(OptionList).focus()
+
+    def show_live(self, writing: Text | None) -> None:
+        """Show what the creatures are writing now (None: nothing, the live area folds away)."""
+        live = self.query_one("#insp-live", Static)
+        live.display = writing is not None
+        if writing is not None:
+            live.update(writing)
 
     def follow(self) -> None:
         """A new turn was remembered: move to it when showing the latest, else keep the place."""

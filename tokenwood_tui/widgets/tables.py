@@ -30,7 +30,10 @@ class CreaturesPanel(Panel):
     COLUMNS = ("trader", "model", "makes", "did", "status", "said")
 
     status: reactive[dict[str, Text]] = reactive(dict, always_update=True, init=False)
-    """Trader -> live status ("thinking... 2.1 s", "answered", "hesitated")."""
+    """Trader -> live status ("thinking... 2.1 s", "41 tok 2.1 s", "answered", "hesitated")."""
+    live: reactive[dict[str, Text]] = reactive(dict, always_update=True, init=False)
+    """Trader -> what stands in its 'Said aloud' cell while it writes (the text's tail for a spectator,
+    figures for a player); the board's own saying comes back when the turn resolves."""
 
     def compose(self) -> ComposeResult:
         yield _table("traders-table")
@@ -62,7 +65,7 @@ class CreaturesPanel(Panel):
             who = Text(r.name, style="bold") + Text(f" the {r.species}" if r.name != PATRON else
                                                      (" (you)" if board.mode == "play" else ""), style="dim")
             did = Text(r.trades or "no trades", style="" if r.trades else "dim")
-            said = Text(f"\u201c{r.said}\u201d", style="italic") if r.said else Text("")
+            said = self.live.get(r.name) or (Text(f"\u201c{r.said}\u201d", style="italic") if r.said else Text(""))
             status = self.status.get(r.name) or (
                 Text("hesitated", style="bold red") if r.hesitated else Text("waiting", style="dim"))
             rows[r.name] = [who, r.model_label, r.makes, did, status, said]
@@ -81,9 +84,27 @@ class CreaturesPanel(Panel):
         if trader in {k.value for k in table.rows}:
             table.update_cell(trader, "status", text)
 
+    def set_live(self, trader: str, text: Text) -> None:
+        """Show `text` in one trader's 'Said aloud' cell while it writes."""
+        self.live = {**self.live, trader: text}
+        table = self.query_one(DataTable)
+        if trader in {k.value for k in table.rows}:
+            table.update_cell(trader, "said", text)
+
+    @property
+    def said_width(self) -> int:
+        """How many characters the 'Said aloud' column shows."""
+        column = self.query_one(DataTable).columns.get("said")
+        return column.width if column is not None else 20
+
     def clear_status(self) -> None:
-        """Forget live statuses (a new turn is about to show)."""
+        """Forget live statuses and what was being written (a new turn is about to show)."""
         self.status = {}
+        self.clear_live()
+
+    def clear_live(self) -> None:
+        """Forget what was being written (the turn resolved: the board's sayings show again)."""
+        self.live = {}
 
 
 class BooksPanel(Panel):
