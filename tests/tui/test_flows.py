@@ -7,6 +7,7 @@ import json
 import time
 
 from textual.widgets import DataTable, Input, OptionList, RichLog, Select, Static
+from textual.widgets._footer import FooterKey
 
 from engine.core.scenario import PATRON
 from engine.play.saves import list_saves, load_state, save_state
@@ -19,6 +20,7 @@ from tokenwood_tui.screens.inspector import InspectorScreen
 from tokenwood_tui.screens.pauses import FailedScreen, TooSmallScreen
 from tokenwood_tui.screens.saves import LoadScreen, SaveScreen
 from tokenwood_tui.widgets.desk import DeskPanel
+from tokenwood_tui.widgets.footer import SteadyFooter
 
 
 class Delayed:
@@ -354,6 +356,52 @@ async def test_the_inspector_browses_turns_and_shows_only_the_patron_in_play(sav
         assert insp.turn == 4
         await pilot.press("escape")
         assert app.screen is app.board_screen
+
+
+async def test_the_inspector_is_kept_alive_and_reopens_at_the_latest_turn(saves):
+    app = make_app(saves, "watch")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await steps(app, pilot, 2)
+        await pilot.press("i")
+        await pilot.pause()
+        insp = app.screen
+        assert isinstance(insp, InspectorScreen) and insp.turn == 2
+        await pilot.press("left", "down")
+        assert insp.turn == 1 and insp.trader == "Sorrel"
+        footer_keys = list(insp.query(FooterKey))
+        await pilot.press("escape")
+        await steps(app, pilot, 1)
+        await pilot.press("i")
+        await pilot.pause()
+        assert app.screen is insp  # the same screen, not built again
+        assert insp.turn == 3 and insp.trader == "Oona"  # opened again as a new one would: the latest turn
+        assert "Oona  turn 3" in str(insp.query_one("#insp-body", Static).render())
+        assert list(insp.query(FooterKey)) == footer_keys  # the same keys: its footer was not rebuilt
+
+
+async def test_the_footer_follows_the_keys_it_shows(saves):
+    app = make_app(saves)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        footer = app.board_screen.query_one(SteadyFooter)
+
+        def shown_keys() -> set[str]:
+            return {k.key for k in footer.query(FooterKey)}
+
+        before = list(footer.query(FooterKey))
+        assert {"i", "f", "s"} <= shown_keys()
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert list(footer.query(FooterKey)) == before  # behind the inspector it was left alone
+        await open_form(pilot, app, "y")  # a dialog in front: the board's footer shows what still works
+        await pilot.pause()
+        assert "i" not in shown_keys() and "f" not in shown_keys()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert {"i", "f", "s"} <= shown_keys()
 
 
 async def test_a_spectator_inspects_every_creature(saves):
