@@ -358,15 +358,21 @@ async def test_the_inspector_browses_turns_and_shows_only_the_patron_in_play(sav
         assert app.screen is app.board_screen
 
 
+async def inspect_after(app, pilot, turns: int) -> InspectorScreen:
+    """Play `turns` turns, then open the inspector with its key."""
+    await settle(app, pilot)
+    await steps(app, pilot, turns)
+    await pilot.press("i")
+    await pilot.pause()
+    assert isinstance(app.screen, InspectorScreen)
+    return app.screen
+
+
 async def test_the_inspector_is_kept_alive_and_reopens_at_the_latest_turn(saves):
     app = make_app(saves, "watch")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await steps(app, pilot, 2)
-        await pilot.press("i")
-        await pilot.pause()
-        insp = app.screen
-        assert isinstance(insp, InspectorScreen) and insp.turn == 2
+        insp = await inspect_after(app, pilot, 2)
+        assert insp.turn == 2
         await pilot.press("left", "down")
         assert insp.turn == 1 and insp.trader == "Sorrel"
         footer_keys = list(insp.query(FooterKey))
@@ -407,11 +413,7 @@ async def test_the_footer_follows_the_keys_it_shows(saves):
 async def test_a_spectator_inspects_every_creature(saves):
     app = make_app(saves, "watch")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await steps(app, pilot, 2)
-        await pilot.press("i")
-        await pilot.pause()
-        insp = app.screen
+        insp = await inspect_after(app, pilot, 2)
         assert app.session.history.traders(2) == ["Oona", "Sorrel", "Fennick", "Bramble", PATRON]
         await pilot.press("down")
         await pilot.pause()
