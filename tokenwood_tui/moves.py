@@ -107,7 +107,7 @@ FORMS: dict[ActionKind, FormSpec] = {f.kind: f for f in (
 
 
 def choices(source: str, view: View) -> list[str]:
-    """The suggestions a field offers, from the Patron's view."""
+    """The values a closed set offers (what its parser accepts), from the Patron's view."""
     s = view.patron
     return {
         "creatures": [o for o in view.others if o != PATRON],
