@@ -528,7 +528,12 @@ class TokenwoodApp(App[int]):
             return
         if isinstance(self.screen, EndScreen):
             self.pop_screen()
-        self.push_screen(InspectorScreen(self.session.history, played=self.mode == "play"))
+        if not self.is_screen_installed("inspector"):  # built once, kept alive: it opens at once
+            self.install_screen(InspectorScreen(self.session.history, played=self.mode == "play"), "inspector")
+        inspector = self.get_screen("inspector")
+        assert isinstance(inspector, InspectorScreen)
+        inspector.reopen()
+        self.push_screen(inspector)
 
     def action_help(self) -> None:
         """Keys and rules."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from engine.brains.human import QueuedMove
 from engine.core.answer import ActionKind, BribeMove, CoverMove, LendMove, MAX_WORDS, OrderAction, ShortMove, TipMove
@@ -34,9 +34,11 @@ class FieldSpec:
     label: str
     """What the form calls it."""
     choices: str = ""
-    """Where its suggestions come from: creatures, goods, side, direction, truth, orders, shorts, legends."""
+    """A closed set, picked from a list: creatures, goods, side, direction, truth, orders, shorts, legends."""
     default: str = ""
-    """Pre-filled value."""
+    """Pre-filled value (for a closed set: the option picked at first, when it is one)."""
+    number: bool = False
+    """A whole number: only digits can be typed, checked against the move's bounds as it is typed."""
     placeholder: str = ""
     """Grey hint in the empty field."""
 
@@ -64,18 +66,19 @@ FORMS: dict[ActionKind, FormSpec] = {f.kind: f for f in (
              "A limit order: its pebbles (buy) or goods (sell) wait in escrow while it rests. "
              "It trades at the resting order's price.",
              (FieldSpec("side", "buy or sell", "side", "buy"), FieldSpec("good", "good", "goods"),
-              FieldSpec("qty", "units", placeholder="e.g. 3"),
-              FieldSpec("price", "limit price, pebbles each", placeholder="e.g. 7"),
-              FieldSpec("lifetime", "turns it may rest (1-10)", default="1"))),
+              FieldSpec("qty", "units", placeholder="e.g. 3", number=True),
+              FieldSpec("price", "limit price, pebbles each", placeholder="e.g. 7", number=True),
+              FieldSpec("lifetime", "turns it may rest (1-10)", default="1", number=True))),
     FormSpec(ActionKind.CANCEL, "Cancel an order", "c", "cancel",
              "Take one of your resting orders off the book; its escrow comes back.",
              (FieldSpec("order_id", "order id", "orders", placeholder="e.g. 12"),)),
     FormSpec(ActionKind.LEND, "Lend pebbles", "n", "lend",
              "Offer a loan at interest (whole percent of the principal per turn, at least 1 pebble). "
              "The creature answers next turn; at the due turn unpaid debt is seized in goods, or defaults.",
-             (FieldSpec("creature", "to whom", "creatures"), FieldSpec("amount", "pebbles", placeholder="e.g. 25"),
-              FieldSpec("rate_pct", "interest, % a turn", default="5"),
-              FieldSpec("term", "turns until due", default="4"))),
+             (FieldSpec("creature", "to whom", "creatures"),
+              FieldSpec("amount", "pebbles", placeholder="e.g. 25", number=True),
+              FieldSpec("rate_pct", "interest, % a turn", default="5", number=True),
+              FieldSpec("term", "turns until due", default="4", number=True))),
     FormSpec(ActionKind.TIP, "Whisper a tip", "t", "tip",
              "Tell one creature a good will rise or fall. Say whether you pass on real foreknowledge "
              "(true) or plant it: the creature hears only the words; the magistrate watches true tips.",
@@ -85,14 +88,15 @@ FORMS: dict[ActionKind, FormSpec] = {f.kind: f for f in (
     FormSpec(ActionKind.SHORT, "Sell short", "h", "short",
              "Borrow units from the wood's pool now (to sell), pay 1 pebble per unit per turn, return "
              "them by the deadline or pay 150% of the last price for each missing unit.",
-             (FieldSpec("good", "good", "goods"), FieldSpec("qty", "units", placeholder="e.g. 3"),
-              FieldSpec("term", "turns until due", default="5"))),
+             (FieldSpec("good", "good", "goods"), FieldSpec("qty", "units", placeholder="e.g. 3", number=True),
+              FieldSpec("term", "turns until due", default="5", number=True))),
     FormSpec(ActionKind.COVER, "Cover a short", "r", "cover", "Return borrowed units early (you must hold them all).",
              (FieldSpec("short_id", "short id", "shorts"),)),
     FormSpec(ActionKind.BRIBE, "Offer a bribe", "b", "bribe",
              "Pebbles plus a short request. The creature decides; nothing enforces the request, and the "
              "magistrate counts accepted bribes.",
-             (FieldSpec("creature", "to whom", "creatures"), FieldSpec("amount", "pebbles", placeholder="e.g. 10"),
+             (FieldSpec("creature", "to whom", "creatures"),
+              FieldSpec("amount", "pebbles", placeholder="e.g. 10", number=True),
               FieldSpec("request", "your request", placeholder="e.g. sell me firewood first"))),
     FormSpec(ActionKind.LEGEND, "Spring a Wood Legend", "g", "legend", "Once per season: the legend begins next turn.",
              (FieldSpec("legend", "legend id", "legends"),)),
@@ -103,7 +107,7 @@ FORMS: dict[ActionKind, FormSpec] = {f.kind: f for f in (
 
 
 def choices(source: str, view: View) -> list[str]:
-    """The suggestions a field offers, from the Patron's view."""
+    """The values a closed set offers (what its parser accepts), from the Patron's view."""
     s = view.patron
     return {
         "creatures": [o for o in view.others if o != PATRON],
@@ -115,6 +119,34 @@ def choices(source: str, view: View) -> list[str]:
         "shorts": [str(sid) for sid, *_ in (s.open_shorts if s else [])],
         "legends": [lid for lid, _ in (s.legends_left if s else [])],
     }.get(source, [])
+
+
+def options(source: str, view: View) -> list[tuple[str, str]]:
+    """A closed set's options as (what the list shows, the value the form sends), from the Patron's view."""
+    s = view.patron
+    if source == "orders":
+        return [(f"#{o.id} {o.side} {o.qty} {o.good} at {o.price}", str(o.id)) for o in view.my_orders]
+    if source == "shorts":
+        return [(f"#{i} {q} {g} due turn {d}", str(i)) for i, g, q, d in (s.open_shorts if s else [])]
+    if source == "legends":
+        return [(f"{lid} ({name})", lid) for lid, name in (s.legends_left if s else [])]
+    return [(c, c) for c in choices(source, view)]
+
+
+MODELS: dict[ActionKind, type[BaseModel]] = {
+    ActionKind.ORDERS: OrderAction, ActionKind.LEND: LendMove, ActionKind.TIP: TipMove,
+    ActionKind.SHORT: ShortMove, ActionKind.COVER: CoverMove, ActionKind.BRIBE: BribeMove,
+}
+"""Desk form kind -> the engine's model its fields fill (the kinds whose move is a bare id or text have none)."""
+
+
+def bounds(kind: str, name: str) -> tuple[int | None, int | None]:
+    """The least and greatest whole number the engine's model takes in a form's field (None: no bound)."""
+    model = MODELS.get(ActionKind(kind))
+    info = model.model_fields.get(name) if model else None
+    meta = info.metadata if info else []
+    return (next((m.ge for m in meta if hasattr(m, "ge")), None),
+            next((m.le for m in meta if hasattr(m, "le")), None))
 
 
 def _int(value: str, label: str) -> int:

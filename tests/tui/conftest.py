@@ -62,11 +62,22 @@ KEY_NAMES = {" ": "space", "-": "minus", ".": "full_stop", ",": "comma", "%": "p
 
 
 async def fill(pilot, app, *, typed: bool = False, **fields: str) -> None:
-    """Put text in the open form's fields (field name -> text); `typed` presses each key instead."""
-    from textual.widgets import Input
+    """Put values in the open form's fields (field name -> text); `typed` uses the keys instead.
+
+    A list (`Select`) gets the option whose value is the text; typed, it is opened with `down`, the
+    text typed to find the option, and `enter` picks it. A text field gets the text, typed key by key.
+    """
+    from textual.widgets import Input, Select
     for name, text in fields.items():
-        box = app.screen.query_one(f"#f-{name}", Input)
-        if typed:
+        box = app.screen.query_one(f"#f-{name}")
+        if isinstance(box, Select) and typed:
+            box.focus()
+            await pilot.press("down")
+            await pilot.press(*(KEY_NAMES.get(c, c) for c in text), "enter")
+        elif isinstance(box, Select):
+            box.value = text
+        elif typed:
+            assert isinstance(box, Input)
             box.focus()
             box.value = ""
             await pilot.press(*(KEY_NAMES.get(c, c) for c in text))

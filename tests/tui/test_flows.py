@@ -6,7 +6,8 @@ import asyncio
 import json
 import time
 
-from textual.widgets import DataTable, Input, OptionList, RichLog, Static
+from textual.widgets import DataTable, Input, OptionList, RichLog, Select, Static
+from textual.widgets._footer import FooterKey
 
 from engine.core.scenario import PATRON
 from engine.play.saves import list_saves, load_state, save_state
@@ -19,6 +20,7 @@ from tokenwood_tui.screens.inspector import InspectorScreen
 from tokenwood_tui.screens.pauses import FailedScreen, TooSmallScreen
 from tokenwood_tui.screens.saves import LoadScreen, SaveScreen
 from tokenwood_tui.widgets.desk import DeskPanel
+from tokenwood_tui.widgets.footer import SteadyFooter
 
 
 class Delayed:
@@ -167,6 +169,42 @@ async def test_wrong_input_is_refused_in_the_form(saves):
         assert app.screen is app.board_screen and app.session.human.queued == ()
 
 
+async def test_a_form_is_filled_with_the_keyboard_alone(saves):
+    app = make_app(saves)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        form = await open_form(pilot, app, "o")
+        side, good = form.query_one("#f-side", Select), form.query_one("#f-good", Select)
+        assert side.has_focus and side.value == "buy"  # the cursor starts in the first field
+        await pilot.press("down", "s", "enter")  # open the list, type to find "sell", pick it
+        assert side.value == "sell" and app.screen is form
+        await pilot.press("tab")
+        assert good.has_focus
+        await pilot.press("tab")
+        qty = form.query_one("#f-qty", Input)
+        assert qty.has_focus
+        await pilot.press("x", "0")  # a number field takes only digits; its bounds are checked as it is typed
+        await pilot.pause()
+        note = form.query_one("#e-qty", Static)
+        assert qty.value == "0" and note.display and str(note.render()) == "Must be between 1 and 1000."
+        await pilot.press("backspace", "2")
+        await pilot.pause()
+        assert not note.display
+        await fill(pilot, app, price="1")
+        await pilot.press("enter")  # enter sends from any field
+        await pilot.pause()
+        assert app.screen is form  # refused: the reason is the parser's own
+        assert str(form.query_one("#form-error", Static).render()) == "Refused: you hold 0 honey: cannot sell 2"
+        form.query_one("#f-side", Select).focus()
+        await pilot.press("enter")  # a closed list: enter sends too
+        await pilot.pause()
+        assert app.screen is form
+        side.value = "buy"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is app.board_screen and queue_lines(app) == ["1. buy 2 honey at 1"]
+
+
 async def test_cancel_takes_a_resting_order_off_the_book(saves):
     app = make_app(saves)
     async with app.run_test(size=SIZE) as pilot:
@@ -177,12 +215,16 @@ async def test_cancel_takes_a_resting_order_off_the_book(saves):
         await steps(app, pilot, 1)
         (order,) = app.session.state.market.orders_of(PATRON)
         form = await open_form(pilot, app, "c")
-        await fill(pilot, app, order_id="999")
-        await pilot.press("enter")
+        pick = form.query_one("#f-order_id", Select)  # only your own resting orders can be picked
+        assert pick.has_focus and pick.value == str(order.id)
+        await pilot.press("down")  # the list opens: your orders, in words
+        listed = pick.query_one(OptionList)
+        assert pick.expanded and [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)] \
+            == [f"#{order.id} buy 1 berries at 1"]
+        await pilot.press("enter")  # picks (the list was open)
         await pilot.pause()
-        assert "no resting order #999 of yours" in str(form.query_one("#form-error", Static).render())
-        await fill(pilot, app, order_id=str(order.id))
-        await pilot.press("enter")
+        assert app.screen is form and not pick.expanded
+        await pilot.press("enter")  # sends
         await pilot.pause()
         assert queue_lines(app) == [f"1. cancel order #{order.id}"]
         await steps(app, pilot, 1)
@@ -241,7 +283,7 @@ async def test_spring_a_legend_once(saves):
         assert app.session.state.hidden.sprung == "long_frost"
         assert any(e.kind == "legend" and "Long Frost" in e.text for e in app.session.state.public.events)
         form = await open_form(pilot, app, "g")
-        await fill(pilot, app, legend="berry_corner")
+        assert form.query_one("#f-legend", Select).value is Select.NULL  # no legend left to pick
         await pilot.press("enter")
         await pilot.pause()
         assert "already sprung" in str(form.query_one("#form-error", Static).render())
@@ -316,14 +358,62 @@ async def test_the_inspector_browses_turns_and_shows_only_the_patron_in_play(sav
         assert app.screen is app.board_screen
 
 
+async def inspect_after(app, pilot, turns: int) -> InspectorScreen:
+    """Play `turns` turns, then open the inspector with its key."""
+    await settle(app, pilot)
+    await steps(app, pilot, turns)
+    await pilot.press("i")
+    await pilot.pause()
+    assert isinstance(app.screen, InspectorScreen)
+    return app.screen
+
+
+async def test_the_inspector_is_kept_alive_and_reopens_at_the_latest_turn(saves):
+    app = make_app(saves, "watch")
+    async with app.run_test(size=SIZE) as pilot:
+        insp = await inspect_after(app, pilot, 2)
+        assert insp.turn == 2
+        await pilot.press("left", "down")
+        assert insp.turn == 1 and insp.trader == "Sorrel"
+        footer_keys = list(insp.query(FooterKey))
+        await pilot.press("escape")
+        await steps(app, pilot, 1)
+        await pilot.press("i")
+        await pilot.pause()
+        assert app.screen is insp  # the same screen, not built again
+        assert insp.turn == 3 and insp.trader == "Oona"  # opened again as a new one would: the latest turn
+        assert "Oona  turn 3" in str(insp.query_one("#insp-body", Static).render())
+        assert list(insp.query(FooterKey)) == footer_keys  # the same keys: its footer was not rebuilt
+
+
+async def test_the_footer_follows_the_keys_it_shows(saves):
+    app = make_app(saves)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        footer = app.board_screen.query_one(SteadyFooter)
+
+        def shown_keys() -> set[str]:
+            return {k.key for k in footer.query(FooterKey)}
+
+        before = list(footer.query(FooterKey))
+        assert {"i", "f", "s"} <= shown_keys()
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert list(footer.query(FooterKey)) == before  # behind the inspector it was left alone
+        await open_form(pilot, app, "y")  # a dialog in front: the board's footer shows what still works
+        await pilot.pause()
+        assert "i" not in shown_keys() and "f" not in shown_keys()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert {"i", "f", "s"} <= shown_keys()
+
+
 async def test_a_spectator_inspects_every_creature(saves):
     app = make_app(saves, "watch")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await steps(app, pilot, 2)
-        await pilot.press("i")
-        await pilot.pause()
-        insp = app.screen
+        insp = await inspect_after(app, pilot, 2)
         assert app.session.history.traders(2) == ["Oona", "Sorrel", "Fennick", "Bramble", PATRON]
         await pilot.press("down")
         await pilot.pause()

@@ -9,7 +9,8 @@ from engine.core.scenario import PATRON
 from engine.mind.view import view_for
 from engine.play.council import resolve_council
 from engine.play.scenario_files import load_scenario
-from tokenwood_tui.moves import FORMS, PARSERS, WORDS, MoveError, describe, free_pebbles, parse_move
+from tokenwood_tui.moves import (FORMS, PARSERS, WORDS, MoveError, bounds, choices, describe, free_pebbles, options,
+                             parse_move)
 
 
 @pytest.fixture
@@ -112,3 +113,27 @@ def test_every_form_has_its_own_key():
 
 def test_every_kind_the_desk_queues_has_its_form_its_parser_and_its_words():
     assert set(FORMS) == set(PARSERS) == set(WORDS) == set(KINDS)
+
+
+def test_every_closed_set_is_picked_from_a_list_of_what_the_view_offers(view):
+    """A field with choices is a list whose values are exactly what the parser accepts."""
+    for spec in FORMS.values():
+        for f in spec.fields:
+            if f.choices:
+                assert [v for _, v in options(f.choices, view)] == choices(f.choices, view), f.name
+                assert not f.number
+    assert options("creatures", view) == [(c, c) for c in ("Oona", "Sorrel", "Fennick", "Bramble")]
+    legends = options("legends", view)
+    assert legends and all(label.startswith(f"{lid} (") for label, lid in legends)
+    assert options("orders", view) == [] and options("shorts", view) == []
+
+
+def test_every_number_field_is_bounded_by_the_engines_model():
+    """The bounds a number is checked against as it is typed are the engine model's own."""
+    numbers = {(k, f.name): bounds(k, f.name) for k, spec in FORMS.items() for f in spec.fields if f.number}
+    assert numbers == {
+        ("orders", "qty"): (1, 1000), ("orders", "price"): (1, 10000), ("orders", "lifetime"): (1, 10),
+        ("lend", "amount"): (1, 10000), ("lend", "rate_pct"): (0, 100), ("lend", "term"): (1, 20),
+        ("short", "qty"): (1, 1000), ("short", "term"): (1, 20), ("bribe", "amount"): (1, 10000),
+    }
+    assert bounds("orders", "good") == (None, None) and bounds("gossip", "text") == (None, None)

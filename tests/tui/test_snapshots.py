@@ -54,6 +54,23 @@ def test_inspector(snap_compare, saves):
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
+def test_form_with_a_list(snap_compare, saves):
+    """The tip form: the creature's list open over it, the good and the two-way choices picked from lists."""
+    app = make_app(saves, seed=7)
+
+    async def run_before(pilot) -> None:
+        await settle(app, pilot)
+        await steps(app, pilot, 2)
+        await pilot.press("t")
+        await pilot.pause()
+        await fill(pilot, app, good="honey", true="true")
+        app.screen.query_one("#f-creature").focus()
+        await pilot.press("down")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
 def test_help(snap_compare, saves):
     app = make_app(saves, seed=7)
 

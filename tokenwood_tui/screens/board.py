@@ -6,12 +6,12 @@ from textual.app import ComposeResult
 from textual.containers import Container, Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from tokenwood_tui import guard
 from tokenwood_tui.viewmodel import Board
 from tokenwood_tui.widgets.chart import PricesPanel
 from tokenwood_tui.widgets.desk import CurtainPanel, DeskPanel
+from tokenwood_tui.widgets.footer import SteadyFooter
 from tokenwood_tui.widgets.panel import Panel
 from tokenwood_tui.widgets.record import RecordPanel
 from tokenwood_tui.widgets.status import StatusBar
@@ -40,7 +40,7 @@ class BoardScreen(Screen):
             with Horizontal(id="lower"):
                 yield RecordPanel(id="record")
                 yield TradesPanel(id="trades")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_screen_resume(self) -> None:
         self.post_message(self.Shown())

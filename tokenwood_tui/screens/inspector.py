@@ -15,9 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from tokenwood_tui.history import Entry, History
+from tokenwood_tui.widgets.footer import SteadyFooter
 
 
 def entry_text(e: Entry) -> Text:
@@ -77,7 +78,7 @@ class InspectorScreen(Screen):
             yield OptionList(id="insp-traders")
             with VerticalScroll(id="insp-scroll"):
                 yield Static(id="insp-body")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#insp-live", Static).display = False
@@ -90,6 +91,15 @@ class InspectorScreen(Screen):
         live.display = writing is not None
         if writing is not None:
             live.update(writing)
+
+    def reopen(self) -> None:
+        """Open again at the latest turn: the app keeps this screen alive between openings (it opens at once)."""
+        turns = self.history.turns
+        self.turn, self.trader = (turns[-1] if turns else None), None
+        if self.is_mounted:
+            self.render_entry()
+            self.query_one("#insp-scroll").scroll_home(animate=False)
+            self.query_one(OptionList).focus()
 
     def follow(self) -> None:
         """A new turn was remembered: move to it when showing the latest, else keep the place."""
