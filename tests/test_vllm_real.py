@@ -233,7 +233,35 @@ def test_faults_become_replies_never_exceptions(engines):
 
 
 @pytest.mark.vllm
+def test_a_streamed_answer_is_the_answer_not_streamed(engines):
+    """At temperature 0 the DELTA pieces, joined, are byte for byte the FINAL_ONLY text, token for token."""
+    pool, loop, _, _ = engines
+    engine = pool.engines["smollm2-135m"]
+    kept = engine.spec
+    engine.spec = kept.model_copy(update={"sampling": kept.sampling.model_copy(update={"temperature": 0.0})})
+    brain = VLLMBrain("smollm2-135m", pool)
+    heard = []
+    try:
+        for name, good in CREATURES[:2]:
+            prompt = PROMPT.format(name=name, good=good)
+            plain = loop.run_until_complete(brain.decide(None, prompt))
+            heard.clear()
+            streamed = loop.run_until_complete(brain.decide(None, prompt, on_progress=heard.append))
+            assert plain.fault is None and streamed.fault is None, (plain, streamed)
+            assert streamed.raw == plain.raw and streamed.tokens == plain.tokens
+            assert len(heard) > 1 and heard[-1].text == streamed.raw and heard[-1].tokens == streamed.tokens
+            assert all(a.tokens <= b.tokens for a, b in zip(heard, heard[1:]))
+        late = VLLMBrain("smollm2-135m", pool, timeout_s=0.001)
+        reply = loop.run_until_complete(late.decide(None, PROMPT.format(name="Oona", good="honey"),
+                                                    on_progress=heard.append))
+        assert reply.fault_kind == "timeout" and reply.raw == ""
+    finally:
+        engine.spec = kept
+
+
+@pytest.mark.vllm
 def test_close_leaves_no_child_process(engines):
+    """Last of the tests sharing the module's engines: it closes them."""
     pool, loop, spawned, before = engines
     loop.run_until_complete(pool.close())
     loop.run_until_complete(pool.close())  # twice is fine
@@ -302,30 +330,3 @@ def test_a_gguf_with_the_wrong_checksum_is_refused_and_not_kept(tmp_path, monkey
     with pytest.raises(PrepareError, match="wrong sha256"):
         gguf_file("tiny-wood", reg)
     assert list((tmp_path / "cache" / "gguf").iterdir()) == []
-
-
-@pytest.mark.vllm
-def test_a_streamed_answer_is_the_answer_not_streamed(engines):
-    """At temperature 0 the DELTA pieces, joined, are byte for byte the FINAL_ONLY text, token for token."""
-    pool, loop, _, _ = engines
-    engine = pool.engines["smollm2-135m"]
-    kept = engine.spec
-    engine.spec = kept.model_copy(update={"sampling": kept.sampling.model_copy(update={"temperature": 0.0})})
-    brain = VLLMBrain("smollm2-135m", pool)
-    heard = []
-    try:
-        for name, good in CREATURES[:2]:
-            prompt = PROMPT.format(name=name, good=good)
-            plain = loop.run_until_complete(brain.decide(None, prompt))
-            heard.clear()
-            streamed = loop.run_until_complete(brain.decide(None, prompt, on_progress=heard.append))
-            assert plain.fault is None and streamed.fault is None, (plain, streamed)
-            assert streamed.raw == plain.raw and streamed.tokens == plain.tokens
-            assert len(heard) > 1 and heard[-1].text == streamed.raw and heard[-1].tokens == streamed.tokens
-            assert all(a.tokens <= b.tokens for a, b in zip(heard, heard[1:]))
-        late = VLLMBrain("smollm2-135m", pool, timeout_s=0.001)
-        reply = loop.run_until_complete(late.decide(None, PROMPT.format(name="Oona", good="honey"),
-                                                    on_progress=heard.append))
-        assert reply.fault_kind == "timeout" and reply.raw == ""
-    finally:
-        engine.spec = kept
