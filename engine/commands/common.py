@@ -47,6 +47,24 @@ def fail(message: str, status: int = EXIT_USAGE) -> int:
     return status
 
 
+def run_seasons(job: Callable[[], dict]) -> tuple[dict | None, int]:
+    """Run an evaluation job (`eval`, `compare`) and map its errors to one line and an exit status.
+
+    Returns (the job's result, 0), or (None, the status) after saying the error: models that cannot
+    start here 1, a bad request 2, Ctrl-C 1 (finished seasons are kept).
+    """
+    from engine.lab.evaluation.errors import EvalError, ModelsNotReady
+
+    try:
+        return job(), EXIT_DONE
+    except ModelsNotReady as err:
+        return None, fail(str(err), EXIT_FAILED)
+    except EvalError as err:
+        return None, fail(str(err))
+    except KeyboardInterrupt:
+        return None, fail(INTERRUPTED_SEASONS, EXIT_FAILED)
+
+
 def positive_seconds(text: str) -> float:
     """An argparse type: a number of seconds above 0 ("30", "7.5")."""
     try:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from engine.commands.common import (EXIT_FAILED, INTERRUPTED_SEASONS, add_report_options, add_season_turns, add_seeds, fail,
-                                    progress_wanted)
+from engine.commands.common import add_report_options, add_season_turns, add_seeds, progress_wanted, run_seasons
 from engine.commands.eval import add_parallel
 
 
@@ -27,21 +26,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Play every council on the same seeds; print the verdict and where the comparison is."""
-    from engine.lab.evaluation import EvalError
-    from engine.lab.evaluation.errors import ModelsNotReady
     from engine.lab.evaluation.compare import CompareOptions, run_compare
 
-    try:
-        result = run_compare(CompareOptions(
-            hetero=args.hetero, homo=args.homo, turns=args.turns, seeds=args.seeds, out=args.out,
-            scenario=args.scenario, patron_script=args.patron_script,
-            progress=progress_wanted(args), charts=not args.no_charts, parallel=args.parallel))
-    except ModelsNotReady as err:
-        return fail(str(err), EXIT_FAILED)
-    except EvalError as err:
-        return fail(str(err))
-    except KeyboardInterrupt:
-        return fail(INTERRUPTED_SEASONS, EXIT_FAILED)
+    result, status = run_seasons(lambda: run_compare(CompareOptions(
+        hetero=args.hetero, homo=args.homo, turns=args.turns, seeds=args.seeds, out=args.out,
+        scenario=args.scenario, patron_script=args.patron_script,
+        progress=progress_wanted(args), charts=not args.no_charts, parallel=args.parallel)))
+    if result is None:
+        return status
     print(result["verdict"]["text"])
     for line in result["verdict"]["details"]:
         print(f"- {line}")

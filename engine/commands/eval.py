@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from engine.commands.common import (EXIT_FAILED, INTERRUPTED_SEASONS, add_answer_timeout, add_council, add_report_options,
-                                    add_season_turns, add_seeds, fail, progress_wanted)
+from engine.commands.common import (add_answer_timeout, add_council, add_report_options, add_season_turns, add_seeds,
+                                    progress_wanted, run_seasons)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -33,22 +33,15 @@ def add_parallel(p: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Play (or reuse) one season per seed; print where the report is."""
-    from engine.lab.evaluation import EvalError
-    from engine.lab.evaluation.errors import ModelsNotReady
     from engine.lab.evaluation.report import EvalOptions, run_eval
 
-    try:
-        report = run_eval(EvalOptions(
-            council=args.council, turns=args.turns, seeds=args.seeds, out=args.out,
-            scenario=args.scenario, patron_script=args.patron_script,
-            progress=progress_wanted(args), charts=not args.no_charts, answer_timeout=args.answer_timeout,
-            parallel=args.parallel))
-    except ModelsNotReady as err:
-        return fail(str(err), EXIT_FAILED)
-    except EvalError as err:
-        return fail(str(err))
-    except KeyboardInterrupt:
-        return fail(INTERRUPTED_SEASONS, EXIT_FAILED)
+    report, status = run_seasons(lambda: run_eval(EvalOptions(
+        council=args.council, turns=args.turns, seeds=args.seeds, out=args.out,
+        scenario=args.scenario, patron_script=args.patron_script,
+        progress=progress_wanted(args), charts=not args.no_charts, answer_timeout=args.answer_timeout,
+        parallel=args.parallel)))
+    if report is None:
+        return status
     print(f"{Path(report['folder']) / 'report.md'} (seasons played now: {len(report['played_now'])}, "
           f"reused: {len(report['reused'])})")
     return 0

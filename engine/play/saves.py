@@ -180,11 +180,6 @@ def _move_aside(path: Path, doc: dict | None) -> Path:
     return target
 
 
-def save_game(game, path: str | Path) -> Path:
-    """Save a running game's state (see `save_state`)."""
-    return save_state(game.state, path)
-
-
 def read_document(path: str | Path) -> dict:
     """Read, check and migrate a save document; raise `SaveError` with one line on any problem."""
     path = Path(path)
