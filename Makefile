@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VLLM_STAMP := $(VENV)/.vllm-installed
 
-.PHONY: setup models play watch test test-fast bench clean
+.PHONY: setup models play watch test test-fast bench heterogeneity clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,10 @@ test-fast: $(STAMP)
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
+
+# The heterogeneity experiment of docs/heterogeneity.md, exactly as it was run (resumable).
+heterogeneity: setup
+	$(BIN)/tokenwood compare --seeds 1-10 --turns 20 --out compares/heterogeneity
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -291,6 +291,17 @@ def test_verdict_follows_the_paired_tests():
     assert same["status"] == "not enough evidence" and "no effect to detect" in same["details"][1]
 
 
+def test_effects_chart_draws_every_tested_measure(tmp_path):
+    pytest.importorskip("matplotlib")
+    from engine.lab.evaluation import charts
+    v = verdict(_rows(2.0, 1.0))
+    path = charts.effects_chart(v["tests"], compare.LABELS, tmp_path / "effects.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    few = charts.effects_chart({"trades_per_turn": v["tests"]["trades_per_turn"]}, compare.LABELS,
+                               tmp_path / "one.png")
+    assert few.stat().st_size < path.stat().st_size  # one panel draws less than six
+
+
 def test_compare_checks_what_kind_of_council_each_one_is(tmp_path):
     with pytest.raises(EvalError, match="heterogeneous"):
         compare.councils(CompareOptions(hetero=CAUTIOUS))

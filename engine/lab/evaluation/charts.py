@@ -103,3 +103,34 @@ def compare_chart(rows: dict[str, dict], gini_paths: dict[str, list[float]], pat
     ax[1][2].set(title="Gini path (mean over seeds)", xlabel="turn")
     ax[1][2].legend(fontsize=8)
     return _save(fig, path)
+
+
+def effects_chart(tests: dict[str, dict[str, dict]], labels: dict[str, str], path: Path) -> Path:
+    """The paired comparison as a forest plot: one panel per tested measure, one row per homogeneous
+    council, a dot at the effect (the mixed council minus that council, in the measure's own unit) and a
+    bar for its 95% bootstrap interval; the dashed line is "no difference". `tests` is the verdict's
+    `tests` (measure -> council -> `stats.Paired.as_dict()`).
+    """
+    measures = list(tests)
+    cols = 3
+    rows = -(-len(measures) // cols)
+    fig, ax = _figure(rows, cols, (15, 3.2 * rows))
+    flat = [a for r in ax for a in r]
+    for a, m in zip(flat, measures):
+        homos = list(tests[m])
+        for i, h in enumerate(homos):
+            t = tests[m][h]
+            color = {"ahead": "tab:green", "behind": "tab:red"}.get(t["call"], "tab:gray")
+            a.errorbar([t["effect"]], [i], xerr=[[t["effect"] - t["lo"]], [t["hi"] - t["effect"]]], fmt="o",
+                       color=color, capsize=4)
+            a.annotate(f"p = {t['p']:.3f}", (t["effect"], i), textcoords="offset points", xytext=(0, 7),
+                       ha="center", fontsize=8)
+        a.axvline(0, color="black", linestyle="--", linewidth=0.8)
+        a.set_yticks(range(len(homos)), homos, fontsize=8)
+        a.set_ylim(-0.7, len(homos) - 0.3)
+        a.set_title(f"{labels.get(m, m)}: mixed minus", fontsize=10)
+    for a in flat[len(measures):]:
+        a.set_visible(False)
+    fig.suptitle("paired effect of the mixed council, 95% bootstrap interval (green: ahead, red: behind, gray: not enough evidence)",
+                 fontsize=10)
+    return _save(fig, path)

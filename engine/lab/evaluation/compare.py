@@ -213,6 +213,8 @@ def run_compare(opts: CompareOptions) -> dict:
     if opts.charts and charts.available():
         path = charts.compare_chart(rows, {k: r["gini_path"] for k, r in rows.items()}, out / "charts" / "compare.png")
         result["charts"].append(str(path.relative_to(out)))
+        path = charts.effects_chart(v["tests"], LABELS, out / "charts" / "effects.png")
+        result["charts"].append(str(path.relative_to(out)))
     elif opts.charts:
         result["charts_note"] = "charts skipped: matplotlib is not installed"
     write_atomic(out / "compare.json", json.dumps(result, indent=1) + "\n")
