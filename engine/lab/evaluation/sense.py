@@ -363,7 +363,7 @@ def answer_sense(parsed: Mapping | None, situation: Situation | Mapping | None, 
     """
     if parsed is None:
         return None
-    sit = Situation.model_validate(situation) if situation is not None else None
+    sit = situation if isinstance(situation, Situation) or situation is None else Situation.model_validate(situation)
     orders = [o for o in parsed.get("orders") or [] if isinstance(o, Mapping)]
     segments = prompt_segments(prompt or "", me or (sit.me if sit else None))
     return AnswerSense(

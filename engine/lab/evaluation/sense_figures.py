@@ -108,17 +108,18 @@ class SenseTally:
 
     def add(self, row: dict, outcome: Outcome | None = None) -> None:
         """Count one trace row (rows without a parsed answer count nothing)."""
-        sense = answer_sense(row.get("parsed"), row.get("situation"), row.get("prompt") or "", row.get("creature"))
+        sit = Situation.model_validate(row["situation"]) if row.get("situation") is not None else None
+        sense = answer_sense(row.get("parsed"), sit, row.get("prompt") or "", row.get("creature"))
         if sense is None:
             return
         self.c["answers"] += 1
         self.c["answers_bid_and_ask"] += bool(sense.bid_and_ask)
         self._voice(sense)
-        if row.get("situation") is None:
+        if sit is None:
             return
         self.c["judged"] += 1
         self._sanity(sense)
-        self._needs(sense, Situation.model_validate(row["situation"]), outcome)
+        self._needs(sense, sit, outcome)
 
     def _voice(self, s: AnswerSense) -> None:
         for name, words in (("thinking", s.thinking), ("gossip", s.gossip)):
