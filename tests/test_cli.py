@@ -65,7 +65,7 @@ def test_replaying_traces_gives_the_same_game(tmp_path):
     rows = [json.loads(x) for x in traces.read_text().splitlines()]
     assert len(rows) == 15 * 5
     assert {"turn", "creature", "model", "prompt", "raw", "parsed", "dropped", "thinking",
-            "latency_s"} <= set(rows[0])
+            "latency_s", "situation"} <= set(rows[0])
     again = run(tmp_path, "--turns", 15, "--seed", 2, "--replay", traces, "--patron-script", script,
                 name="again.json")
     assert again["state_hash"] == first["state_hash"]

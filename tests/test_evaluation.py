@@ -168,6 +168,61 @@ def test_season_figures_by_hand(evaluated):
     assert any(s["price_moves_per_turn"] > 0 and s["distinct_prices"] > 1 for s in rep["seasons"])
 
 
+def test_sense_figures_are_in_every_report_and_match_a_hand_count(evaluated):
+    rep, out = evaluated
+    rows = [r for s in SEEDS for r in rows_of(out, s)]
+    md = (out / "report.md").read_text()
+    assert "## Sense: needs, sanity, voice" in md
+    for name in (*rep["models"], *rep["traders"]):
+        assert f"| {name} |" in md.split("## Sense")[1]
+    for name, f in rep["traders"].items():
+        mine = [r for r in rows if r["creature"] == name]
+        orders = [o for r in mine for o in r["parsed"]["orders"]]
+        sense = f["sense"]
+        assert sense["answers"] == sense["judged"] == len(mine)
+        assert sense["sanity"]["orders_priced"] == len(orders)
+        assert sense["sanity"]["sells"] == sum(o["side"] == "sell" for o in orders)
+        absurd = sum(not 0.5 <= o["price"] / r["situation"]["last"][o["good"]] <= 2
+                     for r in mine for o in r["parsed"]["orders"])
+        assert sense["sanity"]["absurd"] == absurd
+        gossip = [r["parsed"]["gossip"] for r in mine if r["parsed"]["gossip"].strip()]
+        assert sense["voice"]["gossip"]["lines"] == len(gossip)
+        if name == "Patron":
+            assert sense["needs"] is None
+            continue
+        assert sense["needs"]["buys"] == sum(o["side"] == "buy" for o in orders)
+        hunger = [record_of(out, s)["series"]["hunger_by_turn"][name] for s in SEEDS]
+        assert sense["needs"]["meals_missed"] == sum(max(0, b - a) for h in hunger for a, b in zip(h, h[1:]))
+        assert sense["needs"]["turns"] == TURNS * len(SEEDS)
+
+
+def test_the_season_series_keep_the_rules_hunger_and_cold_after_every_turn(evaluated):
+    _, out = evaluated
+    for s in SEEDS:
+        series = record_of(out, s)["series"]
+        rows = {(r["turn"], r["creature"]): r for r in rows_of(out, s)}
+        for name in series["produces"]:
+            hunger, cold = series["hunger_by_turn"][name], series["cold_by_turn"][name]
+            assert len(hunger) == len(cold) == TURNS + 1 and hunger[0] == cold[0] == 0
+            for turn in range(2, TURNS + 1):  # after turn t is what the trader faced deciding turn t + 1
+                sit = rows[(turn, name)]["situation"]
+                assert (sit["hunger"], sit["cold"]) == (hunger[turn - 1], cold[turn - 1])
+
+
+def test_a_season_recorded_before_the_sense_measures_reads_as_n_a(evaluated, tmp_path):
+    _, out = evaluated
+    record = record_of(out, 1)
+    for key in ("hunger_by_turn", "cold_by_turn"):
+        del record["series"][key]
+    rows = [{k: v for k, v in r.items() if k != "situation"} for r in rows_of(out, 1)]
+    figs = figures.analyse([(record, rows)])
+    sense = figs["traders"]["Oona"]["sense"]
+    assert sense["needs"] is None and sense["sanity"] is None and sense["judged"] == 0
+    assert sense["voice"]["thinking"]["texts"] == TURNS
+    md = report.sense_section(figs["models"], figs["traders"])
+    assert any(line.startswith("| Oona | n/a |") for line in md)
+
+
 def test_latency_quantiles_and_the_top_drop_reasons():
     rows = [{"turn": 1, "creature": "Oona", "model": "m", "parsed": {"orders": []}, "latency_s": x, "tokens": 3,
              "dropped": [{"where": "orders[0]", "reason": f"qty: too small (got {x})"}], "repairs": ["json_repair"],
@@ -326,6 +381,7 @@ def test_export_round_trips_through_json_lines(evaluated, tmp_path):
             (o["turn"], o["creature"], o["model"], o["prompt"], o["raw"], o["thinking"])
         assert json.loads(e["parsed"]) == o["parsed"]
         assert json.loads(e["refused"]) == o["refused"] and json.loads(e["dropped"]) == o["dropped"]
+        assert json.loads(e["situation"]) == o["situation"]
     # one schema for every row: the same keys with the same (non-null) types, as the datasets loader needs
     types = {k: type(v) for k, v in exported[0].items()}
     assert all({k: type(v) for k, v in e.items()} == types for e in exported)
@@ -395,6 +451,15 @@ def test_no_exported_row_carries_another_creatures_thinking(evaluated, tmp_path)
     with pytest.raises(EvalError, match="not this trader's own thought"):
         export_traces([_copy_with(src, tmp_path / "swap.jsonl", swap)], tmp_path / "no")
     assert not (tmp_path / "no").exists()
+
+
+def test_export_of_traces_older_than_the_situation(evaluated, tmp_path):
+    _, out = evaluated
+    src = out / "seasons" / "seed-1" / "traces.jsonl"
+    old = _copy_with(src, tmp_path / "old.jsonl", lambda rows: [r.pop("situation") for r in rows])
+    export_traces([old], tmp_path / "ds")
+    exported = [json.loads(line) for line in (tmp_path / "ds" / "traces.jsonl").read_text().splitlines()]
+    assert exported and all(e["situation"] == "" for e in exported)
 
 
 def test_export_refuses_a_malformed_line(tmp_path):

@@ -129,6 +129,13 @@ class View(_V):
     """How many more different foods it needs in hand to eat all its meals this turn."""
     burn: int
     """Firewood each creature burns per turn now (0 before winter)."""
+    burn_next: int = 0
+    """Firewood each creature will burn next turn, as far as the public record tells now (the winter
+    schedule and legends already under way)."""
+    fuels: list[str] = Field(default_factory=list)
+    """Goods that are burned for warmth (the first one is what winter burns)."""
+    hoard_limits: dict[str, int] = Field(default_factory=dict)
+    """Perishable goods -> units a trader may hold before the excess rots at the end of the turn."""
     winter_starts: int
     """Turn winter begins."""
     books: list[BookView]
@@ -202,7 +209,9 @@ def view_for(state: GameState, me: str) -> View:
         goods_all=sc.good_names,
         short_on={} if is_patron else short_on(sc, mine, spec.produces, burn_for(state, turn)),
         foods_needed=0 if is_patron else foods_needed(sc, mine),
-        burn=burn_for(state, turn), winter_starts=sc.winter.start,
+        burn=burn_for(state, turn), burn_next=burn_for(state, turn + 1), fuels=sc.fuels,
+        hoard_limits={g.name: g.hoard_limit for g in sc.goods if g.hoard_limit is not None and g.spoil_pct},
+        winter_starts=sc.winter.start,
         books=books, my_orders=my_orders, offers=offers, debts=debts, whispers=whispers,
         events=sentiment.recent_events(pub.events, sc.event_window),
         feelings=[] if is_patron else sentiment.feeling_lines(

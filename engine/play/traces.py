@@ -1,8 +1,10 @@
 """Trace lines: one JSON object per trader per turn, appended as the game is played.
 
 Each line holds exactly what the trader was sent, what came back, and what became of it (the
-parse, its repairs and drops, the rules' refusals, the fault and its kind). `tokenwood traces export` documents
-every field; `engine.brains.replay` reads them back to replay a season.
+parse, its repairs and drops, the rules' refusals, the fault and its kind), and the trader's
+situation when it decided (`engine.mind.situation`, from the same view the prompt was built from).
+`tokenwood traces export` documents every field; `engine.brains.replay` reads them back to replay a
+season.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from engine.mind.situation import situation_of
 
 if TYPE_CHECKING:  # the game imports this module; its records are only types here
     from engine.play.game import Decision, TurnRecord
@@ -27,6 +31,7 @@ def trace_row(record: TurnRecord, d: Decision) -> dict:
         "refused": refusals, "thinking": p.answer.thinking if p else "",
         "latency_s": round(d.reply.latency_s, 4), "tokens": d.reply.tokens,
         "fault": d.reply.fault, "fault_kind": d.reply.fault_kind, "leak": list(d.leak),
+        "situation": situation_of(d.view).model_dump(mode="json"),
     }
 
 

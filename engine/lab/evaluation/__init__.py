@@ -6,6 +6,8 @@
 - `season.py`   one season played with per-turn series, and the resumable per-season store;
 - `figures.py`  pure figures from trace rows and season records (action mixes, entropy, divergence,
                 latency quantiles, volatility);
+- `sense.py`    whether one answer makes sense: needs, sanity, voice, and a score for ranking answers;
+- `sense_figures.py` those measures summed per model and per trader;
 - `report.py`   `tokenwood eval`: play the seeds, write the report;
 - `compare.py`  `tokenwood compare`: one heterogeneous council against homogeneous ones, and a verdict;
 - `charts.py`   PNG charts (matplotlib, optional: without it the report says charts were skipped);

@@ -8,7 +8,8 @@ The folder loads with the `datasets` library's JSON loader:
 `load_dataset("json", data_files="OUT/traces.jsonl")`. Every row has the same fields with the same
 scalar types and no nulls, because that loader fixes the schema from the first block of the file: a
 field empty or null in every early row would otherwise be typed `null` and refuse later values. So the
-parsed answer (whose shape differs between creatures and the Patron) and every list are JSON strings.
+parsed answer (whose shape differs between creatures and the Patron), the situation and every list are
+JSON strings.
 A check that fails refuses the whole export and names the file, line and field.
 """
 
@@ -50,6 +51,9 @@ FIELDS: dict[str, tuple[str, str]] = {
     "fault_kind": ("string", "The fault's kind (one of `engine.brains.base.FAULT_KINDS`, e.g. timeout, refused); "
                              "empty when it answered or when the traces predate kinds."),
     "leak": ("string", "JSON list: firewall hits that stopped the prompt; always `[]` in an export."),
+    "situation": ("string", "JSON: the trader's own situation when it decided, from the view its prompt was built "
+                            "from (me, produces, rate, pebbles, goods, last prices, meals, foods, fuel, burn, "
+                            "burn_next, hoard_limits, hunger, cold); empty string in rows of traces that predate it."),
 }
 """Every field of an exported row: (type, meaning). The dataset card is written from this table."""
 
@@ -105,6 +109,7 @@ def _row(rec: dict, game: str, where: str) -> dict:
             "latency_s": float(rec.get("latency_s") or 0.0), "tokens": int(rec.get("tokens") or 0),
             "fault": str(rec.get("fault") or ""), "fault_kind": str(rec.get("fault_kind") or ""),
             "leak": _json([str(x) for x in rec.get("leak") or []]),
+            "situation": "" if rec.get("situation") is None else _json(dict(rec["situation"])),
         }
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise EvalError(f"{where}: not a trace row ({err!r:.120})") from None

@@ -11,7 +11,8 @@ Definitions (docs/EVAL.md explains each one for readers of the report):
 - a *price offset* is an order's limit price relative to the good's last price before the turn
   (`price / last - 1`); the *price-offset spread* is, per side (buy, sell), the standard deviation
   across creatures of each creature's median offset, averaged over the two sides;
-- *volatility* of a good is the standard deviation of its turn-to-turn log price changes.
+- *volatility* of a good is the standard deviation of its turn-to-turn log price changes;
+- the *sense* measures (needs, sanity, voice) of each answer come from `sense.py`, summed by `sense_figures.py`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from engine.brains.base import FAULT_KINDS
 from engine.core.answer import Answer, CREATURE_ACTIONS, ID_ACTIONS, PATRON_MOVES, PatronAnswer, count_in
 from engine.core.refusals import refusal_code
 from engine.core.scenario import PATRON
+from engine.lab.evaluation.sense_figures import Outcome, SenseTally, cold_turns, meals_missed, outcomes
 
 ACTION_KINDS = ("buy", "sell", "cancel", "hold", "gossip", "accept", "decline", "patron")
 """Kinds of the action mix, in report order (`patron`: the Patron's loans, tips, shorts, covers, bribes, legends)."""
@@ -155,10 +157,13 @@ class Tally:
         self.refusals: Counter = Counter()
         self.latencies: list[float] = []
         self.offsets: dict[str, list[float]] = {"buy": [], "sell": []}
+        self.sense = SenseTally()
 
-    def add(self, row: dict, prices_before: dict[str, int]) -> None:
-        """Count one trace row; `prices_before` are the last prices when the turn was decided."""
+    def add(self, row: dict, prices_before: dict[str, int], outcome: Outcome | None = None) -> None:
+        """Count one trace row; `prices_before` are the last prices when the turn was decided, `outcome`
+        what became of the trader that turn (for the sense measures)."""
         c, parsed = self.c, row.get("parsed")
+        self.sense.add(row, outcome)
         c["rows"] += 1
         fault, leak = row.get("fault"), row.get("leak") or []
         if leak:
@@ -228,6 +233,7 @@ class Tally:
                 "buy": _round(self.median_offset("buy")), "sell": _round(self.median_offset("sell")),
                 "buy_orders": len(self.offsets["buy"]), "sell_orders": len(self.offsets["sell"]),
             },
+            "sense": self.sense.figures(),
         }
         return out
 
@@ -288,12 +294,15 @@ def season_figures(record: dict, rows: list[dict]) -> tuple[dict, dict[str, Tall
     traders: dict[str, Tally] = {}
     models: dict[str, Tally] = {}
     model_of: dict[str, str] = {}
+    became = outcomes(series)
     for row in rows:
         before = prices_before(series, int(row["turn"]))
-        traders.setdefault(row["creature"], Tally()).add(row, before)
-        models.setdefault(row.get("model") or "?", Tally()).add(row, before)
+        outcome = became.get((row["creature"], int(row["turn"])))
+        traders.setdefault(row["creature"], Tally()).add(row, before, outcome)
+        models.setdefault(row.get("model") or "?", Tally()).add(row, before, outcome)
         model_of.setdefault(row["creature"], row.get("model") or "?")
     produces = series["produces"]
+    _add_needs_outcomes(series, traders, models, model_of)
     executed: Counter = Counter()
     for t in series["trades"]:
         if produces.get(t["buyer"]) == t["good"]:
@@ -343,6 +352,18 @@ def season_figures(record: dict, rows: list[dict]) -> tuple[dict, dict[str, Tall
     return season, traders, models
 
 
+def _add_needs_outcomes(series: dict, traders: dict[str, Tally], models: dict[str, Tally],
+                        model_of: dict[str, str]) -> None:
+    """Each creature's meals missed and cold turns of the season, into its tally and its model's."""
+    for name, hunger in (series.get("hunger_by_turn") or {}).items():
+        cold = (series.get("cold_by_turn") or {}).get(name)
+        if name not in traders or cold is None:
+            continue
+        missed, chill = meals_missed(hunger), cold_turns(cold)
+        traders[name].sense.add_season(missed, chill)
+        models[model_of[name]].sense.add_season(missed, chill)
+
+
 def offset_spread(tallies: list[Tally]) -> float:
     """How far apart traders set prices: per side, the standard deviation across traders of their
     median price offset; then the mean of the two sides (a side with fewer than two traders counts 0)."""
@@ -366,6 +387,7 @@ def merge(into: dict[str, Tally], more: dict[str, Tally]) -> None:
         acc.latencies += t.latencies
         for side in acc.offsets:
             acc.offsets[side] += t.offsets[side]
+        acc.sense.merge(t.sense)
 
 
 def analyse(seasons: list[tuple[dict, list[dict]]]) -> dict:

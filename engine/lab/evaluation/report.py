@@ -22,6 +22,8 @@ from pathlib import Path
 from engine.lab.evaluation import charts, season
 from engine.lab.evaluation.errors import EvalError, ModelsNotReady
 from engine.lab.evaluation.figures import ACTION_KINDS, analyse
+from engine.lab.evaluation.sense import ABSURD_HIGH, ABSURD_LOW, SOURCES
+from engine.lab.evaluation.sense_figures import RATIO_BINS
 from engine.play.progress import Progress
 from engine.play.saves import write_atomic
 
@@ -290,6 +292,73 @@ _ACTIVITY_HEAD = ["answers", "with a valid action", "valid actions", "repaired",
                   "faults", "fault kinds", "latency median s", "latency p95 s", "tokens", "tokens/answer"]
 
 
+def _na(x, fmt=str) -> str:
+    return "n/a" if x is None else fmt(x)
+
+
+def _part(part: int | None, whole: int, share: float | None) -> str:
+    """E.g. "7 / 10 (70%)", "0 / 0" or "n/a"."""
+    if part is None:
+        return "n/a"
+    return f"{part} / {whole}" + (f" ({_pct(share)})" if share is not None else "")
+
+
+def _spread(q: dict) -> str:
+    """Offset quantiles as "p10 / median / p90"."""
+    return "-" if q["median"] is None else " / ".join(_fmt(q[k], 2) for k in ("p10", "median", "p90"))
+
+
+def _needs_row(name: str, n: dict | None) -> list:
+    if n is None:
+        return [name, *["n/a"] * 6]
+    return [name, _part(n["buys_short"], n["buys"], n["buys_short_share"]),
+            f"{n['need_now']} / {n['need_now_affordable']} / {n['need_now_unbought']}",
+            _na(n["meals_missed"]), _na(n["cold_turns"]), _na(n["unmet_affordable"]),
+            f"{n['surplus_units']} / {n['surplus_offered']} / {n['surplus_sold']}"]
+
+
+def _sanity_row(name: str, sense: dict) -> list:
+    z = sense["sanity"]
+    both = _part(sense["answers_bid_and_ask"], sense["answers"], sense["bid_and_ask_share"])
+    if z is None:
+        return [name, *["n/a"] * 10, both]
+    bins = [sum(z["ratio_bins"][side][b] for side in z["ratio_bins"]) for b in RATIO_BINS]
+    return [name, z["orders_priced"], _spread(z["offset"]["buy"]), _spread(z["offset"]["sell"]), *bins,
+            _part(z["absurd"], z["orders_priced"], z["absurd_share"]),
+            _part(z["sells_not_held"], z["sells"], z["sells_not_held_share"]), both]
+
+
+def _voice_row(name: str, sense: dict) -> list:
+    v, cells = sense["voice"], [name]
+    for field in ("thinking", "gossip"):
+        w = v[field]
+        cells += [f"{_part(w['copied'], w['texts'], w['copied_share'])}: {w['verbatim']} / {w['near']}",
+                  " / ".join(str(w["copied_from"][s]) for s in SOURCES), f"{w['no_letters']} ({w['empty']})"]
+    g = v["gossip"]
+    return [*cells, _part(g["distinct"], g["lines"], g["distinct_ratio"])]
+
+
+def sense_section(models: dict[str, dict], traders: dict[str, dict]) -> list[str]:
+    """The report's "Sense" section: needs, sanity and voice per model and per trader (docs/EVAL.md)."""
+    rows = [*((m, f["sense"]) for m, f in models.items()), *((n, f["sense"]) for n, f in traders.items())]
+    out = ["", "## Sense: needs, sanity, voice", "",
+           "Models first, then traders. Definitions: docs/EVAL.md. n/a: the traces hold no situation (older "
+           "traces), or the trader has no needs (the Patron).", "", "Needs:", ""]
+    out += _table(["model / trader", "buys of short goods", "short now / could afford / bought none",
+                   "meals missed", "cold turns", "unmet while affordable", "surplus / offered / sold"],
+                  [_needs_row(name, s["needs"]) for name, s in rows])
+    out += ["", f"Sanity (limit price / last price; absurd: below {ABSURD_LOW}x or above {ABSURD_HIGH}x):", ""]
+    out += _table(["model / trader", "orders priced", "buy offset p10 / median / p90",
+                   "sell offset p10 / median / p90", *RATIO_BINS, "absurd", "sells of goods not held",
+                   "answers with a bid and an ask on one good"],
+                  [_sanity_row(name, s) for name, s in rows])
+    out += ["", "Voice (copied: verbatim / near; from: " + " / ".join(SOURCES) + "; no letters (of which empty)):", ""]
+    out += _table(["model / trader", "thinking copied", "thinking from", "thinking no letters", "gossip copied",
+                   "gossip from", "gossip no letters", "distinct gossip"],
+                  [_voice_row(name, s) for name, s in rows])
+    return out
+
+
 def render_markdown(r: dict) -> str:
     """The report as Markdown (every figure is also in report.json)."""
     out = [f"# Evaluation: council `{r['council_spec']}`", "",
@@ -320,6 +389,7 @@ def render_markdown(r: dict) -> str:
                     _fmt(f["price_offset"]["buy"]), _fmt(f["price_offset"]["sell"]),
                     f["net_worth"]["start_mean"], f["net_worth"]["end_mean"], f["net_worth"]["min"],
                     f["net_worth"]["max"]] for n, f in r["traders"].items()])
+    out += sense_section(r["models"], r["traders"])
     out += ["", "## Per season", ""]
     goods = list(r["seasons"][0]["volatility"]) if r["seasons"] else []
     out += _table(["seed", "turns", "trades/turn", "units/turn", *(f"vol {g}" for g in goods), "Gini mean",

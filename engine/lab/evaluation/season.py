@@ -42,7 +42,8 @@ async def play_season(opts: RunOptions, *, brains: dict | None = None, quirks: d
     without, they are made with `make_brains` and closed at the end, as `run_season` does.
     The series: `net_worth_start` and `net_worth_by_turn` (trader -> worth after each turn),
     `price_start` and `price_by_turn` (good -> last price after each turn), `trades` (every public
-    trade) and `produces` (creature -> the good it makes).
+    trade), `produces` (creature -> the good it makes), and `hunger_by_turn` and `cold_by_turn`
+    (creature -> the rules' hunger and cold counters before turn 1, then after each turn).
     """
     from engine.play.council import resolve_council
 
@@ -52,6 +53,9 @@ async def play_season(opts: RunOptions, *, brains: dict | None = None, quirks: d
     worth_start = {n: net_worth(state, n) for n in names}
     price_start = {g: last_price(state, g) for g in scenario.good_names}
     worth: dict[str, list[int]] = {n: [] for n in names}
+    needs = _needs_now(state)
+    hunger = {n: [h] for n, (h, _) in needs.items()}
+    cold = {n: [c] for n, (_, c) in needs.items()}
     own, pool = brains is None, None
     if own:
         brains, quirks, pool = await make_brains(state, opts)
@@ -63,6 +67,9 @@ async def play_season(opts: RunOptions, *, brains: dict | None = None, quirks: d
     def step(record: TurnRecord) -> None:
         for n in names:
             worth[n].append(net_worth(game.state, n))
+        for n, (h, c) in _needs_now(game.state).items():
+            hunger[n].append(h)
+            cold[n].append(c)
         if on_turn is not None:
             on_turn(record)
 
@@ -82,8 +89,16 @@ async def play_season(opts: RunOptions, *, brains: dict | None = None, quirks: d
         "price_by_turn": out.pop("price_by_turn", None) or {g: list(v) for g, v in pub.price_history.items()},
         "trades": [t.model_dump(mode="json") for t in pub.trades],
         "produces": {t.name: t.produces for t in scenario.traders},
+        "hunger_by_turn": hunger,
+        "cold_by_turn": cold,
     }
     return out, series
+
+
+def _needs_now(state) -> dict[str, tuple[int, int]]:
+    """Each creature's (hunger, cold) as the rules keep them now."""
+    return {t.name: (state.hidden.holdings[t.name].hunger, state.hidden.holdings[t.name].cold)
+            for t in state.scenario.traders}
 
 
 async def play_seasons(runs: list[RunOptions], brains: dict, quirks: dict, parallel: int, *,
