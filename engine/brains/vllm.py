@@ -270,12 +270,14 @@ class EnginePool:
     # -- one request --------------------------------------------------------------------------------
 
     async def generate(self, model_id: str, prompt: str, timeout_s: float | None = None,
-                       schema: dict | None = None, on_progress: ProgressFn | None = None) -> Reply:
+                       schema: dict | None = None, on_progress: ProgressFn | None = None,
+                       seed: int | None = None) -> Reply:
         """prompt -> chat format -> engine -> Reply; every failure is a fault, never raised.
 
         `timeout_s` None: the deadline follows from the engine's measured pace, the prompt's length,
         the token limit and the requests already in flight on the engine (`deadline_s`).
         `on_progress`: stream the answer, reporting it as it is written (the reply is the same).
+        `seed`: sample from this request's own generator seeded so (None: the engine's shared one).
         """
         start = time.monotonic()
 
@@ -296,7 +298,8 @@ class EnginePool:
             if timeout_s is None:
                 timeout_s = self.deadline_s(model_id, len(prompt_ids), engine.in_flight)
             # token ids -> engine (batched with every other request in flight)
-            text, n_tokens = await asyncio.wait_for(_run(engine, prompt_ids, schema, on_progress, start), timeout_s)
+            text, n_tokens = await asyncio.wait_for(_run(engine, prompt_ids, schema, on_progress, start, seed),
+                                                    timeout_s)
         except asyncio.TimeoutError:
             return fault(f"timeout after {timeout_s:.0f} s", "timeout")
         except Exception as exc:  # noqa: BLE001 - a brain never raises into the turn
@@ -318,15 +321,18 @@ class VLLMBrain:
     """Seconds one decision may take before it becomes a fault (None: from the engine's measured pace)."""
     streams: bool = True
     """It can report its answer as it is written (see `EnginePool.generate`)."""
+    seeded: bool = True
+    """It can sample from a seed given with the request (`decide`'s `seed`)."""
 
-    async def decide(self, view: "View", prompt: str, on_progress: ProgressFn | None = None) -> Reply:
+    async def decide(self, view: "View", prompt: str, on_progress: ProgressFn | None = None,
+                     seed: int | None = None) -> Reply:
         """Send the prompt to the model (constrained to this creature's answer schema where the
         registry asks for structured outputs) and return what it wrote (or a fault); with
-        `on_progress` the answer streams."""
+        `on_progress` the answer streams; with `seed` it samples from that seed."""
         from engine.core.answer import answer_json_schema
 
         schema = answer_json_schema(view) if view is not None else None
-        return await self.pool.generate(self.model, prompt, self.timeout_s, schema, on_progress)
+        return await self.pool.generate(self.model, prompt, self.timeout_s, schema, on_progress, seed)
 
     async def close(self) -> None:
         """Nothing to release: the pool owns the engine and the game closes the pool."""
@@ -349,12 +355,14 @@ def _encode(engine: _Engine, prompt: str) -> list[int]:
 
 
 async def _run(engine: _Engine, prompt_ids: list[int], schema: dict | None = None,
-               on_progress: ProgressFn | None = None, started: float | None = None) -> tuple[str, int]:
+               on_progress: ProgressFn | None = None, started: float | None = None,
+               seed: int | None = None) -> tuple[str, int]:
     """token ids -> (text, new tokens), with the registry's sampling and grammar.
 
     `schema` (a view-specific answer schema) replaces the engine's default one for this request; the
     registry's caps on list and string sizes apply to it as well. With `on_progress` the request
-    streams (DELTA outputs, joined here; `started` is when the decision was asked for).
+    streams (DELTA outputs, joined here; `started` is when the decision was asked for). `seed` gives
+    the request its own random generator (vLLM's per-request `SamplingParams.seed`).
     """
     from vllm import SamplingParams
     from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
@@ -373,6 +381,7 @@ async def _run(engine: _Engine, prompt_ids: list[int], schema: dict | None = Non
         top_p=spec.sampling.top_p,
         max_tokens=spec.sampling.max_tokens,
         repetition_penalty=spec.sampling.repetition_penalty,
+        seed=seed,
         skip_special_tokens=spec.quirks.skip_special_tokens,
         structured_outputs=structured,
         output_kind=RequestOutputKind.FINAL_ONLY if on_progress is None else RequestOutputKind.DELTA,
