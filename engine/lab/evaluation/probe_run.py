@@ -99,8 +99,6 @@ class Recorded:
 class Asked:
     """One prompt asked of a brain, and what came back."""
 
-    prompt: str
-    """Exactly what was sent."""
     reply: Reply
     """The brain's reply (a fault when the firewall stopped the prompt or the model failed)."""
     parsed: ParseResult | None
@@ -176,8 +174,8 @@ async def ask(brain: Brain, view: View, prompt: str, seed: int, scenario: Scenar
     """
     model = getattr(brain, "model", "?")
     if firewall.scan(prompt).hits:
-        return Asked(prompt, Reply(raw="", model=model, fault="firewall stopped the prompt",
-                                   fault_kind="firewall_stop"), None)
+        return Asked(Reply(raw="", model=model, fault="firewall stopped the prompt", fault_kind="firewall_stop"),
+                     None)
     try:
         if getattr(brain, "seeded", False):
             reply = await brain.decide(view, prompt, seed=seed)
@@ -186,7 +184,7 @@ async def ask(brain: Brain, view: View, prompt: str, seed: int, scenario: Scenar
     except Exception as err:  # a brain must not raise; if it does, it gave no answer
         reply = Reply(raw="", model=model, fault=f"brain error: {err!r:.200}", fault_kind="brain_error")
     parsed = None if reply.fault is not None else parse_reply(reply, scenario, quirks)
-    return Asked(prompt, reply, parsed)
+    return Asked(reply, parsed)
 
 
 def plan(recorded: list[Recorded], kinds: list[str], scenario: Scenario) -> list[tuple[Recorded, list[Variant]]]:
@@ -210,14 +208,9 @@ async def ask_all(planned: list[tuple[Recorded, list[Variant]]], brains: dict[st
             bar.update(1)
         return asked
 
-    jobs = [[one(rec, rec.view, rec.prompt), *(one(rec, v.view, build_prompt(v.view)) for v in variants)]
+    rows = [asyncio.gather(one(rec, rec.view, rec.prompt), *(one(rec, v.view, build_prompt(v.view)) for v in variants))
             for rec, variants in planned]
-    flat = await asyncio.gather(*(job for row in jobs for job in row))
-    rows, at = [], 0
-    for row in jobs:
-        rows.append(list(flat[at:at + len(row)]))
-        at += len(row)
-    return rows
+    return [list(row) for row in await asyncio.gather(*rows)]
 
 
 def pair_record(rec: Recorded, model: str, variant: Variant, control: Asked, changed: Asked) -> dict:
@@ -248,14 +241,14 @@ def tally(pairs: list[dict], views: dict[str, int], kinds: list[str]) -> list[di
             mine = [p for p in pairs if p["model"] == model and p["kind"] == kind]
             scored = [p for p in mine if p["outcome"] is not None]
             counts = {o: sum(p["outcome"] == o for p in scored) for o in ("toward", "against", "unchanged")}
-            p = stats.sign_test_p(counts["toward"], counts["against"])
-            responds = counts["toward"] > counts["against"] and p < stats.ALPHA
+            p_value = stats.sign_test_p(counts["toward"], counts["against"])
+            responds = counts["toward"] > counts["against"] and p_value < stats.ALPHA
             rows.append({
                 "model": model, "kind": kind, "views": seen, "not_applicable": seen - len(mine),
                 "lost": len(mine) - len(scored), "pairs": len(scored),
                 "unreadable": sum(p["unreadable"] for p in scored), **counts,
                 **{f"{o}_share": round(n / len(scored), 4) if scored else None for o, n in counts.items()},
-                "p": round(p, 6), "verdict": "responds" if responds else "not enough evidence",
+                "p": round(p_value, 6), "verdict": "responds" if responds else "not enough evidence",
             })
     return rows
 
