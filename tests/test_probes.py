@@ -334,11 +334,9 @@ def test_bad_requests_are_one_clear_error(tmp_path, change, match):
 # -- the seed reaches the model ----------------------------------------------------------------------
 
 
-def test_vllm_requests_carry_the_seed(monkeypatch):
-    """`_run` puts the seed in the request's SamplingParams (vLLM itself is faked: importing it takes minutes)."""
-    from engine.brains.vllm import _run
-    from engine.models.registry import load_registry
-
+@pytest.fixture
+def fake_vllm(monkeypatch):
+    """vLLM's sampling types, faked (importing vLLM takes minutes): SamplingParams keeps what it is given."""
     vllm = ModuleType("vllm")
     vllm.SamplingParams = lambda **kw: SimpleNamespace(**kw)
     params = ModuleType("vllm.sampling_params")
@@ -346,17 +344,99 @@ def test_vllm_requests_carry_the_seed(monkeypatch):
     params.StructuredOutputsParams = lambda **kw: kw
     monkeypatch.setitem(sys.modules, "vllm", vllm)
     monkeypatch.setitem(sys.modules, "vllm.sampling_params", params)
-    sent = []
 
-    class LLM:
+
+class PrefillCountingLLM:
+    """An engine that reads each prompt for a while, then writes two pieces; it counts how many prompts it
+    read at once and how many requests it decoded at once."""
+
+    errored = False
+
+    def __init__(self) -> None:
+        self.sent: list = []
+        self.reading = self.decoding = self.most_reading = self.most_decoding = 0
+
+    async def generate(self, prompt, sampling, request_id):
+        self.sent.append(sampling)
+        self.reading += 1
+        self.most_reading = max(self.most_reading, self.reading)
+        await asyncio.sleep(0.01)
+        self.reading -= 1
+        self.decoding += 1
+        self.most_decoding = max(self.most_decoding, self.decoding)
+        pieces = [('{"orders": ', [1]), ("[]}", [2])]
+        try:
+            if sampling.output_kind == "final":  # one output, the whole answer, at the end
+                await asyncio.sleep(0.03)
+                yield SimpleNamespace(outputs=[SimpleNamespace(text='{"orders": []}', token_ids=[1, 2])])
+                return
+            for text, ids in pieces:  # DELTA: each step's new text
+                yield SimpleNamespace(outputs=[SimpleNamespace(text=text, token_ids=ids)])
+                await asyncio.sleep(0.03)
+        finally:
+            self.decoding -= 1
+
+
+def pool_with(llm, on_cpu: bool):
+    from engine.brains.vllm import EnginePool, _Engine
+    from engine.models.registry import load_registry
+
+    reg = load_registry(None)
+    pool = EnginePool(["smollm2-135m"], registry=reg)
+    tokenizer = SimpleNamespace(encode=lambda text: list(range(len(text))))
+    pool.engines["smollm2-135m"] = _Engine(reg.get("smollm2-135m"), llm, tokenizer, "{prompt}", 0.0, on_cpu=on_cpu)
+    return pool
+
+
+def ask_pool(pool, seeds) -> list[Reply]:
+    async def all_at_once():
+        return await asyncio.gather(*(pool.generate("smollm2-135m", f"prompt {i}", 5.0, seed=s)
+                                      for i, s in enumerate(seeds)))
+    return asyncio.run(all_at_once())
+
+
+@pytest.mark.parametrize("on_cpu, seeds, one_prompt_at_a_time", [
+    (True, [11, 12, 13, 14], True),       # vLLM's CPU build: seeded prompts are read one at a time
+    (True, [None] * 4, False),            # unseeded requests are not held back
+    (False, [11, 12, 13, 14], False),     # nor are seeded ones on a GPU
+])
+def test_seeded_prompts_on_a_cpu_engine_are_read_one_at_a_time(fake_vllm, on_cpu, seeds, one_prompt_at_a_time):
+    llm = PrefillCountingLLM()
+    replies = ask_pool(pool_with(llm, on_cpu), seeds)
+    assert [r.raw for r in replies] == ['{"orders": []}'] * 4 and all(r.fault is None for r in replies)
+    assert sorted(s.seed for s in llm.sent if s.seed is not None) == sorted(s for s in seeds if s is not None)
+    assert (llm.most_reading == 1) == one_prompt_at_a_time
+    assert llm.most_decoding > 1  # decoding still batches
+
+
+def test_a_seeded_request_that_times_out_lets_the_next_one_in(fake_vllm):
+    class Stuck(PrefillCountingLLM):
         async def generate(self, prompt, sampling, request_id):
-            sent.append(sampling)
-            yield SimpleNamespace(outputs=[SimpleNamespace(text="{}", token_ids=[1])])
+            if sampling.seed == 1:
+                await asyncio.sleep(10)  # never reads its prompt in time
+            async for out in super().generate(prompt, sampling, request_id):
+                yield out
 
-    engine = SimpleNamespace(spec=load_registry(None).get("smollm2-135m"), llm=LLM(), schema=None)
+    pool = pool_with(Stuck(), on_cpu=True)
+
+    async def both():
+        stuck = asyncio.ensure_future(pool.generate("smollm2-135m", "a", 0.05, seed=1))
+        await asyncio.sleep(0)
+        return await asyncio.gather(stuck, pool.generate("smollm2-135m", "b", 2.0, seed=2))
+
+    first, second = asyncio.run(both())
+    assert first.fault_kind == "timeout" and second.fault is None and second.raw == '{"orders": []}'
+
+
+def test_vllm_requests_carry_the_seed(fake_vllm):
+    """`_run` puts the seed in the request's SamplingParams."""
+    from engine.brains.vllm import _run
+
+    llm = PrefillCountingLLM()
+    engine = pool_with(llm, on_cpu=False).engines["smollm2-135m"]
     asyncio.run(_run(engine, [1, 2, 3], seed=1234))
     asyncio.run(_run(engine, [1, 2, 3]))
-    assert [s.seed for s in sent] == [1234, None]
+    assert [s.seed for s in llm.sent] == [1234, None]
 
 
 def test_openai_requests_carry_the_seed_only_when_given():
