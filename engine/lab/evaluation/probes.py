@@ -93,7 +93,8 @@ def shortage_variant(view: View, sc: Scenario, rng: random.Random) -> Variant | 
     if view.burn:
         lack += [[g] for g in sc.fuels if g != view.produces and view.goods.get(g, 0) > 0]
     relief = [[g for g in view.short_on if g in view.foods], [g for g in view.short_on if g not in view.foods]]
-    made = [_lacking(view, sc, gone) for gone in lack if gone] + [_relieved(view, sc, given) for given in relief if given]
+    made = [_lacking(view, sc, gone) for gone in lack if gone]
+    made += [_relieved(view, sc, given) for given in relief if given]
     made = [v for v in made if v is not None]
     return rng.choice(made) if made else None
 
