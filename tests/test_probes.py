@@ -287,7 +287,7 @@ def test_the_measure_flags_a_reading_brain_and_no_other(tmp_path, fake_models):
         assert reader["verdict"] == "responds" and reader["against"] == 0 and reader["p"] < 0.05, reader
         assert deaf["verdict"] == "not enough evidence" and deaf["unchanged"] == deaf["pairs"] > 0, deaf
         assert noisy["verdict"] == "not enough evidence" and noisy["toward"] and noisy["against"], noisy
-        assert contrary["verdict"] == "not enough evidence" and contrary["toward"] == 0 < contrary["against"], contrary
+        assert contrary["verdict"] == "moves against" and contrary["toward"] == 0 < contrary["against"], contrary
 
 
 def test_a_views_control_and_variants_share_one_sampling_seed(tmp_path, fake_models):

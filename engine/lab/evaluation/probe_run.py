@@ -242,13 +242,15 @@ def tally(pairs: list[dict], views: dict[str, int], kinds: list[str]) -> list[di
             scored = [p for p in mine if p["outcome"] is not None]
             counts = {o: sum(p["outcome"] == o for p in scored) for o in ("toward", "against", "unchanged")}
             p_value = stats.sign_test_p(counts["toward"], counts["against"])
-            responds = counts["toward"] > counts["against"] and p_value < stats.ALPHA
+            decided = p_value < stats.ALPHA and counts["toward"] != counts["against"]
+            verdict = ("not enough evidence" if not decided
+                       else "responds" if counts["toward"] > counts["against"] else "moves against")
             rows.append({
                 "model": model, "kind": kind, "views": seen, "not_applicable": seen - len(mine),
                 "lost": len(mine) - len(scored), "pairs": len(scored),
                 "unreadable": sum(p["unreadable"] for p in scored), **counts,
                 **{f"{o}_share": round(n / len(scored), 4) if scored else None for o, n in counts.items()},
-                "p": round(p_value, 6), "verdict": "responds" if responds else "not enough evidence",
+                "p": round(p_value, 6), "verdict": verdict,
             })
     return rows
 
