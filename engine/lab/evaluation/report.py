@@ -345,16 +345,16 @@ def sense_section(models: dict[str, dict], traders: dict[str, dict]) -> list[str
     out = ["", "## Sense: needs, sanity, voice", "",
            "Models first, then traders. Definitions: docs/EVAL.md. n/a: the traces hold no situation (older "
            "traces), or the trader has no needs (the Patron).", "", "Needs:", ""]
-    out += _table(["model / trader", "buys of short goods", "short now / could afford / bought none",
+    out += markdown_table(["model / trader", "buys of short goods", "short now / could afford / bought none",
                    "meals missed", "cold turns", "unmet while affordable", "surplus / offered / sold"],
                   [_needs_row(name, s["needs"]) for name, s in rows])
     out += ["", f"Sanity (limit price / last price; absurd: below {ABSURD_LOW}x or above {ABSURD_HIGH}x):", ""]
-    out += _table(["model / trader", "orders priced", "buy offset p10 / median / p90",
+    out += markdown_table(["model / trader", "orders priced", "buy offset p10 / median / p90",
                    "sell offset p10 / median / p90", *RATIO_BINS, "absurd", "sells of goods not held",
                    "answers with a bid and an ask on one good"],
                   [_sanity_row(name, s) for name, s in rows])
     out += ["", "Voice (copied: verbatim / near; from: " + " / ".join(SOURCES) + "; no letters (of which empty)):", ""]
-    out += _table(["model / trader", "thinking copied", "thinking from", "thinking no letters", "gossip copied",
+    out += markdown_table(["model / trader", "thinking copied", "thinking from", "thinking no letters", "gossip copied",
                    "gossip from", "gossip no letters", "distinct gossip"],
                   [_voice_row(name, s) for name, s in rows])
     return out
