@@ -240,8 +240,9 @@ def run_app(mode: Literal["play", "watch"], council: str | None = None, seed: in
     """Run `tokenwood play` or `tokenwood watch`; returns the exit status (2 for a user error, 1 when the
     creatures could not wake).
 
-    `config` (the configuration file) gives the saves folder, the theme and the auto-play pause; the
-    theme chosen in the palette is written back to it.
+    `config` (the configuration file, with the command line's `--stream`/`--no-stream` over it) gives
+    the saves folder, the theme, the auto-play pause and whether brains stream; the theme chosen in
+    the palette is written back to the file.
     """
     from engine.brains.replay import TracesError
     from engine.play.council import CouncilError
@@ -253,9 +254,10 @@ def run_app(mode: Literal["play", "watch"], council: str | None = None, seed: in
     if replay and mode != "watch":
         print("tokenwood: --replay is for watching (tokenwood watch --replay TRACES)", file=sys.stderr)
         return 2
+    settings = config or UserConfig()
     try:
         session = open_session(mode, council, seed, scenario, load, replay, answer_timeout=answer_timeout,
-                               saves_dir=(config or UserConfig()).saves_dir())
+                               saves_dir=settings.saves_dir(), stream=settings.stream)
     except (ScenarioError, SaveError, CouncilError, TracesError) as err:
         print(f"tokenwood: {err}", file=sys.stderr)
         return 2
