@@ -188,6 +188,7 @@ class TokenwoodApp(KeysPart, TurnsPart, SavesPart, SizePart):
     def _board_shown(self) -> None:
         if self._board_stale:
             self.refresh_board()
+        self.call_after_refresh(self.prepare_inspector)  # after the board's first paint, not before it
 
     def _scan_screen(self) -> None:
         if self.screen is not self.board_screen:
