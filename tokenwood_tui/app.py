@@ -31,6 +31,7 @@ from tokenwood_tui.app_parts.keys import KeysPart
 from tokenwood_tui.app_parts.saves import SavesPart
 from tokenwood_tui.app_parts.size import MIN_SIZE, SizePart
 from tokenwood_tui.app_parts.turns import TurnsPart
+from tokenwood_tui.collector import Collector
 from tokenwood_tui.messages import BrainAnswered, BrainsFailed, BrainsReady, BrainStarted, PanelWithheld
 from tokenwood_tui.palette import WoodCommands
 from tokenwood_tui.quiet import stderr_for_children, terminal_for_ui
@@ -75,6 +76,7 @@ class TokenwoodApp(KeysPart, TurnsPart, SavesPart, SizePart):
         self._waking = None
         self._too_small = None
         self._board_stale = False
+        self.collector = Collector()
         session.on_brain_start = lambda name: self.post_message(BrainStarted(name))
         session.on_brain_done = lambda name, r: self.post_message(BrainAnswered(name, r.latency_s, r.fault,
                                                                                    r.fault_kind))
@@ -122,6 +124,7 @@ class TokenwoodApp(KeysPart, TurnsPart, SavesPart, SizePart):
         self.refresh_board()
         self._idle_activity()
         self._maybe_end()
+        self.call_after_refresh(self.collector.settle)  # the engines are loaded: set the heap aside
 
     def on_brains_failed(self, message: BrainsFailed) -> None:
         self.failure = message.reason
@@ -146,6 +149,9 @@ class TokenwoodApp(KeysPart, TurnsPart, SavesPart, SizePart):
             await asyncio.sleep(0.05)  # let the line reach the screen before the engines stop
         await self.session.close_brains()
         self.exit(0 if self.failure is None else 1)
+
+    def on_unmount(self) -> None:
+        self.collector.release()
 
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
                            time_format: str | None = None) -> str | None:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from engine.mind.view import View
     from engine.play.config import UserConfig
+    from tokenwood_tui.collector import Collector
     from tokenwood_tui.screens.board import BoardScreen
     from tokenwood_tui.screens.pauses import WakingScreen
     from tokenwood_tui.session import Mode, Session
@@ -52,6 +53,8 @@ class AppHost(App[int]):
     """Whether auto-play is on."""
     interval: float
     """Seconds between auto-played turns."""
+    collector: Collector
+    """The app's say over Python's cycle collector (paused while a turn is decided)."""
     _view: View | None
     """The Patron's view of the coming turn, as the board last showed it (play; what the desk checks)."""
     _waking: WakingScreen | None

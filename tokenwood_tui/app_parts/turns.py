@@ -80,6 +80,7 @@ class TurnsPart(AppHost):
                                        self.session.autosave_error))
 
     def on_turn_started(self, message: TurnStarted) -> None:
+        self.collector.pause()  # no collector pass while the creatures write (tokenwood_tui/collector.py)
         self._turn_started = time.monotonic()
         self.board_screen.query_one(CreaturesPanel).clear_status()
         self._activity(f"turn {message.turn}: the traders decide")
@@ -190,6 +191,12 @@ class TurnsPart(AppHost):
         self.board_screen.query_one(CreaturesPanel).clear_live()
         if isinstance(self.screen, InspectorScreen):
             self.screen.show_live(None)
+        self.call_after_refresh(self._collect_after_turn)
+
+    def _collect_after_turn(self) -> None:
+        """The turn is over and painted: the cycle collector runs once and is on again (unless a new turn began)."""
+        if not self.turn_running:
+            self.collector.resume()
 
     # --- auto-play ---------------------------------------------------------------------------------
 
