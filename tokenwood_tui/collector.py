@@ -1,7 +1,8 @@
 """Python's cycle collector kept off the keys' backs: paused while a turn is decided, run once after it.
 
     brains awake   -> settle()   what is alive now (the app, the imports, the model engines) is set aside
-                                 for good (`gc.freeze`): no later collection walks it again
+                                 for good (`gc.freeze`): no later collection walks it again (woken
+                                 again, what was set aside is collected first)
     turn started   -> pause()    the automatic collector stops (reference counting still frees all
                                  garbage without cycles, which is nearly all of it)
     turn over      -> resume()   the collector is on again and runs once, after the board was painted
@@ -30,7 +31,14 @@ class Collector:
         """Whether this app set the heap aside (`gc.freeze`), to be given back on release."""
 
     def settle(self) -> None:
-        """Set every object alive now aside for good: later passes walk only what comes after."""
+        """Set every object alive now aside for good: later passes walk only what comes after.
+
+        Settling again (the brains woke again, for a loaded save's council) first gives back what was
+        set aside and collects it in full, so the engines closed since are not kept forever.
+        """
+        if self.settled:
+            gc.unfreeze()
+            gc.collect()
         gc.freeze()
         self.settled = True
 
