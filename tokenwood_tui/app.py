@@ -8,8 +8,9 @@
 The app is put together from parts, one per thing it does (`tokenwood_tui/app_parts/`, see its
 `host.py` for why they are mixins): keys and the actions that only show (`keys.py`), turns, the
 creatures' progress and auto-play (`turns.py`), saving and loading (`saves.py`), the window's size
-(`size.py`). This module keeps the app's life cycle (mount, waking the brains, quitting) and the
-board: rendering it (scanned by the screen firewall in a played game), the top line, the season's end.
+(`size.py`). This module keeps the app's life cycle (mount, waking the brains, quitting, and with
+them the cycle collector's settling and release: `collector.py`) and the board: rendering it (scanned
+by the screen firewall in a played game), the top line, the season's end.
 """
 
 from __future__ import annotations

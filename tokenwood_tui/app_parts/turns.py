@@ -7,7 +7,9 @@
 Brains are async (model engines think in their own processes), so the turn worker runs on the app's
 event loop and the UI stays live while the creatures think. A streaming brain's progress is only kept
 as it comes; the ticker shows the latest of each creature ten times a second, so four streams cost
-the keys nothing. A player sees figures only, scanned by the firewall first.
+the keys little. No cycle collector pass runs while a turn is decided: it runs once when the turn is
+over and painted (`tokenwood_tui/collector.py` says why). A player sees figures only, scanned by the
+firewall first.
 """
 
 from __future__ import annotations
