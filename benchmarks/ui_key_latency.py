@@ -6,11 +6,13 @@ While that turn runs, the benchmark presses keys that do real work on the board 
 public record under a new filter; `i` opens and closes the inspector) the way the terminal driver
 sends them, and measures for each the time from the press until its action has run ("handled", the
 RESULT figure) and until the screen has been refreshed after it ("painted"). The inspector's open
-time is the painted figure of `i` opening it (target: under 100 ms). Headless, 140 x 45.
+time is the painted figure of `i` opening it (target: under 100 ms), the first opening of the game
+apart (the app builds the inspector behind the board before it). Headless, 140 x 45. The key
+pressing is shared with ui_stream_latency.py (benchmarks/_ui_keys.py).
 
     .venv/bin/python benchmarks/ui_key_latency.py
     RESULT ui_key_latency_ms_median=... max=...
-    RESULT inspector_open_ms_median=... max=...
+    RESULT inspector_open_ms_first=... median=... max=... cpu_first=... cpu_median=...
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from textual import events  # noqa: E402
+from _ui_keys import KeyProbe, report, send_key  # noqa: E402
 
 from engine.brains.base import Reply  # noqa: E402
 from engine.core.scenario import PATRON  # noqa: E402
 from tokenwood_tui.app import TokenwoodApp  # noqa: E402
-from tokenwood_tui.screens.inspector import InspectorScreen  # noqa: E402
 from tokenwood_tui.session import open_session  # noqa: E402
 
 THINK_S = 3.0
@@ -73,34 +75,13 @@ class BusyBrain(SleepyBrain):
         return await self.inner.decide(view, prompt)
 
 
-def send_key(app, key: str) -> None:
-    """Send a key the way the terminal driver does (Pilot's own press also waits for CPU idle)."""
-    event = events.Key(key, key if len(key) == 1 else None)
-    event.set_sender(app)
-    app._driver.send_message(event)
-
-
-async def measure() -> tuple[list[float], list[float], list[str]]:
-    """(handled, painted) milliseconds for each key pressed during the slow turns, and the keys."""
+async def measure() -> tuple[list[tuple[str, float, float, float]], KeyProbe]:
+    """(key, handled, painted) milliseconds for each key pressed during the slow turns."""
     with tempfile.TemporaryDirectory() as saves:
         app = TokenwoodApp(open_session("watch", "scripted", 3, saves_dir=saves))
         app.animation_level = "none"
-        handled: list[float] = []
-        painted: list[float] = []
-        pressed: list[str] = []
-        mark: dict[str, float] = {}
-
-        def probe(action):
-            def wrapped(*args):
-                result = action(*args)
-                mark["handled"] = time.perf_counter()
-                app.call_after_refresh(lambda: mark.setdefault("painted", time.perf_counter()))
-                return result
-            return wrapped
-
-        app.action_filter = probe(app.action_filter)
-        app.action_inspect = probe(app.action_inspect)
-        InspectorScreen.action_close = probe(InspectorScreen.action_close)
+        probe = KeyProbe(app)
+        samples: list[tuple[str, float, float, float]] = []
         async with app.run_test(size=(140, 45)) as pilot:
             while not app.session.ready:
                 await pilot.pause(0.05)
@@ -115,44 +96,30 @@ async def measure() -> tuple[list[float], list[float], list[str]]:
             for _turn in range(SLOW_TURNS):
                 send_key(app, "space")
                 await asyncio.sleep(0.2)
-                started = time.perf_counter()
-                k = 0
-                while app.turn_running and time.perf_counter() - started < THINK_S - 0.4:
-                    mark.clear()
-                    t0 = time.perf_counter()
-                    key = "fii"[k % 3]
-                    send_key(app, key)
-                    pressed.append(key if key == "f" else ("i-open" if k % 3 == 1 else "i-close"))
-                    k += 1
-                    while "painted" not in mark and time.perf_counter() - t0 < 5:
-                        await asyncio.sleep(0.001)
-                    handled.append((mark.get("handled", time.perf_counter()) - t0) * 1000)
-                    painted.append((mark.get("painted", time.perf_counter()) - t0) * 1000)
-                    await asyncio.sleep(0.1)
+                samples += await probe.press_while(lambda: app.turn_running, THINK_S - 0.4)
                 await app.workers.wait_for_complete()
                 await pilot.pause()
                 if app.screen is not app.board_screen:
                     await pilot.press("escape")
-        return handled, painted, pressed
+        return samples, probe
 
 
 def main() -> int:
-    handled, painted, pressed = asyncio.run(measure())
-    if not handled:
+    samples, probe = asyncio.run(measure())
+    if not samples:
         print("no key presses were measured during a turn")
         return 1
-    print(f"{len(handled)} key presses (f: refilter the record, i: open/close the inspector) during turns "
+    print(f"{len(samples)} key presses (f: refilter the record, i: open/close the inspector) during turns "
           f"whose brains take {THINK_S:g} s (one CPU-bound in {CHUNK_S * 1000:.0f} ms chunks in a thread)")
-    for label, lat in (("handled", handled), ("painted", painted)):
-        print(f"{label:8} median {statistics.median(lat):6.1f} ms   max {max(lat):6.1f} ms")
-        for key in ("f", "i-open", "i-close"):
-            mine = [x for x, k in zip(lat, pressed) if k == key]
-            if mine:
-                print(f"  {key:8} median {statistics.median(mine):6.1f} ms   max {max(mine):6.1f} ms  ({len(mine)})")
-    opened = [x for x, k in zip(painted, pressed) if k == "i-open"]
+    report(samples)
+    print(probe.collector_line())
+    handled = [s[1] for s in samples]
+    opened = [s[2] for s in samples if s[0] == "i-open"]
+    opened_cpu = [s[3] for s in samples if s[0] == "i-open"]
     print(f"RESULT ui_key_latency_ms_median={statistics.median(handled):.1f} max={max(handled):.1f}")
     if opened:
-        print(f"RESULT inspector_open_ms_median={statistics.median(opened):.1f} max={max(opened):.1f}")
+        print(f"RESULT inspector_open_ms_first={opened[0]:.1f} median={statistics.median(opened):.1f} "
+              f"max={max(opened):.1f} cpu_first={opened_cpu[0]:.1f} cpu_median={statistics.median(opened_cpu):.1f}")
     return 0
 
 

@@ -75,6 +75,15 @@ def test_the_config_fills_what_the_command_line_leaves_unset(config, launched, t
     assert (second["council"], second["answer_timeout"]) == ("embedded", 3)
 
 
+def test_streaming_follows_the_config_and_the_command_line_wins(config, launched):
+    assert main(["watch"]) == 0  # no file: the brains stream
+    config.write_text("stream = false\n")
+    assert main(["watch"]) == 0
+    assert main(["play", "--stream"]) == 0
+    assert main(["watch", "--no-stream"]) == 0
+    assert [kw["config"].stream for _, kw in launched] == [True, False, True, False]
+
+
 def test_the_config_council_is_the_doctors_default(config, capsys, monkeypatch):
     import engine.lab.doctor
 
@@ -107,7 +116,7 @@ def test_a_bad_config_is_one_line_and_exit_2_for_every_command(config, launched,
     assert main(command) == 2
     err = capsys.readouterr().err
     assert err == f"tokenwood: {config}: unknown key 'speed' (the keys are: council, saves, theme, answer_timeout, " \
-                  "auto_play_pause)\n"
+                  "auto_play_pause, stream)\n"
     assert launched == []
 
 

@@ -23,7 +23,9 @@ def test_every_key_is_read(tmp_path):
 
 
 @pytest.mark.parametrize("text, says", [
-    ('councl = "scripted"\n', "unknown key 'councl' (the keys are: council, saves, theme, answer_timeout, auto_play_pause)"),
+    ('councl = "scripted"\n', "unknown key 'councl' (the keys are: council, saves, theme, answer_timeout, "
+                              "auto_play_pause, stream)"),
+    ('stream = "no"\n', "stream: Input should be a valid boolean"),
     ("answer_timeout = 0\n", "answer_timeout: Input should be greater than 0"),
     ("auto_play_pause = 9\n", "auto_play_pause: Input should be less than or equal to 4"),
     ('council = 3\n', "council: Input should be a valid string"),
@@ -35,6 +37,12 @@ def test_a_bad_file_is_one_line_naming_the_file_and_the_key(tmp_path, text, says
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert str(err.value).startswith(f"{path}: ") and says in str(err.value) and "\n" not in str(err.value)
+
+
+def test_streaming_is_on_unless_the_file_turns_it_off(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("stream = false\n")
+    assert UserConfig().stream is True and load_config(path).stream is False
 
 
 def test_the_theme_is_written_back_keeping_keys_and_comments(tmp_path):

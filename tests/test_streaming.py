@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from types import SimpleNamespace
 
 import httpx2 as httpx
@@ -11,7 +12,7 @@ import pytest
 
 from engine.brains.base import Progress, Reply, report_progress
 from engine.brains.pace import Pace
-from engine.brains.vllm import _stream
+from engine.brains.vllm import _run, _stream
 from engine.core.scenario import PATRON
 from engine.models.registry import load_registry
 from tests.conftest import play, scripted_game
@@ -113,6 +114,64 @@ def test_vllm_stream_without_pace_has_no_estimate_and_an_empty_stream_fails():
     assert heard[-1].left_s is None
     with pytest.raises(RuntimeError, match="no output"):
         asyncio.run(_stream(fake_engine([]), ({}, None), "r3", heard.append, 0.0))
+
+
+def stub_vllm(monkeypatch) -> None:
+    """Just enough of vLLM's request types for `_run` (the real package loads torch: slow)."""
+    kinds = SimpleNamespace(FINAL_ONLY="FINAL_ONLY", DELTA="DELTA")
+    params = SimpleNamespace(SamplingParams=lambda **kw: SimpleNamespace(**kw))
+    monkeypatch.setitem(sys.modules, "vllm", params)
+    monkeypatch.setitem(sys.modules, "vllm.sampling_params", SimpleNamespace(
+        RequestOutputKind=kinds, StructuredOutputsParams=lambda **kw: SimpleNamespace(**kw)))
+
+
+class RecordingLLM(FakeLLM):
+    """A FakeLLM that keeps the sampling parameters of every request."""
+
+    def __init__(self, pieces) -> None:
+        super().__init__(pieces)
+        self.asked: list = []
+
+    async def generate(self, prompt, params, request_id):
+        self.asked.append(params)
+        async for out in super().generate(prompt, params, request_id):
+            yield out
+
+
+def test_without_a_listener_vllm_is_asked_for_the_whole_answer_only(monkeypatch):
+    stub_vllm(monkeypatch)
+    engine = fake_engine([(ANSWER, 10)])
+    engine.llm = RecordingLLM([(ANSWER, 10)])
+    engine.schema = None
+    assert asyncio.run(_run(engine, [1, 2, 3])) == (ANSWER, 10)
+    assert asyncio.run(_run(engine, [1, 2, 3], on_progress=lambda p: None)) == (ANSWER, 10)
+    assert [p.output_kind for p in engine.llm.asked] == ["FINAL_ONLY", "DELTA"]
+
+
+def test_no_stream_on_the_command_line_reaches_the_brains(monkeypatch, tmp_path):
+    """`--no-stream` -> the configuration -> the session -> the game -> every brain asked plainly."""
+    import tokenwood_tui.app as app_module
+    from tokenwood_tui.cli import main
+
+    (tmp_path / "config.toml").write_text(f'saves = "{tmp_path / "saves"}"\n')
+    monkeypatch.setenv("TOKENWOOD_CONFIG", str(tmp_path / "config.toml"))
+    sessions = []
+    monkeypatch.setattr(app_module, "run_session", lambda session, *a, **kw: sessions.append(session) or 0)
+    assert main(["watch", "--council", "scripted", "--no-stream"]) == 0
+    assert main(["watch", "--council", "scripted"]) == 0
+    streamed = {}
+    for session, label in zip(sessions, ("off", "on")):
+        session.on_brain_progress = lambda who, p: None  # what the app listens with
+        asyncio.run(session.start_brains())
+        fakes = []
+        for name, observed in session.game.brains.items():
+            if name != PATRON:
+                observed.inner = StreamingFake(observed.inner)
+                fakes.append(observed.inner)
+        asyncio.run(session.step())
+        streamed[label] = [len(f.streamed) for f in fakes]
+    assert streamed["off"] == [0, 0, 0, 0] and all(streamed["on"])
+    assert [s.saves_dir for s in sessions] == [tmp_path / "saves"] * 2
 
 
 # --- OpenAI-compatible servers: stream=True, and a fallback ---------------------------------------

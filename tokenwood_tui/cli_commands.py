@@ -35,6 +35,9 @@ def add_watch_parser(subparsers) -> argparse.ArgumentParser:
 
 def _add_ui_options(p: argparse.ArgumentParser) -> None:
     add_game_options(p, council=None, unset=MACHINE_DEFAULT.removesuffix(")") + LOADED_KEEPS + ")")
+    p.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
+                   help="model brains stream their answers onto the board while they write (--no-stream: "
+                        "they send whole answers only; default: the configuration file's stream, else on)")
     p.set_defaults(handler=handle_play, full_screen=True)
 
 
@@ -44,7 +47,7 @@ def handle_play(args: argparse.Namespace) -> int:
     Without `--council`, a new game gets the default council (the configuration file's, else the
     machine's: `engine.play.config.default_council`), a replay the scripted one, and a loaded save
     keeps its own. The configuration file (`args.config`, read by `dispatch`) also gives the saves
-    folder, the theme and the auto-play pause.
+    folder, the theme, the auto-play pause and whether brains stream (`--stream`/`--no-stream` win).
     """
     from textual.theme import BUILTIN_THEMES
 
@@ -52,6 +55,8 @@ def handle_play(args: argparse.Namespace) -> int:
     from tokenwood_tui.app import run_app
 
     config = getattr(args, "config", None) or UserConfig()
+    if args.stream is not None:  # the command line wins over the file
+        config = config.model_copy(update={"stream": args.stream})
     if config.theme and config.theme not in BUILTIN_THEMES:
         return fail(f"{config_path()}: theme: {config.theme!r} is not a theme (one of {', '.join(BUILTIN_THEMES)})")
     replay = getattr(args, "replay", None)

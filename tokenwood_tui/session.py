@@ -11,7 +11,10 @@ scripted schemer plays it (or, replaying traces that hold the Patron's answers, 
 
 Brains that stream report their answers as they are written (`on_brain_progress`): a spectator is
 handed the text so far; a player only the figures (tokens, seconds): the text is dropped here, before
-it reaches any widget, and the screen's firewall scans what is shown all the same.
+it reaches any widget, and the screen's firewall scans what is shown all the same. With `stream`
+off (`--no-stream`, or `stream = false` in the configuration file) no brain is handed a listener, so
+every brain asks for the whole answer only (vLLM's FINAL_ONLY outputs, an OpenAI request without
+`stream=True`).
 """
 
 from __future__ import annotations
@@ -100,6 +103,8 @@ class Session:
     on_brain_progress: Callable[[str, Progress], None] | None = None
     """Called as a streaming brain writes (set before `start_brains`); in a played game the progress
     comes without its text."""
+    stream: bool = True
+    """Whether brains that can stream are asked to (False: whole answers only, and no progress)."""
     _pool: object = None
     _before: GameState | None = None
     _pristine: GameState | None = None
@@ -186,7 +191,7 @@ class Session:
                 brains[PATRON] = ReplayBrain(records, PATRON)
         self.game.brains = {n: ObservedBrain(n, b, self._started, self._done) for n, b in brains.items()}
         self.game.quirks = quirks
-        self.game.on_progress = self._progress if self.on_brain_progress is not None else None
+        self.game.on_progress = self._progress if self.stream and self.on_brain_progress is not None else None
         self._pool = pool
         self._brains_for = dict(self.state.public.council)
 
@@ -306,11 +311,12 @@ class Session:
 
 def open_session(mode: Mode, council: str | None = None, seed: int = 1, scenario: str | None = None,
                  load: str | None = None, replay: str | None = None, saves_dir: str | Path = "saves",
-                 answer_timeout: float | None = None) -> Session:
+                 answer_timeout: float | None = None, stream: bool = True) -> Session:
     """A session for a new game or a save; raises ScenarioError, SaveError, CouncilError or TracesError.
 
     A loaded game keeps the council it was saved with unless `council` is given; a new game without
-    one gets the default council (`engine.play.config.default_council`).
+    one gets the default council (`engine.play.config.default_council`). `stream` False: brains send
+    whole answers only.
     """
     if replay:
         from engine.brains.replay import load_traces
@@ -324,4 +330,5 @@ def open_session(mode: Mode, council: str | None = None, seed: int = 1, scenario
         state = new_game(sc, seed, resolve_council(council or default_council(), sc))
     opts = RunOptions(council=council, seed=seed, scenario=scenario, load=load, replay=replay, progress=False,
                       answer_timeout=answer_timeout)
-    return Session(mode=mode, options=opts, game=Game(state=state, brains={}), saves_dir=Path(saves_dir))
+    return Session(mode=mode, options=opts, game=Game(state=state, brains={}), saves_dir=Path(saves_dir),
+                   stream=stream)

@@ -8,6 +8,7 @@ The file is `$TOKENWOOD_CONFIG`, else `config.toml` in the platformdirs config d
     theme = "nord"                # the terminal UI's theme (the palette's choice is written back here)
     answer_timeout = 90           # seconds a model's decision may take (--answer-timeout)
     auto_play_pause = 0.5         # seconds between auto-played turns, 0.25 to 4 (+ / - in the UI)
+    stream = false                # play and watch: brains send whole answers only (--stream / --no-stream)
 
 Command-line options override the file. A file that cannot be read, is not TOML, holds a key not
 listed here or a value out of range raises `ConfigError`, whose message is one line naming the file
@@ -22,7 +23,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 CONFIG_ENV = "TOKENWOOD_CONFIG"
 """Environment variable naming the configuration file (overrides the platformdirs location)."""
@@ -47,6 +48,9 @@ class UserConfig(BaseModel):
     """Seconds a model's decision may take (None: from each engine's measured pace)."""
     auto_play_pause: float | None = Field(default=None, ge=0.25, le=4.0)
     """Seconds between auto-played turns, 0.25 to 4 (None: 1 second)."""
+    stream: StrictBool = True
+    """Whether model brains stream their answers onto the board in play and watch (False: every brain
+    asks for the whole answer only, as `run` and `eval` do, and the board counts seconds)."""
 
     def saves_dir(self) -> Path:
         """The saves folder: the configured one (with `~` expanded), else `saves`."""

@@ -386,6 +386,20 @@ async def test_the_inspector_is_kept_alive_and_reopens_at_the_latest_turn(saves)
         assert list(insp.query(FooterKey)) == footer_keys  # the same keys: its footer was not rebuilt
 
 
+async def test_the_inspector_is_built_behind_the_board_before_the_first_i(saves):
+    app = make_app(saves, "watch")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.screen is app.board_screen and app.is_screen_installed("inspector")
+        insp = app.get_screen("inspector")
+        assert insp.is_mounted and insp not in app.screen_stack
+        assert insp.query_one("#insp-main").region.area > 0  # composed and laid out, behind the board
+        await steps(app, pilot, 1)
+        await pilot.press("i")
+        await pilot.pause()
+        assert app.screen is insp and insp.turn == 1
+
+
 async def test_the_footer_follows_the_keys_it_shows(saves):
     app = make_app(saves)
     async with app.run_test(size=SIZE) as pilot:
