@@ -25,6 +25,8 @@ MAX_LIFETIME = 10
 """The most turns an order may rest on the book."""
 MAX_WORDS = 200
 """The longest gossip, bribe request or private thought kept, in characters."""
+MIN_WORDS = 8
+"""The shortest thought or gossip a constrained creature may write, in characters: no ": " or ":{" (issue 15)."""
 
 
 class ActionKind(StrEnum):
@@ -259,8 +261,9 @@ def answer_json_schema(view=None) -> dict:
     Without a view: the whole `Answer` schema. With a creature's view: a stricter subset built for
     this creature this turn, so a constrained model cannot even write what the rules would refuse:
     buy orders name only goods it does not make (no self-buy), sell orders only goods it holds,
-    quantities and prices stay within reach, accept/decline name only offers it has, and at least
-    one order is required. Every answer valid under it is valid under `Answer`.
+    quantities and prices stay within reach, accept/decline name only offers it has, at least
+    one order is required, and a thought and gossip of `MIN_WORDS` characters at least (small models
+    otherwise wrote ": " or nothing). Every answer valid under it is valid under `Answer`.
     """
     if view is None or view.produces is None:
         return Answer.model_json_schema()
@@ -279,9 +282,9 @@ def answer_json_schema(view=None) -> dict:
         kinds.append(order("sell", held))
     offer_ids = [o.id for o in view.offers]
     offers = {"type": "array", "items": {"enum": offer_ids}} if offer_ids else {"type": "array", "maxItems": 0}
-    text = {"type": "string", "maxLength": MAX_WORDS}
+    text = {"type": "string", "minLength": MIN_WORDS, "maxLength": MAX_WORDS}
     return {"type": "object", "additionalProperties": False,
             "properties": {"thinking": text,
                            "orders": {"type": "array", "items": {"anyOf": kinds}, "minItems": 1, "maxItems": 3},
                            "gossip": text, "accept": offers, "decline": offers},
-            "required": ["orders"]}
+            "required": ["thinking", "orders", "gossip"]}
