@@ -14,6 +14,8 @@ no longer found in the rebuilt prompts. Before that change this script found, in
 (gemma3-270m) and 19% (smollm2-135m), all of the example (AMD EPYC Zen 4).
 
     .venv/bin/python scripts/sense_of_corpus.py [--out /tmp/sense-corpus]
+    .venv/bin/python scripts/sense_of_corpus.py --eval evals/embedded-t20 --seeds 1-3 --out /tmp/sense-old
+        (an embedded eval's traces written before traces carried the situation, replayed the same way)
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from engine.lab.evaluation.season import SeasonStore, play_season  # noqa: E402
 from engine.play.council import resolve_council  # noqa: E402
 from engine.play.headless import RunOptions  # noqa: E402
 from engine.play.scenario_files import load_scenario  # noqa: E402
+from engine.play.seeds import parse_seeds  # noqa: E402
 
 CORPUS = ROOT / "tests" / "corpus" / "collected_raw.jsonl"
 """The collected raw answers."""
@@ -48,9 +51,20 @@ def corpus_by_seed() -> dict[int, list[dict]]:
     return seeds
 
 
-async def replay(out: Path) -> dict:
-    """Replay every seed of the corpus into `out` as an eval folder; return the report."""
-    seeds = corpus_by_seed()
+def eval_by_seed(folder: Path, wanted: list[int] | None) -> dict[int, list[dict]]:
+    """The trace rows of each finished season of an eval folder (`seasons/seed-S/traces.jsonl`)."""
+    seeds: dict[int, list[dict]] = {}
+    for path in sorted(folder.glob("seasons/seed-*/traces.jsonl")):
+        seed = int(path.parent.name.removeprefix("seed-"))
+        if wanted is None or seed in wanted:
+            seeds[seed] = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    if not seeds:
+        raise SystemExit(f"{folder}: no finished season's traces (seasons/seed-S/traces.jsonl) to replay")
+    return seeds
+
+
+async def replay(out: Path, seeds: dict[int, list[dict]]) -> dict:
+    """Replay every seed's rows into `out` as an eval folder; return the report."""
     turns = max(int(r["turn"]) for rows in seeds.values() for r in rows)
     params = {"council": resolve_council("embedded", load_scenario()), "spec": "corpus replay", "turns": turns,
               "scenario": None, "patron_script": None}
@@ -69,8 +83,12 @@ async def replay(out: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="/tmp/sense-corpus", help="eval folder to write (default /tmp/sense-corpus)")
+    ap.add_argument("--eval", type=Path, default=None, metavar="DIR",
+                    help="replay an eval folder's traces (an embedded council's) instead of the corpus")
+    ap.add_argument("--seeds", default=None, help="only these seeds of --eval (e.g. 1-3)")
     args = ap.parse_args()
-    report = asyncio.run(replay(Path(args.out)))
+    seeds = corpus_by_seed() if args.eval is None else eval_by_seed(args.eval, parse_seeds(args.seeds) if args.seeds else None)
+    report = asyncio.run(replay(Path(args.out), seeds))
     md = (Path(args.out) / "report.md").read_text("utf-8")
     print(md[md.index("## Sense"):md.index("## Per season")].rstrip())
     print(f"\n{report['folder']}/report.md")

@@ -138,6 +138,7 @@ USAGE = {
     "parse": ["parse", "--model", "no-such-model"],
     "eval": ["eval", "--turns", "0", "--out", "{tmp}/e"],
     "compare": ["compare", "--hetero", "Nobody=scripted", "--out", "{tmp}/c"],
+    "probe": ["probe", "--turns", "41", "--out", "{tmp}/p"],
     "distill": ["distill", "--turns", "0"],
     "traces": ["traces", "export", "{tmp}/missing.jsonl", "--out", "{tmp}/d"],
 }
@@ -174,10 +175,10 @@ def test_models_that_cannot_start_are_a_failure_1(tmp_path, capsys, monkeypatch)
     assert err.startswith("tokenwood: models not ready: smollm2-135m") and len(err.splitlines()) == 1
 
 
-@pytest.mark.parametrize("command", ["eval", "compare"])
-def test_eval_and_compare_whose_models_cannot_start_are_a_failure_1(command, tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("command", ["eval", "compare", "probe"])
+def test_eval_compare_and_probe_whose_models_cannot_start_are_a_failure_1(command, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("TOKENWOOD_CACHE", str(tmp_path / "cache"))  # nothing prepared here
-    council = ["--council" if command == "eval" else "--hetero", "Oona=smollm2-135m"]
+    council = ["--hetero" if command == "compare" else "--council", "Oona=smollm2-135m"]
     argv = [command, *council, "--turns", "1", "--seeds", "1", "--out", str(tmp_path / "out")]
     assert main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()
@@ -206,9 +207,11 @@ def test_preparing_that_fails_is_1(capsys, monkeypatch):
     assert capsys.readouterr().err.strip().endswith("tokenwood: smollm2-135m: the disk is full")
 
 
-@pytest.mark.parametrize("command", ["eval", "compare"])
-def test_an_interrupted_season_is_1(command, tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("command, says", [("eval", "finished seasons are kept"),
+                                           ("compare", "finished seasons are kept"), ("probe", "nothing was written")])
+def test_an_interrupted_season_is_1(command, says, tmp_path, capsys, monkeypatch):
     import engine.lab.evaluation.compare
+    import engine.lab.evaluation.probe_run
     import engine.lab.evaluation.report
 
     def interrupted(opts):
@@ -216,8 +219,10 @@ def test_an_interrupted_season_is_1(command, tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(engine.lab.evaluation.report, "run_eval", interrupted)
     monkeypatch.setattr(engine.lab.evaluation.compare, "run_compare", interrupted)
+    monkeypatch.setattr(engine.lab.evaluation.probe_run, "run_probe", interrupted)
     assert main([command, "--out", str(tmp_path / "x")]) == 1
-    assert "interrupted" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("tokenwood: interrupted") and says in err
 
 
 def test_ctrl_c_and_an_unexpected_error_are_1_with_the_traceback_in_the_log(logs, capsys, monkeypatch):

@@ -9,7 +9,7 @@ import pytest
 from engine.commands import common
 from tokenwood_tui.cli import COMMANDS, build_parser
 
-ENGINE_COMMANDS = ["compare", "distill", "doctor", "eval", "models", "parse", "run", "traces"]
+ENGINE_COMMANDS = ["compare", "distill", "doctor", "eval", "models", "parse", "probe", "run", "traces"]
 """The headless commands, one module each in engine/commands/."""
 
 
@@ -27,8 +27,8 @@ def _options(p: argparse.ArgumentParser, council_help: bool = False) -> list[tup
 
 def test_tokenwood_lists_every_command_in_its_order():
     assert list(_subparsers(build_parser())) == ["run", "play", "watch", "models", "doctor", "parse", "eval",
-                                                 "compare", "distill", "traces"]
-    assert len(COMMANDS) == 10
+                                                 "compare", "probe", "distill", "traces"]
+    assert len(COMMANDS) == 11
 
 
 @pytest.mark.parametrize("name", ENGINE_COMMANDS)
@@ -43,7 +43,7 @@ def test_each_headless_command_is_an_engine_module_with_its_handler(name):
 def test_the_engine_commands_import_nothing_of_the_ui():
     code = ("import sys, engine.commands.common, engine.commands.run, engine.commands.eval, "
             "engine.commands.compare, engine.commands.doctor, engine.commands.models, engine.commands.parse, "
-            "engine.commands.traces, engine.commands.distill; "
+            "engine.commands.traces, engine.commands.distill, engine.commands.probe; "
             "print(sorted(m for m in sys.modules if m.startswith(('tokenwood_tui', 'textual'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -19,14 +19,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from engine.commands import compare, distill, doctor, models, parse, run, traces
+from engine.commands import compare, distill, doctor, models, parse, probe, run, traces
 from engine.commands import eval as evaluate
 from engine.commands.common import build_parser as build_command_parser
 from engine.commands.common import dispatch
 from tokenwood_tui.cli_commands import add_play_parser, add_watch_parser
 
 COMMANDS = (run.add_parser, add_play_parser, add_watch_parser, models.add_parser, doctor.add_parser,
-            parse.add_parser, evaluate.add_parser, compare.add_parser, distill.add_parser, traces.add_parser)
+            parse.add_parser, evaluate.add_parser, compare.add_parser, probe.add_parser, distill.add_parser,
+            traces.add_parser)
 """Every `tokenwood` command, in the order `tokenwood --help` lists them."""
 
 

@@ -11,6 +11,11 @@ set where it happened (never read back from the text): one of `FAULT_KINDS`.
 A brain that can stream (`streams = True`) also takes `on_progress` in `decide` and calls it with a
 `Progress` as its answer is written (the whole text so far, tokens, seconds); the reply it returns
 still holds the whole answer, which is parsed once. Brains that cannot stream never call it.
+
+A model brain that can sample from a given seed (`seeded = True`) also takes `seed` in `decide`: the
+same prompt and seed give the same answer, and two prompts asked with one seed draw the same random
+numbers, so their answers differ only where the prompts do (`tokenwood probe` asks that way). The game
+never passes a seed.
 """
 
 from __future__ import annotations

@@ -33,6 +33,8 @@ class OpenAIBrain:
 
     streams = True
     """It can report its answer as it is written (`decide`'s `on_progress`)."""
+    seeded = True
+    """It can ask the server to sample from a seed (`decide`'s `seed`; servers that ignore it sample freely)."""
 
     def __init__(self, spec, registry, *, client=None, timeout_s: float = 60.0,
                  server_model: str | None = None) -> None:
@@ -56,11 +58,14 @@ class OpenAIBrain:
                                        timeout=self.timeout_s)
         return self._client
 
-    def request(self, prompt: str, view: View | None = None) -> tuple[str, dict]:
-        """(endpoint, keyword arguments) for one answer: "chat" or "completions"."""
+    def request(self, prompt: str, view: View | None = None, seed: int | None = None) -> tuple[str, dict]:
+        """(endpoint, keyword arguments) for one answer: "chat" or "completions" (`seed`: the
+        standard `seed` field, sent only when given)."""
         s = self.spec.sampling
         kwargs: dict = {"model": self.server_model, "temperature": s.temperature, "top_p": s.top_p,
                         "max_tokens": s.max_tokens}
+        if seed is not None:
+            kwargs["seed"] = seed
         extra: dict = {}
         if s.repetition_penalty != 1.0:
             extra["repetition_penalty"] = s.repetition_penalty
@@ -86,11 +91,13 @@ class OpenAIBrain:
             kwargs["extra_body"] = extra
         return endpoint, kwargs
 
-    async def decide(self, view: View, prompt: str, on_progress: ProgressFn | None = None) -> Reply:
-        """Ask the server (streaming the answer into `on_progress` when given); never raises."""
+    async def decide(self, view: View, prompt: str, on_progress: ProgressFn | None = None,
+                     seed: int | None = None) -> Reply:
+        """Ask the server (streaming the answer into `on_progress` when given; sampling from `seed`
+        when given); never raises."""
         started = time.perf_counter()
         try:
-            endpoint, kwargs = self.request(prompt, view)
+            endpoint, kwargs = self.request(prompt, view, seed)
             api = self.client().chat.completions if endpoint == "chat" else self.client().completions
             if on_progress is not None and self.can_stream:
                 streamed = await asyncio.wait_for(self._stream(api, endpoint, kwargs, on_progress, started),

@@ -89,6 +89,10 @@ class _Engine:
     """Its measured speed (None until warmed up, or when the warm-up failed)."""
     in_flight: int = 0
     """Requests it is working on now (the batch a new request joins)."""
+    on_cpu: bool = False
+    """Whether it runs on vLLM's CPU build (whose seeded requests need `_seeded_on_cpu`)."""
+    prefill_gate: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held by a seeded request on a CPU engine until its first token (see `_seeded_on_cpu`)."""
 
 
 @dataclass
@@ -228,7 +232,7 @@ class EnginePool:
         template = self.registry.templates[spec.chat.template] if spec.chat.kind == "template" else None
         schema = limit_schema(self.schema, so.max_array_items, so.max_string_length) if so.mode == "json_schema" else None
         return _Engine(spec, llm, llm.get_tokenizer(), template, time.monotonic() - start, schema,
-                       dtype=dtype, dtype_why=dtype_why)
+                       dtype=dtype, dtype_why=dtype_why, on_cpu=current_platform.is_cpu())
 
     async def close(self) -> None:
         """Shut every engine down and wait for its child processes to exit. Safe to call twice."""
@@ -270,12 +274,14 @@ class EnginePool:
     # -- one request --------------------------------------------------------------------------------
 
     async def generate(self, model_id: str, prompt: str, timeout_s: float | None = None,
-                       schema: dict | None = None, on_progress: ProgressFn | None = None) -> Reply:
+                       schema: dict | None = None, on_progress: ProgressFn | None = None,
+                       seed: int | None = None) -> Reply:
         """prompt -> chat format -> engine -> Reply; every failure is a fault, never raised.
 
         `timeout_s` None: the deadline follows from the engine's measured pace, the prompt's length,
         the token limit and the requests already in flight on the engine (`deadline_s`).
         `on_progress`: stream the answer, reporting it as it is written (the reply is the same).
+        `seed`: sample from this request's own generator seeded so (None: the engine's shared one).
         """
         start = time.monotonic()
 
@@ -296,7 +302,9 @@ class EnginePool:
             if timeout_s is None:
                 timeout_s = self.deadline_s(model_id, len(prompt_ids), engine.in_flight)
             # token ids -> engine (batched with every other request in flight)
-            text, n_tokens = await asyncio.wait_for(_run(engine, prompt_ids, schema, on_progress, start), timeout_s)
+            request = (_seeded_on_cpu if seed is not None and engine.on_cpu else _run)
+            text, n_tokens = await asyncio.wait_for(request(engine, prompt_ids, schema, on_progress, start, seed),
+                                                    timeout_s)
         except asyncio.TimeoutError:
             return fault(f"timeout after {timeout_s:.0f} s", "timeout")
         except Exception as exc:  # noqa: BLE001 - a brain never raises into the turn
@@ -318,15 +326,18 @@ class VLLMBrain:
     """Seconds one decision may take before it becomes a fault (None: from the engine's measured pace)."""
     streams: bool = True
     """It can report its answer as it is written (see `EnginePool.generate`)."""
+    seeded: bool = True
+    """It can sample from a seed given with the request (`decide`'s `seed`)."""
 
-    async def decide(self, view: "View", prompt: str, on_progress: ProgressFn | None = None) -> Reply:
+    async def decide(self, view: "View", prompt: str, on_progress: ProgressFn | None = None,
+                     seed: int | None = None) -> Reply:
         """Send the prompt to the model (constrained to this creature's answer schema where the
         registry asks for structured outputs) and return what it wrote (or a fault); with
-        `on_progress` the answer streams."""
+        `on_progress` the answer streams; with `seed` it samples from that seed."""
         from engine.core.answer import answer_json_schema
 
         schema = answer_json_schema(view) if view is not None else None
-        return await self.pool.generate(self.model, prompt, self.timeout_s, schema, on_progress)
+        return await self.pool.generate(self.model, prompt, self.timeout_s, schema, on_progress, seed)
 
     async def close(self) -> None:
         """Nothing to release: the pool owns the engine and the game closes the pool."""
@@ -349,12 +360,14 @@ def _encode(engine: _Engine, prompt: str) -> list[int]:
 
 
 async def _run(engine: _Engine, prompt_ids: list[int], schema: dict | None = None,
-               on_progress: ProgressFn | None = None, started: float | None = None) -> tuple[str, int]:
+               on_progress: ProgressFn | None = None, started: float | None = None,
+               seed: int | None = None) -> tuple[str, int]:
     """token ids -> (text, new tokens), with the registry's sampling and grammar.
 
     `schema` (a view-specific answer schema) replaces the engine's default one for this request; the
     registry's caps on list and string sizes apply to it as well. With `on_progress` the request
-    streams (DELTA outputs, joined here; `started` is when the decision was asked for).
+    streams (DELTA outputs, joined here; `started` is when the decision was asked for). `seed` gives
+    the request its own random generator (vLLM's per-request `SamplingParams.seed`).
     """
     from vllm import SamplingParams
     from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
@@ -373,6 +386,7 @@ async def _run(engine: _Engine, prompt_ids: list[int], schema: dict | None = Non
         top_p=spec.sampling.top_p,
         max_tokens=spec.sampling.max_tokens,
         repetition_penalty=spec.sampling.repetition_penalty,
+        seed=seed,
         skip_special_tokens=spec.quirks.skip_special_tokens,
         structured_outputs=structured,
         output_kind=RequestOutputKind.FINAL_ONLY if on_progress is None else RequestOutputKind.DELTA,
@@ -389,6 +403,38 @@ async def _run(engine: _Engine, prompt_ids: list[int], schema: dict | None = Non
         raise RuntimeError("engine returned no output")
     completion = final.outputs[0]
     return completion.text, len(completion.token_ids)
+
+
+async def _seeded_on_cpu(engine: _Engine, prompt_ids: list[int], schema: dict | None,
+                         on_progress: ProgressFn | None, started: float, seed: int) -> tuple[str, int]:
+    """A seeded request on a CPU engine, admitted only when no other seeded request is reading its prompt.
+
+    vLLM 0.32's CPU build kills the engine ("CPU Generator does not use offset") when a seeded request's
+    prompt is read over two steps: it then rewinds the request's generator, which a CPU generator cannot
+    do. A prompt is split when several arrive together and overflow the step's token budget; one at a time,
+    each fits. So the request holds the engine's `prefill_gate` until its first token (it streams, which
+    reports that moment; the text is the same) and then decodes in the batch as usual.
+    """
+    first_token = asyncio.Event()
+
+    def heard(progress: Progress) -> None:
+        first_token.set()
+        report_progress(on_progress, progress)
+
+    async with engine.prefill_gate:
+        task = asyncio.ensure_future(_run(engine, prompt_ids, schema, heard, started, seed))
+        waiter = asyncio.ensure_future(first_token.wait())
+        try:
+            await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            task.cancel()
+            raise
+        finally:
+            waiter.cancel()
+    try:
+        return await task
+    finally:
+        task.cancel()  # nothing when it is done; stops the request when the caller gave up on it
 
 
 async def _stream(engine: _Engine, request: tuple, request_id: str, on_progress: ProgressFn,

@@ -6,6 +6,7 @@
     parse    parse one raw answer from stdin                engine/commands/parse.py
     eval     play seasons per seed and write a report       engine/commands/eval.py
     compare  heterogeneous against homogeneous councils     engine/commands/compare.py
+    probe    one fact changed in views: do decisions follow engine/commands/probe.py
     distill  distill a house model                          engine/commands/distill.py
     traces   work with traces files                         engine/commands/traces.py
 

@@ -47,11 +47,11 @@ def fail(message: str, status: int = EXIT_USAGE) -> int:
     return status
 
 
-def run_seasons(job: Callable[[], dict]) -> tuple[dict | None, int]:
-    """Run an evaluation job (`eval`, `compare`) and map its errors to one line and an exit status.
+def run_seasons(job: Callable[[], dict], interrupted: str = INTERRUPTED_SEASONS) -> tuple[dict | None, int]:
+    """Run an evaluation job (`eval`, `compare`, `probe`) and map its errors to one line and an exit status.
 
     Returns (the job's result, 0), or (None, the status) after saying the error: models that cannot
-    start here 1, a bad request 2, Ctrl-C 1 (finished seasons are kept).
+    start here 1, a bad request 2, Ctrl-C 1 (saying `interrupted`; by default, that finished seasons are kept).
     """
     from engine.lab.evaluation.errors import EvalError, ModelsNotReady
 
@@ -62,7 +62,7 @@ def run_seasons(job: Callable[[], dict]) -> tuple[dict | None, int]:
     except EvalError as err:
         return None, fail(str(err))
     except KeyboardInterrupt:
-        return None, fail(INTERRUPTED_SEASONS, EXIT_FAILED)
+        return None, fail(interrupted, EXIT_FAILED)
 
 
 def positive_seconds(text: str) -> float:

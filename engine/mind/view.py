@@ -166,6 +166,26 @@ class View(_V):
 
 HISTORY_WINDOW = 10
 """Last prices kept per good in a view."""
+WHISPER_WINDOW = 3
+"""Whispers (the Patron's tips) kept in a view, the newest last."""
+
+
+def whisper_line(turn: int, good: str, direction: str) -> str:
+    """How a creature sees a tip the Patron whispered to it on `turn` (words only, never its truth).
+
+    >>> whisper_line(4, "honey", "rise")
+    'turn 4: the Patron whispers that honey will rise.'
+    """
+    return f"turn {turn}: the Patron whispers that {good} will {direction}."
+
+
+def legend_line(name: str, ends: int, words: str) -> str:
+    """How a legend under way appears in a view: its name, its last turn and its public words.
+
+    >>> legend_line("The Long Frost", 12, "Every hearth burns hungrier.")
+    'The Long Frost (until turn 12): Every hearth burns hungrier.'
+    """
+    return f"{name} (until turn {ends}): {words}"
 
 
 def view_for(state: GameState, me: str) -> View:
@@ -195,10 +215,9 @@ def view_for(state: GameState, me: str) -> View:
                 f"The Patron offers you {b.amount} pebbles and asks: \"{b.request}\".")))
     debts = [Debt(id=ln.id, owed=ln.owed, due=ln.due) for ln in hid.loans
              if ln.creature == me and ln.status == "active"]
-    whispers = [f"turn {t.turn}: the Patron whispers that {t.good} will {t.direction}."
-                for t in hid.tips if t.creature == me][-3:]
+    whispers = [whisper_line(t.turn, t.good, t.direction) for t in hid.tips if t.creature == me][-WHISPER_WINDOW:]
     others = [t.name for t in sc.traders if t.name != me] + ([] if is_patron else [PATRON])
-    legends = [f"{lg.name} (until turn {lg.ends}): {lg.words}" for lg in pub.legends if lg.ends >= turn]
+    legends = [legend_line(lg.name, lg.ends, lg.words) for lg in pub.legends if lg.ends >= turn]
     secrets = _patron_secrets(state, turn) if is_patron else None
     return View(
         turn=turn, season_length=sc.season_length, me=me,

@@ -25,7 +25,7 @@ from typing import Callable
 
 from engine.brains.base import Brain, Progress, Reply
 from engine.core import firewall
-from engine.core.scenario import PATRON
+from engine.core.scenario import PATRON, Scenario
 from engine.core.state import GameState
 from engine.core.turn import TurnReport, begin_turn, resolve_turn
 from engine.mind.parsing import ParseResult, Quirks, parse_answer
@@ -40,6 +40,15 @@ def state_hash(state: GameState) -> str:
     """sha256 of the complete state as canonical JSON."""
     blob = json.dumps(state.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def parse_reply(reply: Reply, scenario: Scenario, quirks: dict[str, Quirks], *, patron: bool = False) -> ParseResult:
+    """A brain's answer -> the game's parse and repair, with its model's quirks and the scenario's names.
+
+    The one way a turn reads an answer; `tokenwood probe` reads its answers the same way.
+    """
+    return parse_answer(reply.raw, quirks=quirks.get(reply.model, Quirks()), patron=patron,
+                        goods=scenario.good_names, traders=[t.name for t in scenario.traders])
 
 
 @dataclass
@@ -135,12 +144,8 @@ class Game:
         except Exception as err:  # a brain must not raise; if it does, the trader hesitates
             reply = Reply(raw="", model=getattr(brain, "model", "?"), fault=f"brain error: {err!r:.200}",
                           fault_kind="brain_error")
-        parsed = None
-        if reply.fault is None:
-            sc = self.state.scenario
-            parsed = parse_answer(reply.raw, quirks=self.quirks.get(reply.model, Quirks()),
-                                  patron=name == PATRON, goods=sc.good_names,
-                                  traders=[t.name for t in sc.traders])
+        parsed = None if reply.fault is not None else parse_reply(reply, self.state.scenario, self.quirks,
+                                                                   patron=name == PATRON)
         decision = Decision(name, view, prompt, reply, parsed)
         if self.on_decision is not None:
             self.on_decision(decision)

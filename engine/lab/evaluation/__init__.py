@@ -11,6 +11,8 @@
 - `report.py`   `tokenwood eval`: play the seeds, write the report;
 - `compare.py`  `tokenwood compare`: one heterogeneous council against homogeneous ones, and a verdict;
 - `charts.py`   PNG charts (matplotlib, optional: without it the report says charts were skipped);
+- `probes.py`   counterfactual probes: one fact of a view changed, and the pre-declared score of a pair;
+- `probe_run.py` `tokenwood probe`: collect views, ask control and variants with one seed, sign-test;
 - `export.py`   `tokenwood traces export`: traces -> an open dataset folder, firewall-checked.
 
 Every file is written atomically; a user error is one `EvalError` whose message says what is wrong.

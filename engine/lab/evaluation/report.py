@@ -147,7 +147,7 @@ async def _play_missing(opts: EvalOptions, params: dict, store: season.SeasonSto
                           patron_script=opts.patron_script, progress=False, answer_timeout=opts.answer_timeout)
 
     state = new_game(load_scenario(opts.scenario), missing[0], params["council"])
-    brains, quirks, pool = await _start_brains(opts.council, state, run_options(missing[0]))
+    brains, quirks, pool = await start_brains(opts.council, state, run_options(missing[0]))
     pace = Pace(len(missing))
 
     def on_turn(record) -> None:
@@ -183,7 +183,7 @@ def _unavailable() -> tuple[type[BaseException], ...]:
     return (ImportError, ModelsUnavailable)
 
 
-async def _start_brains(spec: str, state, run):
+async def start_brains(spec: str, state, run):
     """make_brains, with "models not available here" turned into `ModelsNotReady`."""
     from engine.play.headless import make_brains
 
@@ -252,7 +252,8 @@ def write_report(out: Path, params: dict, seeds: list[int], played: list[int], *
 
 # -- Markdown -------------------------------------------------------------------------------------
 
-def _table(head: list[str], rows: list[list]) -> list[str]:
+def markdown_table(head: list[str], rows: list[list]) -> list[str]:
+    """A Markdown table's lines: the header, its rule, one line per row."""
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return lines
@@ -344,16 +345,16 @@ def sense_section(models: dict[str, dict], traders: dict[str, dict]) -> list[str
     out = ["", "## Sense: needs, sanity, voice", "",
            "Models first, then traders. Definitions: docs/EVAL.md. n/a: the traces hold no situation (older "
            "traces), or the trader has no needs (the Patron).", "", "Needs:", ""]
-    out += _table(["model / trader", "buys of short goods", "short now / could afford / bought none",
+    out += markdown_table(["model / trader", "buys of short goods", "short now / could afford / bought none",
                    "meals missed", "cold turns", "unmet while affordable", "surplus / offered / sold"],
                   [_needs_row(name, s["needs"]) for name, s in rows])
     out += ["", f"Sanity (limit price / last price; absurd: below {ABSURD_LOW}x or above {ABSURD_HIGH}x):", ""]
-    out += _table(["model / trader", "orders priced", "buy offset p10 / median / p90",
+    out += markdown_table(["model / trader", "orders priced", "buy offset p10 / median / p90",
                    "sell offset p10 / median / p90", *RATIO_BINS, "absurd", "sells of goods not held",
                    "answers with a bid and an ask on one good"],
                   [_sanity_row(name, s) for name, s in rows])
     out += ["", "Voice (copied: verbatim / near; from: " + " / ".join(SOURCES) + "; no letters (of which empty)):", ""]
-    out += _table(["model / trader", "thinking copied", "thinking from", "thinking no letters", "gossip copied",
+    out += markdown_table(["model / trader", "thinking copied", "thinking from", "thinking no letters", "gossip copied",
                    "gossip from", "gossip no letters", "distinct gossip"],
                   [_voice_row(name, s) for name, s in rows])
     return out
@@ -367,23 +368,23 @@ def render_markdown(r: dict) -> str:
            f"reused: {', '.join(map(str, r['reused'])) or 'none'}. Figure definitions: docs/EVAL.md.", "",
            "Council: " + ", ".join(f"{k} = `{v}`" for k, v in r["council"].items()), ""]
     out += ["## Per model", ""]
-    out += _table(["model", *_ACTIVITY_HEAD], _activity_rows(r["models"], "model"))
+    out += markdown_table(["model", *_ACTIVITY_HEAD], _activity_rows(r["models"], "model"))
     out += ["", "Top reasons, per model:", ""]
-    out += _table(["model", "dropped (parser)", "repairs", "refused (rules)"],
+    out += markdown_table(["model", "dropped (parser)", "repairs", "refused (rules)"],
                   [[m, _reasons(f["top_drop_reasons"]), _reasons(f["top_repairs"]), _reasons(f["top_refusals"])]
                    for m, f in r["models"].items()])
     out += ["", "Behaviour per model (action mix over all its answers; offsets are medians of limit price / last "
                 "price - 1; net worth: mean at the season's end over its traders and seasons):", ""]
-    out += _table(["model", *ACTION_KINDS, "entropy bits", "median buy offset", "median sell offset",
+    out += markdown_table(["model", *ACTION_KINDS, "entropy bits", "median buy offset", "median sell offset",
                    "net worth at end"],
                   [[m, *(_pct(f["action_share"][k]) for k in ACTION_KINDS), f["action_entropy_bits"],
                     _fmt(f["price_offset"]["buy"]), _fmt(f["price_offset"]["sell"]), f["net_worth"]["end_mean"]]
                    for m, f in r["models"].items()])
     out += ["", "## Per trader", ""]
-    out += _table(["trader", "model", *_ACTIVITY_HEAD], _activity_rows(r["traders"], "trader"))
+    out += markdown_table(["trader", "model", *_ACTIVITY_HEAD], _activity_rows(r["traders"], "trader"))
     out += ["", "Behaviour per trader (over all seasons; net worth: start and end are means over seasons, "
                 "min and max over every turn):", ""]
-    out += _table(["trader", *ACTION_KINDS, "entropy bits", "median buy offset", "median sell offset",
+    out += markdown_table(["trader", *ACTION_KINDS, "entropy bits", "median buy offset", "median sell offset",
                    "net worth start", "end (mean)", "min", "max"],
                   [[n, *(_pct(f["action_share"][k]) for k in ACTION_KINDS), f["action_entropy_bits"],
                     _fmt(f["price_offset"]["buy"]), _fmt(f["price_offset"]["sell"]),
@@ -392,7 +393,7 @@ def render_markdown(r: dict) -> str:
     out += sense_section(r["models"], r["traders"])
     out += ["", "## Per season", ""]
     goods = list(r["seasons"][0]["volatility"]) if r["seasons"] else []
-    out += _table(["seed", "turns", "trades/turn", "units/turn", *(f"vol {g}" for g in goods), "Gini mean",
+    out += markdown_table(["seed", "turns", "trades/turn", "units/turn", *(f"vol {g}" for g in goods), "Gini mean",
                    "Gini final", "firewall leaks", "longest prompt", "conserved", "divergence (JSD)",
                    "price-offset spread", "price moves/turn", "distinct prices", "net-worth spread"],
                   [[s["seed"], s["turns"], s["trades_per_turn"], s["units_per_turn"],

@@ -4,7 +4,8 @@
         -> "ahead" / "behind" / "not enough evidence", and about how many seeds the effect would need
 
 Every function is pure and seeded: the same differences give the same interval and p. docs/EVAL.md
-("The paired test") defines each figure with a worked example.
+("The paired test") defines each figure with a worked example. `sign_test_p` is the exact sign test of
+`tokenwood probe` (docs/EVAL.md, "Responsiveness probes").
 """
 
 from __future__ import annotations
@@ -134,3 +135,19 @@ def paired(a, b) -> Paired:
     lo, hi = bootstrap_ci(d)
     return Paired(n=int(d.size), effect=float(d.mean()), lo=lo, hi=hi, p=sign_flip_p(d), base=float(b.mean()),
                   needed=seeds_needed(d))
+
+
+def sign_test_p(toward: int, against: int) -> float:
+    """Two-sided exact sign test: p of a split at least this uneven if each move were a fair coin.
+
+    Ties (no change) are dropped before it is called. With n = toward + against and k the smaller of the
+    two, p = min(1, 2 x P(X <= k)) for X ~ Binomial(n, 1/2); p = 1 when nothing moved (n = 0).
+
+    >>> sign_test_p(9, 1)  # 2 x (1 + 10) / 1024
+    0.021484375
+    """
+    if toward < 0 or against < 0:
+        raise ValueError(f"counts must be 0 or more, got {toward} and {against}")
+    n, k = toward + against, min(toward, against)
+    tail = sum(math.comb(n, i) for i in range(k + 1))
+    return min(1.0, 2 * tail / 2 ** n)
