@@ -2,13 +2,16 @@
 
     python benchmarks/distill_full.py [any `tokenwood distill` option]
 
-Runs `tokenwood distill` (teacher gemma3-270m, student smollm2-135m, 6 seasons x 12 turns, judge on
-3 fresh seasons) with its files in the tokenwood cache's `distill/bench-NAME` and the distilled model
+Runs `tokenwood distill` (teacher gemma3-270m, student smollm2-135m, 6 seasons x 12 turns, best of 4
+teacher answers per decision, judge on 3 fresh seasons; `--best-of 1` is the first generation) with its files in the tokenwood cache's `distill/bench-NAME` and the distilled model
 registered in a registry file inside that folder (`--registry` to choose another), so the user's own
 registry is left alone. It resumes like the command. Prints the report and a last line:
 
-    RESULT student_valid=... teacher_valid=... student_self_buy=... teacher_self_buy=... beat=yes|no
-           targets=met|not kept=K/N train_example_s=... total_min=...
+    RESULT best_of=N student_valid=... teacher_valid=... student_self_buy=... teacher_self_buy=... beat=yes|no
+           targets=met|not sense_better=B sense_worse=W kept=K/N train_example_s=... total_min=...
+
+(sense_better and sense_worse: on how many of the judge's decision measures the student did better or
+worse than the teacher.)
 
 Targets on the 2-core CPU machine: the whole run < 60 min; the distilled student, unconstrained, on the
 held-out seeds: 0% self-buy attempts and >= 95% answers with a valid action, both no worse than the
@@ -47,10 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(report["text"])
     t, s = report["judge"]["teacher"], report["judge"]["student"]
-    v, f = report["verdict"], report["filter"]
-    print(f"RESULT student_valid={s['valid_answer_rate']:.1%} teacher_valid={t['valid_answer_rate']:.1%} "
+    v, f, sv = report["verdict"], report["filter"], report["sense_verdict"]
+    print(f"RESULT best_of={report['collect']['best_of']} student_valid={s['valid_answer_rate']:.1%} teacher_valid={t['valid_answer_rate']:.1%} "
           f"student_self_buy={s['self_buy_rate']:.1%} teacher_self_buy={t['self_buy_rate']:.1%} "
           f"beat={'yes' if v['student_beat_teacher'] else 'no'} targets={'met' if v['targets_met'] else 'not'} "
+          f"sense_better={len(sv['better'])} sense_worse={len(sv['worse'])} "
           f"kept={f['kept']}/{f['answers']} train_example_s={report['train']['example_s']:.2f} "
           f"total_min={report['time_s']['total'] / 60:.1f}")
     return 0

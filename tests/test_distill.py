@@ -75,7 +75,8 @@ def test_filter_drops_the_whole_turn_of_a_firewall_hit_and_counts_reasons(tmp_pa
     assert [e.source for e in examples] == ["seed-1.jsonl:t1:Oona", "seed-1.jsonl:t1:Sorrel"]
     assert (report.answers, report.kept, report.other_rows) == (4, 2, 1)
     assert report.as_dict()["rejected"] == {"firewall": 1, "fault": 0, "parser_dropped": 0, "self_buy": 1,
-                                            "refused": 0, "no_action": 0, "too_long": 0}
+                                            "refused": 0, "no_action": 0, "copied_words": 0, "absurd_price": 0,
+                                            "too_long": 0}
     assert report.refusal_reasons == {"self_buy": 1}
 
 
@@ -362,11 +363,12 @@ def test_judge_seeds_must_be_fresh(tmp_path):
 
 @pytest.mark.vllm
 def test_distill_end_to_end_on_a_tiny_setting(tmp_path, monkeypatch):
-    """Collect 2 seasons x 2 turns, train 2 steps, register, judge 1 season x 2 turns; then resume."""
+    """The first generation (best of 1): collect 2 seasons x 2 turns, train 2 steps, register, judge 1 season
+    x 2 turns; then resume."""
     for mid in ("gemma3-270m", "smollm2-135m"):
         _prepared(mid)
     monkeypatch.setenv("TOKENWOOD_MODELS", str(tmp_path / "models.toml"))
-    opts = DistillOptions(seeds=[1, 2], turns=2, judge_seeds=[1001], out=str(tmp_path / "run"), progress=False,
+    opts = DistillOptions(seeds=[1, 2], turns=2, judge_seeds=[1001], out=str(tmp_path / "run"), progress=False, best_of=1,
                           train=TrainSettings(max_steps=2, accumulate=2, eval_every=1, save_every=1))
     report = asyncio.run(distill(opts))
     out = tmp_path / "run"

@@ -8,6 +8,7 @@ import sys
 from engine.commands.common import EXIT_FAILED, add_no_progress, add_scenario, fail
 from engine.lab.distill import (DEFAULT_JUDGE_SEEDS, DEFAULT_SEEDS, DEFAULT_STUDENT, DEFAULT_TEACHER, DEFAULT_TURNS,
                             DistillError, DistillOptions, run_distill)
+from engine.lab.distill.best_of import DEFAULT_BEST_OF
 from engine.lab.distill.train import TrainSettings
 from engine.play.seeds import parse_seeds
 
@@ -38,6 +39,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--registry", default=None, metavar="FILE", dest="registry_file",
                    help="user registry file to add it to (default: $TOKENWOOD_MODELS or ~/.config/tokenwood/models.toml)")
     p.add_argument("--parallel", type=int, default=2, help="seasons played at once (default 2)")
+    p.add_argument("--best-of", type=int, default=DEFAULT_BEST_OF, metavar="N",
+                   help=f"teacher answers per decision, from N seeds; the best is played and learned "
+                        f"(default {DEFAULT_BEST_OF}; 1: the first generation, one answer)")
     add_scenario(p)
     p.add_argument("--epochs", type=float, default=d.epochs, help=f"passes over the examples (default {d.epochs})")
     p.add_argument("--max-steps", type=int, default=d.max_steps, help="cap on optimizer steps")
@@ -54,7 +58,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def options_from_args(args: argparse.Namespace) -> DistillOptions:
     """DistillOptions from parsed arguments (raises `DistillError` on bad values)."""
-    for flag, value in (("--turns", args.turns), ("--parallel", args.parallel), ("--accumulate", args.accumulate)):
+    for flag, value in (("--turns", args.turns), ("--parallel", args.parallel), ("--accumulate", args.accumulate),
+                        ("--best-of", args.best_of)):
         if value is not None and value < 1:
             raise DistillError(f"{flag} must be 1 or more, got {value}")
     settings = TrainSettings(epochs=args.epochs, max_steps=args.max_steps, accumulate=args.accumulate, lr=args.lr,
@@ -65,7 +70,7 @@ def options_from_args(args: argparse.Namespace) -> DistillOptions:
                           judge_turns=args.judge_turns, out=args.out, name=args.name,
                           registry_file=args.registry_file, parallel=args.parallel, scenario=args.scenario,
                           train=settings, progress=not args.no_progress,
-                          judge_base=getattr(args, "judge_base", False))
+                          judge_base=getattr(args, "judge_base", False), best_of=args.best_of)
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -1,16 +1,22 @@
 """Distillation: a small student learns to trade from a teacher's clean answers, then both are judged.
 
-    collect   teacher drives every creature, structured outputs on      -> OUT/collect/seed-S.jsonl
+    collect   teacher drives every creature, structured outputs on, each
+              decision asked best-of-n (n seeds; the best is played)    -> OUT/collect/seed-S.jsonl
+                                                                           (+ seed-S.candidates.jsonl)
     filter    only answers whose every action was valid, no self-buy,
-              firewall clean, at least one action, short enough         -> OUT/examples.jsonl
+              firewall clean, at least one action, (best-of-n: no copied
+              words, no absurd price), short enough                     -> OUT/examples.jsonl
     train     SFT of the student on (prompt, answer), answer tokens only -> OUT/train/model, loss.png
     register  the folder joins the user's model registry                -> models.toml [models.<name>]
-    judge     teacher and student on fresh seeds, no structured outputs -> OUT/judge, OUT/report.md
+    judge     teacher and student on fresh seeds, no structured outputs,
+              format and decision measures (needs, sanity, voice)       -> OUT/judge, OUT/report.md
 
 `tokenwood distill --teacher gemma3-270m --student smollm2-135m --turns 12 --seeds 1-6` (the
-defaults) reproduces the original project's result on a laptop; on a GPU host the same command takes
-bigger registry models. Every stage resumes: finished seasons are reused, training restarts from its
-last checkpoint, a finished model with the same data and settings is not trained again.
+defaults, best-of 4) is the second generation; `--best-of 1` is the first, which reproduced the
+original project's result on a laptop (`best_of.py` says how a candidate is chosen); on a GPU host
+the same command takes bigger registry models. Every stage resumes: finished seasons are reused,
+training restarts from its last checkpoint, a finished model with the same data and settings is not
+trained again.
 The command line (`tokenwood distill`, `python -m engine.commands.distill`) is engine/commands/distill.py.
 See docs/DISTILL.md.
 """
@@ -24,6 +30,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from engine.lab.distill.best_of import DEFAULT_BEST_OF
+from engine.lab.distill.filter import Example
 from engine.lab.distill.train import TrainSettings
 from engine.play.seeds import parse_seeds
 
@@ -70,6 +78,8 @@ class DistillOptions:
     """Progress bars on stderr."""
     judge_base: bool = False
     """Also judge the student before training (a third column: what the training changed)."""
+    best_of: int = DEFAULT_BEST_OF
+    """Teacher answers asked per decision; the best is played and learned (1: the first generation)."""
 
 
 def default_out(name: str) -> Path:
@@ -98,6 +108,7 @@ class Clock:
 async def distill(opts: DistillOptions) -> dict:
     """Run the five stages and return the report (also written to OUT/report.json and report.md)."""
     from engine.brains.models import ModelsUnavailable, check_available
+    from engine.lab.distill.best_of import read_choices, selection_figures
     from engine.lab.distill.collect import play_seeds
     from engine.lab.distill.filter import filter_traces
     from engine.lab.distill.judge import judge
@@ -112,6 +123,8 @@ async def distill(opts: DistillOptions) -> dict:
     overlap = sorted(set(opts.seeds) & set(opts.judge_seeds))
     if overlap:
         raise DistillError(f"judge seeds must be fresh: {overlap} are also training seeds")
+    if opts.best_of < 1:
+        raise DistillError(f"--best-of must be 1 or more, got {opts.best_of}")
     if name in (opts.teacher, opts.student):
         raise DistillError(f"--name {name!r} would overwrite the {'teacher' if name == opts.teacher else 'student'}")
     try:
@@ -129,20 +142,22 @@ async def distill(opts: DistillOptions) -> dict:
     say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if opts.progress else (lambda msg: None)
     say(f"distill: {opts.teacher} -> {opts.student} as {name}, files in {out}")
 
-    # 1. collect: the teacher drives every creature, with its grammar on
+    # 1. collect: the teacher drives every creature, with its grammar on, best of n answers per decision
     played = await play_seeds(opts.teacher, opts.seeds, opts.turns, out / "collect", registry=registry,
-                              parallel=opts.parallel, scenario=opts.scenario, progress=opts.progress)
+                              parallel=opts.parallel, scenario=opts.scenario, progress=opts.progress,
+                              best_of=opts.best_of)
     clock.add("collect engine", played.load_s)
     clock.add("collect play", played.play_s)
 
-    # 2. filter: only clean answers, no longer than the student may write
+    # 2. filter: only clean answers (best-of-n: and sensible ones), no longer than the student may write
     t = time.monotonic()
     student_path = weights_path(opts.student, registry)
+    gen2 = opts.best_of > 1
     examples, kept = filter_traces(played.traces, opts.teacher, count_tokens=answer_counter(student_path),
-                                   max_answer_tokens=student_spec.sampling.max_tokens)
-    write_atomic(out / "examples.jsonl", "".join(
-        json.dumps({"source": e.source, "prompt": e.prompt, "answer": e.answer}, ensure_ascii=False) + "\n"
-        for e in examples))
+                                   max_answer_tokens=student_spec.sampling.max_tokens, sense_checks=gen2,
+                                   choices=read_choices(played.traces) if gen2 else None)
+    write_atomic(out / "examples.jsonl", "".join(map(example_line, examples)))
+    selection = selection_figures(played.traces) if gen2 else None
     clock.add("filter", time.monotonic() - t)
     say("filter: " + "\n  ".join(kept.lines()))
     if not examples:
@@ -152,7 +167,7 @@ async def distill(opts: DistillOptions) -> dict:
     t = time.monotonic()
     template = registry.templates[student_spec.chat.template] if student_spec.chat.kind == "template" else None
     meta = {"teacher": opts.teacher, "student": opts.student, "name": name, "seeds": opts.seeds,
-            "turns": opts.turns, "filter": kept.as_dict()}
+            "turns": opts.turns, "best_of": opts.best_of, "filter": kept.as_dict()}
     try:
         trained = train(examples, student_path=student_path, template=template,
                         max_len=student_spec.engine.max_model_len, out_dir=out / "train",
@@ -186,7 +201,8 @@ async def distill(opts: DistillOptions) -> dict:
     report = {
         "teacher": opts.teacher, "student": opts.student, "name": name, "out": str(out),
         "collect": {"seeds": opts.seeds, "turns": opts.turns, "seasons_reused": played.reused,
-                    "answers": kept.answers, "structured": teacher_spec.structured.mode},
+                    "answers": kept.answers, "structured": teacher_spec.structured.mode,
+                    "best_of": opts.best_of, "selection": selection},
         "filter": kept.as_dict(),
         "train": {"examples": trained.settings["train"]["examples"],
                   "train_examples": trained.settings["train"]["train_examples"],
@@ -203,6 +219,7 @@ async def distill(opts: DistillOptions) -> dict:
                   "teacher": judged["teacher"], "student": judged["student"],
                   **({"base": judged["base"]} if "base" in judged else {})},
         "verdict": judged["verdict"],
+        "sense_verdict": judged["sense_verdict"],
         "time_s": {**clock.spent, "total": round(time.monotonic() - clock.start, 1)},
     }
     text = render(report, clock)
@@ -217,9 +234,20 @@ def run_distill(opts: DistillOptions) -> dict:
     return asyncio.run(distill(opts))
 
 
+def example_line(e: Example) -> str:
+    """One line of examples.jsonl: source, prompt, answer, and how it was chosen when it was (best-of-n).
+
+    Without a choice the line is the first generation's, byte for byte.
+    """
+    line = {"source": e.source, "prompt": e.prompt, "answer": e.answer}
+    if e.choice is not None:
+        line["best_of"] = e.choice
+    return json.dumps(line, ensure_ascii=False) + "\n"
+
+
 def render(report: dict, clock: Clock | None = None) -> str:
     """The report as the text the command prints (Markdown)."""
-    from engine.lab.distill.judge import table
+    from engine.lab.distill.judge import sense_table, table
 
     c, f, tr, j = report["collect"], report["filter"], report["train"], report["judge"]
     rej = ", ".join(f"{k} {v}" for k, v in f["rejected"].items() if v) or "none"
@@ -232,7 +260,8 @@ def render(report: dict, clock: Clock | None = None) -> str:
         f"# tokenwood distill: {report['teacher']} -> {report['student']} as {report['name']}",
         "",
         f"- collect: {len(c['seeds'])} seasons x {c['turns']} turns, {c['answers']} teacher answers "
-        f"(structured outputs: {c['structured']}; {c['seasons_reused']} seasons reused)",
+        f"(structured outputs: {c['structured']}; best of {c.get('best_of', 1)}; {c['seasons_reused']} seasons reused)",
+        *([_selection_line(c["selection"])] if c.get("selection") else []),
         f"- filter: kept {f['kept']} of {f['answers']} ({f['kept_rate']:.0%}); not kept: {rej}",
         f"- train: {tr['train_examples']} examples (+{tr['heldout_examples']} held out), {tr['steps']} steps"
         + (" (reused: same data and settings)" if tr["reused"] else
@@ -245,9 +274,24 @@ def render(report: dict, clock: Clock | None = None) -> str:
         "",
         f"**Verdict: {report['verdict']['text']}.**",
         "",
+        "Decision measures (docs/EVAL.md, \"Sense\"; n/a: not measurable from these traces):",
+        "",
+        *sense_table(j["teacher"], j["student"], j.get("base")),
+        "",
+        f"{report['sense_verdict']['text']}.",
+        "",
         clock.line() if clock else "time: " + ", ".join(f"{k} {_dur(v)}" for k, v in report["time_s"].items()),
     ]
     return "\n".join(lines)
+
+
+def _selection_line(s: dict) -> str:
+    """What best-of-n selection bought, in one line of the report."""
+    return (f"- selection: {s['decisions']} decisions, {s['candidates']} candidates; passing every check: "
+            f"{s['clean_share_all']:.0%} of all candidates, {s['clean_share_first']:.0%} of first candidates, "
+            f"{s['clean_share_chosen']:.0%} of chosen; mean score {s['score_mean_all']:.2f} all, "
+            f"{s['score_mean_first']:.2f} first, {s['score_mean_chosen']:.2f} chosen; "
+            f"a candidate other than the first chosen {s['chosen_not_first']} times")
 
 
 def _span(seeds: list[int]) -> str:

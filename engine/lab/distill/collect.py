@@ -2,9 +2,13 @@
 
     model id -> council (every creature) -> one engine pool, started once
              -> seasons, `parallel` at a time (their requests batch in the engine)
-             -> DIR/seed-S.jsonl (traces) + DIR/seed-S.json (summary, written last: the done marker)
+             -> DIR/seed-S.jsonl (traces) + DIR/seed-S.json (summary and series, written last: the done marker)
 
-The judge plays its seeds with the same function, with a registry whose entries decode freely.
+With `best_of` n > 1 every creature's brain is a `best_of.BestOfBrain`: each decision is asked n times
+from n seeds, the best candidate is played, and every candidate goes to DIR/seed-S.candidates.jsonl
+(written just before the marker). The series (`season.SeriesRecorder`: hunger and cold per turn, trades)
+let the judge count meals missed and cold turns. The judge plays its seeds with the same function, with
+a registry whose entries decode freely.
 A season whose summary exists with the same parameters is not played again, so an interrupted
 `tokenwood distill` resumes; a traces file without its summary is an interrupted season and is
 played again from its seed. The scripted schemer plays the Patron, as in `tokenwood run`.
@@ -21,6 +25,8 @@ from pathlib import Path
 from engine.brains.patron import SchemingPatron
 from engine.core.newgame import new_game
 from engine.core.scenario import PATRON
+from engine.lab.distill.best_of import BestOfBrain, CandidateLog, candidates_path
+from engine.lab.evaluation.season import SeriesRecorder
 from engine.models.registry import Registry
 from engine.play.game import Game
 from engine.play.headless import summary
@@ -39,6 +45,10 @@ class Played:
     """One traces file per seed, in seed order."""
     summaries: list[dict] = field(default_factory=list)
     """The summary JSON of each season, in seed order."""
+    series: list[dict | None] = field(default_factory=list)
+    """The per-turn series of each season, in seed order (None for a season recorded without them)."""
+    candidates: list[Path] = field(default_factory=list)
+    """One candidates file per seed when the seasons were played best-of-n, else empty."""
     load_s: float = 0.0
     """Seconds the engine took to start (0 when every season was reused)."""
     play_s: float = 0.0
@@ -52,20 +62,24 @@ def council_of(model: str, scenario) -> dict[str, str]:
     return {t.name: model for t in scenario.traders}
 
 
-def _params(model: str, seed: int, turns: int, registry: Registry, scenario: str | None, tag: str | None) -> dict:
-    """What a finished season must share with the request to be reused."""
+def _params(model: str, seed: int, turns: int, registry: Registry, scenario: str | None, tag: str | None,
+            best_of: int = 1) -> dict:
+    """What a finished season must share with the request to be reused (`best_of` only when above 1, so
+    seasons collected before best-of-n existed stay reusable)."""
     spec = registry.get(model)
     return {"model": model, "seed": seed, "turns": turns, "scenario": scenario, "tag": tag,
-            "structured": spec.structured.mode, "weights": spec.weights.model_dump(mode="json")}
+            "structured": spec.structured.mode, "weights": spec.weights.model_dump(mode="json"),
+            **({"best_of": best_of} if best_of > 1 else {})}
 
 
 async def play_seeds(model: str, seeds: list[int], turns: int, out_dir: Path, *, registry: Registry,
                      parallel: int = 2, scenario: str | None = None, progress: bool = True,
-                     label: str = "collect", tag: str | None = None) -> Played:
-    """Play one season per seed with `model` driving every creature; keep traces and summaries.
+                     label: str = "collect", tag: str | None = None, best_of: int = 1) -> Played:
+    """Play one season per seed with `model` driving every creature; keep traces, summaries and series.
 
     `tag` names the weights' version where the path alone does not (a retrained student): seasons
-    recorded under another tag are played again.
+    recorded under another tag are played again. `best_of` > 1 asks each decision that many times and
+    plays the best candidate (`best_of.BestOfBrain`).
     """
     from engine.brains.models import start_model_brains
 
@@ -76,14 +90,16 @@ async def play_seeds(model: str, seeds: list[int], turns: int, out_dir: Path, *,
     council = council_of(model, sc)
     played = Played(model)
     done: dict[int, dict] = {}
+    series: dict[int, dict | None] = {}
     for seed in seeds:
         marker = out_dir / f"seed-{seed}.json"
         try:
             record = json.loads(marker.read_text())
         except (OSError, ValueError):
             continue
-        if record.get("params") == _params(model, seed, turns, registry, scenario, tag):
+        if record.get("params") == _params(model, seed, turns, registry, scenario, tag, best_of):
             done[seed] = record["summary"]
+            series[seed] = record.get("series")
     todo = [s for s in seeds if s not in done]
     played.reused = len(done)
     if todo:
@@ -106,18 +122,29 @@ async def play_seeds(model: str, seeds: list[int], turns: int, out_dir: Path, *,
             async with gate:
                 traces = out_dir / f"seed-{seed}.jsonl"
                 traces.unlink(missing_ok=True)
+                candidates_path(traces).unlink(missing_ok=True)
                 state = new_game(sc, seed, council)
                 game = Game(state=state, brains={**brains, PATRON: SchemingPatron()}, quirks=quirks,
                             traces_path=traces)
+                log = CandidateLog() if best_of > 1 else None
+                if log is not None:
+                    game.brains = {name: BestOfBrain(brain, best_of, seed, lambda: game.state, quirks, log)
+                                   if name != PATRON else brain for name, brain in game.brains.items()}
+                recorder = SeriesRecorder(state)
 
                 def step(record) -> None:
+                    recorder.after_turn(game.state)
                     if bar is not None:
                         bar.update(1, note=f"seed {seed} turn {record.turn}")
 
                 await game.play(turns, progress=step)
                 done[seed] = summary(game)
+                series[seed] = recorder.series(game.state, done[seed])
+                if log is not None:
+                    write_atomic(candidates_path(traces), log.text([t.name for t in sc.traders]))
                 write_atomic(out_dir / f"seed-{seed}.json", json.dumps(
-                    {"params": _params(model, seed, turns, registry, scenario, tag), "summary": done[seed]}) + "\n")
+                    {"params": _params(model, seed, turns, registry, scenario, tag, best_of), "summary": done[seed],
+                     "series": series[seed]}) + "\n")
 
         start = time.monotonic()
         try:
@@ -129,4 +156,6 @@ async def play_seeds(model: str, seeds: list[int], turns: int, out_dir: Path, *,
             await handle.close()
     played.traces = [out_dir / f"seed-{s}.jsonl" for s in seeds]
     played.summaries = [done[s] for s in seeds]
+    played.series = [series[s] for s in seeds]
+    played.candidates = [candidates_path(t) for t in played.traces] if best_of > 1 else []
     return played

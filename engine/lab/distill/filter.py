@@ -11,7 +11,13 @@ failed, in this order:
     self_buy        the rules refused an order to buy the creature's own good
     refused         the rules refused some other action (unaffordable, unknown order id, ...)
     no_action       nothing to act on: an answer with no order, cancel, accept or decline
+    copied_words    its thinking or gossip copies the prompt (sense checks only: best-of-n collections)
+    absurd_price    an order's price is absurd against the last price (sense checks only)
     too_long        the answer is longer, in the student's tokens, than the student may write
+
+The sense checks (`sense_checks=True`, on when the teacher answered best-of-n) judge the answer with
+`engine.lab.evaluation.sense.answer_faults` against the row's prompt and situation, with the limits
+`MAX_COPIED` and `MAX_ABSURD`; without them the filter is the first generation's, row for row.
 
 The answer learned is the parsed answer written back as compact JSON (`answer_text`): the same
 actions the rules accepted, in the key order the prompt asks for, with no repair left to do.
@@ -24,14 +30,22 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from engine.core.answer import CREATURE_ACTIONS, ID_ACTIONS, count_in
 from engine.core.refusals import refusal_code
+from engine.lab.evaluation.sense import answer_faults
 from engine.mind.synonyms import says_nothing
 
-REASONS = ("firewall", "fault", "parser_dropped", "self_buy", "refused", "no_action", "too_long")
+REASONS = ("firewall", "fault", "parser_dropped", "self_buy", "refused", "no_action", "copied_words",
+           "absurd_price", "too_long")
 """Why a teacher answer was not kept, in the order the checks run."""
+MAX_COPIED = 0
+"""Texts (thinking, gossip) that copy the prompt, verbatim or nearly (`sense.copy_kind`), a kept answer
+may hold when the sense checks are on."""
+MAX_ABSURD = 0
+"""Orders priced below `sense.ABSURD_LOW` or above `sense.ABSURD_HIGH` times the good's last price a kept
+answer may hold when the sense checks are on."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,8 @@ class Example:
     """The kept answer as compact JSON (`answer_text`)."""
     source: str
     """Where it came from: traces file name, turn and creature, e.g. "seed-3.jsonl:t7:Oona"."""
+    choice: dict | None = None
+    """How it was chosen among the teacher's candidates (best-of-n; `best_of.choice_summary`), else None."""
 
 
 @dataclass
@@ -64,6 +80,8 @@ class FilterReport:
     """Kept answers whose raw text needed a repair step (the learned text is the clean JSON)."""
     other_rows: int = 0
     """Rows of traders the teacher did not drive (the scripted Patron), ignored."""
+    sense_checks: bool = False
+    """Whether `copied_words` and `absurd_price` were checked."""
 
     def as_dict(self) -> dict:
         """JSON-ready figures."""
@@ -74,6 +92,7 @@ class FilterReport:
             "drop_reasons": dict(self.drop_reasons.most_common(8)),
             "refusal_reasons": dict(self.refusal_reasons.most_common(8)),
             "repaired_kept": self.repaired_kept, "other_rows": self.other_rows,
+            "sense_checks": self.sense_checks,
         }
 
     def lines(self) -> list[str]:
@@ -147,6 +166,26 @@ def reject_reason(row: dict, turn_leaked: bool = False) -> str | None:
     return None
 
 
+def row_faults(row: Mapping) -> dict[str, int] | None:
+    """`sense.answer_faults` of a trace row (or a candidate's row): its parsed answer against its prompt
+    and situation (None when nothing was parsed)."""
+    return answer_faults(row.get("parsed"), row.get("situation"), row.get("prompt") or "", row.get("creature"))
+
+
+def sense_reason(faults: Mapping[str, int] | None) -> str | None:
+    """The first sense check an answer's faults fail: "copied_words", "absurd_price", or None.
+
+    {"thinking_copied": 0, "gossip_copied": 1, "absurd_price": 0, ...} -> "copied_words"
+    """
+    if faults is None:
+        return None
+    if faults["thinking_copied"] + faults["gossip_copied"] > MAX_COPIED:
+        return "copied_words"
+    if faults["absurd_price"] > MAX_ABSURD:
+        return "absurd_price"
+    return None
+
+
 def read_rows(path: Path) -> list[dict]:
     """Every JSON line of a traces file."""
     with open(path, encoding="utf-8") as fh:
@@ -159,9 +198,15 @@ def filter_traces(
     *,
     count_tokens: Callable[[str], int] | None = None,
     max_answer_tokens: int | None = None,
+    sense_checks: bool = False,
+    choices: Mapping[str, dict] | None = None,
 ) -> tuple[list[Example], FilterReport]:
-    """Keep the teacher's clean answers from traces files; `count_tokens` measures the learned text."""
-    report = FilterReport()
+    """Keep the teacher's clean answers from traces files; `count_tokens` measures the learned text.
+
+    `sense_checks` adds `copied_words` and `absurd_price`; `choices` (source -> how the answer was chosen
+    among the teacher's candidates) is attached to each kept example.
+    """
+    report = FilterReport(sense_checks=sense_checks)
     examples: list[Example] = []
     for path in files:
         path = Path(path)
@@ -173,6 +218,8 @@ def filter_traces(
                 continue
             report.answers += 1
             why = reject_reason(row, row["turn"] in leaked)
+            if why is None and sense_checks:
+                why = sense_reason(row_faults(row))
             text = answer_text(row["parsed"]) if why is None else ""
             if why is None and count_tokens is not None and max_answer_tokens is not None \
                     and count_tokens(text) > max_answer_tokens:
@@ -186,7 +233,8 @@ def filter_traces(
                 continue
             report.kept += 1
             report.repaired_kept += bool(row.get("repairs"))
-            examples.append(Example(row["prompt"], text, f"{path.name}:t{row['turn']}:{row['creature']}"))
+            source = f"{path.name}:t{row['turn']}:{row['creature']}"
+            examples.append(Example(row["prompt"], text, source, (choices or {}).get(source)))
     return examples, report
 
 

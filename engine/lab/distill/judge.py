@@ -3,22 +3,31 @@
     registry -> the two entries with `structured.mode = "none"` (in memory; no file is touched)
              -> play_seeds(teacher), then play_seeds(student) (one engine each, one after the other)
              -> figures from their traces and summaries -> table and verdict
+             -> sense figures from the same traces and series (`sense_figures.SenseTally`) -> sense table
 
 Without a grammar nothing forces the JSON, so the figures show what each model learned to write:
 answers holding at least one valid action (parsed and not refused by the rules), valid actions per
-answer, self-buy attempts, answers lost and why, the creatures' net worth and the latency.
+answer, self-buy attempts, answers lost and why, the creatures' net worth and the latency. The sense
+figures say whether the decisions made sense (docs/EVAL.md defines each one): needs (buys of short
+goods, meals missed, cold turns, unmet while affordable), sanity (absurd prices, sells of goods not
+held, a bid and an ask on one good) and voice (copied thinking and gossip, distinct gossip).
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
+from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 
 from engine.core.refusals import refusal_code
 from engine.core.scenario import PATRON
 from engine.lab.distill.collect import Played, play_seeds
 from engine.lab.distill.filter import count_actions, is_self_buy, read_rows
+from engine.lab.evaluation.report import count_share
+from engine.lab.evaluation.sense import ABSURD_HIGH, ABSURD_LOW
+from engine.lab.evaluation.sense_figures import SenseTally, cold_turns, meals_missed, outcomes
 from engine.models.registry import Registry
 
 TARGET_VALID = 0.95
@@ -101,7 +110,29 @@ def figures(played: Played) -> dict:
         "turn_latency_mean_s": round(statistics.mean(turn_lat), 3) if turn_lat else 0.0,
         "engine_load_s": round(played.load_s, 1),
         "play_s": round(played.play_s, 1),
+        "sense": sense_of(played),
     }
+
+
+def sense_of(played: Played) -> dict:
+    """The model's sense figures (`SenseTally.figures`) over its judged seasons, as an eval report sums them.
+
+    Each answer is judged against its row's prompt and situation, and against what became of its
+    creature that turn (the season's series); each creature's season adds its meals missed and cold
+    turns. A season without series (recorded before they were kept) leaves those "n/a".
+    """
+    tally = SenseTally()
+    for path, series in zip_longest(played.traces, played.series):
+        became = outcomes(series) if series else {}
+        mine: set[str] = set()
+        for row in read_rows(path):
+            if row.get("model") == played.model:
+                mine.add(row["creature"])
+                tally.add(row, became.get((row["creature"], int(row["turn"]))))
+        hunger, cold = (series or {}).get("hunger_by_turn") or {}, (series or {}).get("cold_by_turn") or {}
+        for name in sorted(mine & set(hunger) & set(cold)):
+            tally.add_season(meals_missed(hunger[name]), cold_turns(cold[name]))
+    return tally.figures()
 
 
 def verdict(teacher: dict, student: dict) -> dict:
@@ -157,6 +188,91 @@ def table(teacher: dict, student: dict, base: dict | None = None) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class SenseRow:
+    """One decision measure of the judge's sense table: a count (out of a whole, when it has one)."""
+
+    label: str
+    """What the row says."""
+    part: tuple[str, ...]
+    """Where the figures are in `SenseTally.figures()` (() for its top level)."""
+    count: str
+    """The key of the count."""
+    whole: str | None
+    """The key of what it counts out of (None: a plain count, e.g. meals missed over the seasons)."""
+    better: int
+    """+1 when more is better, -1 when less is."""
+
+    def figures(self, sense: dict) -> tuple[int | None, int | None]:
+        """(count, whole) in one model's sense figures; None where they are "n/a"."""
+        section: dict | None = sense
+        for key in self.part:
+            section = (section or {}).get(key)
+        if section is None:
+            return None, None
+        return section.get(self.count), section.get(self.whole) if self.whole else None
+
+    def value(self, sense: dict) -> float | None:
+        """The figure compared between models: the share when there is a whole, else the count."""
+        count, whole = self.figures(sense)
+        if count is None or (self.whole and not whole):
+            return None
+        return count / whole if self.whole else float(count)
+
+    def cell(self, sense: dict) -> str:
+        """The table cell, e.g. "7 / 10 (70%)", "3" or "n/a"."""
+        count, whole = self.figures(sense)
+        if not self.whole:
+            return "n/a" if count is None else str(count)
+        return count_share(count, whole or 0, self.value(sense))
+
+
+SENSE_ROWS = (
+    SenseRow("buys of goods the creature is short of", ("needs",), "buys_short", "buys", +1),
+    SenseRow("short now and could afford it, bought none", ("needs",), "need_now_unbought", "need_now_affordable", -1),
+    SenseRow("meals missed (all creatures, all seasons)", ("needs",), "meals_missed", None, -1),
+    SenseRow("cold turns (all creatures, all seasons)", ("needs",), "cold_turns", None, -1),
+    SenseRow("turns hungry or cold while it could afford the lack", ("needs",), "unmet_affordable", None, -1),
+    SenseRow(f"absurd prices (below {ABSURD_LOW}x or above {ABSURD_HIGH}x the last)", ("sanity",), "absurd",
+             "orders_priced", -1),
+    SenseRow("sells of goods not held", ("sanity",), "sells_not_held", "sells", -1),
+    SenseRow("answers with a bid and an ask on one good", (), "answers_bid_and_ask", "answers", -1),
+    SenseRow("thinking copied from the prompt", ("voice", "thinking"), "copied", "texts", -1),
+    SenseRow("gossip copied from the prompt", ("voice", "gossip"), "copied", "texts", -1),
+    SenseRow("distinct gossip lines", ("voice", "gossip"), "distinct", "lines", +1),
+)
+"""The decision measures the judge shows (docs/EVAL.md defines them; `sense_figures` counts them)."""
+
+
+def sense_table(teacher: dict, student: dict, base: dict | None = None) -> list[str]:
+    """The decision measures side by side as Markdown lines (columns as in `table`)."""
+    cols = [("teacher", teacher)] + ([("base student", base)] if base else []) + [("student", student)]
+    out = ["| decision measure | " + " | ".join(f"{who} {f['model']}" for who, f in cols) + " |",
+           "|---" * (len(cols) + 1) + "|"]
+    for row in SENSE_ROWS:
+        out.append(f"| {row.label} | " + " | ".join(row.cell(f["sense"]) for _, f in cols) + " |")
+    return out
+
+
+def sense_verdict(teacher: dict, student: dict) -> dict:
+    """On which decision measures the student did better than the teacher, worse, or the same.
+
+    A count, not a test: each measure is compared as it stands (a share where it has a whole), and a
+    measure either model could not measure is "n/a".
+    """
+    sides: dict[str, list[str]] = {"better": [], "worse": [], "equal": [], "n/a": []}
+    for row in SENSE_ROWS:
+        t, s = row.value(teacher["sense"]), row.value(student["sense"])
+        if t is None or s is None:
+            sides["n/a"].append(row.label)
+        else:
+            gain = (s - t) * row.better
+            sides["better" if gain > 0 else "worse" if gain < 0 else "equal"].append(row.label)
+    text = "; ".join(f"{k} on {len(v)}" + (f" ({', '.join(v)})" if v and k != "n/a" else "")
+                     for k, v in sides.items() if v)
+    return {**sides, "text": f"decision measures, student against teacher: {text}"}
+
+
 async def judge(teacher: str, student: str, seeds: list[int], turns: int, out_dir: Path, *,
                 registry: Registry, parallel: int = 2, scenario: str | None = None,
                 progress: bool = True, student_tag: str | None = None, base: str | None = None) -> dict:
@@ -175,6 +291,7 @@ async def judge(teacher: str, student: str, seeds: list[int], turns: int, out_di
                                   tag=student_tag if role == "student" else None)
         result[role] = figures(played)
     result["verdict"] = verdict(result["teacher"], result["student"])
+    result["sense_verdict"] = sense_verdict(result["teacher"], result["student"])
     return result
 
 

@@ -297,7 +297,7 @@ def _na(x, fmt=str) -> str:
     return "n/a" if x is None else fmt(x)
 
 
-def _part(part: int | None, whole: int, share: float | None) -> str:
+def count_share(part: int | None, whole: int, share: float | None) -> str:
     """E.g. "7 / 10 (70%)", "0 / 0" or "n/a"."""
     if part is None:
         return "n/a"
@@ -312,7 +312,7 @@ def _spread(q: dict) -> str:
 def _needs_row(name: str, n: dict | None) -> list:
     if n is None:
         return [name, *["n/a"] * 6]
-    return [name, _part(n["buys_short"], n["buys"], n["buys_short_share"]),
+    return [name, count_share(n["buys_short"], n["buys"], n["buys_short_share"]),
             f"{n['need_now']} / {n['need_now_affordable']} / {n['need_now_unbought']}",
             _na(n["meals_missed"]), _na(n["cold_turns"]), _na(n["unmet_affordable"]),
             f"{n['surplus_units']} / {n['surplus_offered']} / {n['surplus_sold']}"]
@@ -320,23 +320,23 @@ def _needs_row(name: str, n: dict | None) -> list:
 
 def _sanity_row(name: str, sense: dict) -> list:
     z = sense["sanity"]
-    both = _part(sense["answers_bid_and_ask"], sense["answers"], sense["bid_and_ask_share"])
+    both = count_share(sense["answers_bid_and_ask"], sense["answers"], sense["bid_and_ask_share"])
     if z is None:
         return [name, *["n/a"] * 10, both]
     bins = [sum(z["ratio_bins"][side][b] for side in z["ratio_bins"]) for b in RATIO_BINS]
     return [name, z["orders_priced"], _spread(z["offset"]["buy"]), _spread(z["offset"]["sell"]), *bins,
-            _part(z["absurd"], z["orders_priced"], z["absurd_share"]),
-            _part(z["sells_not_held"], z["sells"], z["sells_not_held_share"]), both]
+            count_share(z["absurd"], z["orders_priced"], z["absurd_share"]),
+            count_share(z["sells_not_held"], z["sells"], z["sells_not_held_share"]), both]
 
 
 def _voice_row(name: str, sense: dict) -> list:
     v, cells = sense["voice"], [name]
     for field in ("thinking", "gossip"):
         w = v[field]
-        cells += [f"{_part(w['copied'], w['texts'], w['copied_share'])}: {w['verbatim']} / {w['near']}",
+        cells += [f"{count_share(w['copied'], w['texts'], w['copied_share'])}: {w['verbatim']} / {w['near']}",
                   " / ".join(str(w["copied_from"][s]) for s in SOURCES), f"{w['no_letters']} ({w['empty']})"]
     g = v["gossip"]
-    return [*cells, _part(g["distinct"], g["lines"], g["distinct_ratio"])]
+    return [*cells, count_share(g["distinct"], g["lines"], g["distinct_ratio"])]
 
 
 def sense_section(models: dict[str, dict], traders: dict[str, dict]) -> list[str]:

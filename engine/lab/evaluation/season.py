@@ -22,6 +22,7 @@ from typing import Callable
 from engine.core.economy import last_price, net_worth
 from engine.core.newgame import new_game
 from engine.core.scenario import PATRON
+from engine.core.state import GameState
 from engine.lab.evaluation.errors import EvalError
 from engine.play.game import Game, TurnRecord
 from engine.play.headless import RunOptions, make_brains, summary
@@ -49,13 +50,7 @@ async def play_season(opts: RunOptions, *, brains: dict | None = None, quirks: d
 
     scenario = load_scenario(opts.scenario)
     state = new_game(scenario, opts.seed, resolve_council(opts.council, scenario))
-    names = [t.name for t in scenario.traders] + [PATRON]
-    worth_start = {n: net_worth(state, n) for n in names}
-    price_start = {g: last_price(state, g) for g in scenario.good_names}
-    worth: dict[str, list[int]] = {n: [] for n in names}
-    needs = _needs_now(state)
-    hunger = {n: [h] for n, (h, _) in needs.items()}
-    cold = {n: [c] for n, (_, c) in needs.items()}
+    recorder = SeriesRecorder(state)
     own, pool = brains is None, None
     if own:
         brains, quirks, pool = await make_brains(state, opts)
@@ -65,11 +60,7 @@ async def play_season(opts: RunOptions, *, brains: dict | None = None, quirks: d
     turns = turns if opts.turns is None else min(opts.turns, turns)
 
     def step(record: TurnRecord) -> None:
-        for n in names:
-            worth[n].append(net_worth(game.state, n))
-        for n, (h, c) in _needs_now(game.state).items():
-            hunger[n].append(h)
-            cold[n].append(c)
+        recorder.after_turn(game.state)
         if on_turn is not None:
             on_turn(record)
 
@@ -81,21 +72,53 @@ async def play_season(opts: RunOptions, *, brains: dict | None = None, quirks: d
             if pool is not None:
                 await pool.close()
     out = summary(game)
-    pub = game.state.public
-    series = {
-        "net_worth_start": worth_start,
-        "net_worth_by_turn": out.pop("net_worth_by_turn", None) or worth,
-        "price_start": price_start,
-        "price_by_turn": out.pop("price_by_turn", None) or {g: list(v) for g, v in pub.price_history.items()},
-        "trades": [t.model_dump(mode="json") for t in pub.trades],
-        "produces": {t.name: t.produces for t in scenario.traders},
-        "hunger_by_turn": hunger,
-        "cold_by_turn": cold,
-    }
+    series = recorder.series(game.state, out)
+    out.pop("net_worth_by_turn", None)
+    out.pop("price_by_turn", None)
     return out, series
 
 
-def _needs_now(state) -> dict[str, tuple[int, int]]:
+class SeriesRecorder:
+    """A season's per-turn series, recorded as it is played (see `play_season` for the fields).
+
+    Made from the state before the first turn; `after_turn` after each turn; `series` at the end.
+    `tokenwood distill` keeps the same series for its collected and judged seasons.
+    """
+
+    def __init__(self, state: GameState) -> None:
+        sc = state.scenario
+        self.names = [t.name for t in sc.traders] + [PATRON]
+        self.worth_start = {n: net_worth(state, n) for n in self.names}
+        self.price_start = {g: last_price(state, g) for g in sc.good_names}
+        self.worth: dict[str, list[int]] = {n: [] for n in self.names}
+        needs = _needs_now(state)
+        self.hunger = {n: [h] for n, (h, _) in needs.items()}
+        self.cold = {n: [c] for n, (_, c) in needs.items()}
+
+    def after_turn(self, state: GameState) -> None:
+        """Record the net worth and the hunger and cold counters after a turn."""
+        for n in self.names:
+            self.worth[n].append(net_worth(state, n))
+        for n, (h, c) in _needs_now(state).items():
+            self.hunger[n].append(h)
+            self.cold[n].append(c)
+
+    def series(self, state: GameState, summary_json: dict) -> dict:
+        """The season's series; net worth and prices per turn are the summary's where it holds them."""
+        pub = state.public
+        return {
+            "net_worth_start": self.worth_start,
+            "net_worth_by_turn": summary_json.get("net_worth_by_turn") or self.worth,
+            "price_start": self.price_start,
+            "price_by_turn": summary_json.get("price_by_turn") or {g: list(v) for g, v in pub.price_history.items()},
+            "trades": [t.model_dump(mode="json") for t in pub.trades],
+            "produces": {t.name: t.produces for t in state.scenario.traders},
+            "hunger_by_turn": self.hunger,
+            "cold_by_turn": self.cold,
+        }
+
+
+def _needs_now(state: GameState) -> dict[str, tuple[int, int]]:
     """Each creature's (hunger, cold) as the rules keep them now."""
     return {t.name: (state.hidden.holdings[t.name].hunger, state.hidden.holdings[t.name].cold)
             for t in state.scenario.traders}

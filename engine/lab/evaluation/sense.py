@@ -435,4 +435,4 @@ def answer_score(faults: Mapping[str, int] | None) -> float:
     """
     if faults is None:
         return UNPARSED_SCORE
-    return -float(sum(faults.values()))
+    return float(-sum(faults.values()))
