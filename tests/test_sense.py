@@ -185,7 +185,7 @@ def test_the_copies_of_a_real_prompt_are_found():
     play(game, 3)
     view, prompt = next((v, p) for v, p in views if v.me == "Sorrel" and v.turn == 3)
     segments = sense.prompt_segments(prompt, "Sorrel")
-    said = sense.words_of("what you say aloud to the market", segments)
+    said = sense.words_of("Answer with ONE JSON object and nothing else", segments)
     assert (said.copied, said.source) == ("verbatim", "format")
     mine = next(line for line in prompt.splitlines() if line.startswith("You make "))
     assert (sense.words_of(mine, segments).copied, sense.words_of(mine, segments).source) == ("verbatim", "prompt")

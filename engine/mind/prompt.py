@@ -20,9 +20,9 @@ from engine.mind.view import View
 MAX_BOOK_LEVELS = 3
 """Price levels shown per side of each book."""
 ANSWER_FORMAT = (
-    'Answer with ONE JSON object and nothing else. "thinking": why you place these orders (private). '
-    '"orders": a list of {"side": "buy" or "sell", "good": name, "qty": whole number, "price": whole pebbles}. '
-    '"gossip": what you say aloud to the market. "accept" and "decline": offer ids.'
+    'Answer with ONE JSON object and nothing else: {"thinking": text, "orders": [{"side": "buy" or "sell", '
+    '"good": name, "qty": whole number, "price": whole pebbles}], "gossip": text, "accept": [offer ids], '
+    '"decline": [offer ids]}.'
 )
 """What every creature is told on every turn: the prompt's shared opening."""
 

@@ -23,11 +23,12 @@ from typing import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
+from engine.core.answer import PRICE_CEILING, PRICE_FLOOR
 from engine.mind.situation import Situation
 
-ABSURD_LOW = 0.5
+ABSURD_LOW = PRICE_FLOOR
 """A limit price below this many times the good's last price is absurd."""
-ABSURD_HIGH = 2.0
+ABSURD_HIGH = PRICE_CEILING
 """A limit price above this many times the good's last price is absurd."""
 NEAR = 0.9
 """Normalised difflib ratio from which a text counts as a near-verbatim copy of a prompt segment (see
