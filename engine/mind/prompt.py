@@ -15,6 +15,8 @@ once per creature and turn.
 
 from __future__ import annotations
 
+import json
+
 from engine.mind.view import View
 
 MAX_BOOK_LEVELS = 3
@@ -25,6 +27,21 @@ ANSWER_FORMAT = (
     '"decline": [offer ids]}.'
 )
 """What every creature is told on every turn: the prompt's shared opening."""
+
+
+def example_orders(view: View) -> list[dict]:
+    """Orders that would make sense for this creature now: buy what it is short on, sell some of its own
+    good. Shown as orders only: the words of an example answer were copied word for word (issue 15)."""
+    books = {b.good: b for b in view.books}
+    orders = []
+    for good, units in list(view.short_on.items())[:1]:
+        price = books[good].last + 1
+        if price * units <= view.pebbles:
+            orders.append({"side": "buy", "good": good, "qty": units, "price": price})
+    if view.produces and view.goods.get(view.produces, 0) > 1:
+        orders.append({"side": "sell", "good": view.produces, "qty": min(2, view.goods[view.produces] - 1),
+                       "price": books[view.produces].last})
+    return orders
 
 
 def _book_line(b) -> str:
@@ -100,6 +117,9 @@ def build_prompt(view: View) -> str:
     lines += ["", "Recent news:", *(f"- {e}" for e in view.events or ["(nothing yet)"])]
     lines += ["", "How you feel:", *(f"- {f}" for f in view.feelings)]
     lines += ["", f"The magistrate's mood: {view.suspicion}."]
+    orders = example_orders(view)
+    if orders:
+        lines += ["", "Orders that would make sense now (yours to change):", json.dumps(orders)]
     return "\n".join(lines)
 
 
