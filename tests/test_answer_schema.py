@@ -83,7 +83,9 @@ def test_thought_and_gossip_are_required_and_not_a_scrap(views):
     good = [g for g in views[0].goods_all if g != views[0].produces][0]
     order = {"side": "buy", "good": good, "qty": 1, "price": next(b.last for b in views[0].books if b.good == good)}
     jsonschema.validate(WORDS | {"orders": [order]}, schema)
-    for scrap in ({"thinking": ": "}, {"gossip": ":{"}, {"thinking": ""}):
+    for scrap in ({"thinking": ": "}, {"gossip": ":{"}, {"thinking": ""}, {"thinking": "0, 1, 2, 3, 4, 5, 6"},
+                  {"gossip": ",}; the magistrate's mood: calm. {"}, {"thinking": "S/N: 10125705"},
+                  {"gossip": 'buy, {"orders": [{'}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(WORDS | scrap | {"orders": [order]}, schema)
     for missing in ("thinking", "gossip"):
@@ -95,3 +97,15 @@ def test_thought_and_gossip_are_required_and_not_a_scrap(views):
 def test_without_a_view_it_is_the_whole_answer_schema():
     assert answer_json_schema() == Answer.model_json_schema()
     json.dumps(answer_json_schema())
+
+
+def test_the_words_pattern_carries_its_length_limits_into_structured_outputs(views):
+    from engine.brains.vllm import limit_schema
+    words = limit_schema(answer_json_schema(views[0]), 2, 60)["properties"]["thinking"]
+    assert words == {"type": "string", "pattern": "^[A-Za-z][A-Za-z ,.!?'-]{7,59}$"}
+    unlimited = limit_schema(answer_json_schema(views[0]), None, None)["properties"]["gossip"]
+    assert unlimited["pattern"].endswith("{7,199}$") and "maxLength" not in unlimited
+    jsonschema.validate("Honey is dear, friends!", words)
+    for bad in ("Honey" * 13, "Short", "1 honey"):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, words)

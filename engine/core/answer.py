@@ -256,6 +256,10 @@ def count_in(parsed: Mapping[str, Any], kinds: Iterable[ActionKind] = ActionKind
                for k in kinds if k.is_action)
 
 
+WORDS_PATTERN = r"^[A-Za-z][A-Za-z ,.!?'-]*$"
+"""What a constrained thought or gossip may hold: words and light punctuation, starting with a letter.
+No digits, braces, quotes or colons: small models otherwise filled them with counting ("0, 1, 2, 3"),
+serial numbers and scraps of JSON (issue 15)."""
 PRICE_FLOOR = 0.5
 """The lowest limit price a constrained creature may write, as a share of the good's last price."""
 PRICE_CEILING = 2.0
@@ -298,7 +302,7 @@ def answer_json_schema(view=None) -> dict:
     kinds += [order("sell", g, min(10, view.goods[g])) for g in view.goods_all if view.goods.get(g, 0) > 0]
     offer_ids = [o.id for o in view.offers]
     offers = {"type": "array", "items": {"enum": offer_ids}} if offer_ids else {"type": "array", "maxItems": 0}
-    text = {"type": "string", "minLength": MIN_WORDS, "maxLength": MAX_WORDS}
+    text = {"type": "string", "minLength": MIN_WORDS, "maxLength": MAX_WORDS, "pattern": WORDS_PATTERN}
     return {"type": "object", "additionalProperties": False,
             "properties": {"thinking": text,
                            "orders": {"type": "array", "items": {"anyOf": kinds}, "minItems": 1, "maxItems": 3},
