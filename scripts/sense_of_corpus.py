@@ -8,8 +8,10 @@
 The corpus holds raw answers only, no prompts. Each seed's answers are replayed into a new game from
 that seed (`engine.brains.replay`; the Patron is the scripted schemer, as when they were collected), so
 the prompt and situation of each row are today's rebuilding of that game. They match what the models
-saw as far as the rules and the prompt have not changed since the corpus was collected (2026-11-25;
-the prompt's parts were reordered on 2026-12-03, its example answer and format words are the same).
+saw as far as the rules and the prompt have not changed since the corpus was collected (2026-11-25).
+They have: the prompt lost its example answer on 2026-12-03 (issue 15), so copies of that example are
+no longer found in the rebuilt prompts. Before that change this script found, in thinking, 36% copies
+(gemma3-270m) and 19% (smollm2-135m), all of the example (AMD EPYC Zen 4).
 
     .venv/bin/python scripts/sense_of_corpus.py [--out /tmp/sense-corpus]
     .venv/bin/python scripts/sense_of_corpus.py --eval evals/embedded-t20 --seeds 1-3 --out /tmp/sense-old

@@ -6,10 +6,11 @@ import pytest
 
 jsonschema = pytest.importorskip("jsonschema")
 
-from engine.core.answer import Answer, answer_json_schema  # noqa: E402
-from engine.mind.prompt import example_answer  # noqa: E402
+from engine.core.answer import Answer, answer_json_schema, price_band  # noqa: E402
 from engine.mind.view import view_for  # noqa: E402
 from tests.conftest import play, scripted_game  # noqa: E402
+
+WORDS = {"thinking": "Honey is dear today.", "gossip": "Who sells acorns cheap?"}
 
 
 @pytest.fixture
@@ -19,40 +20,92 @@ def views():
     return [view_for(game.state, t.name) for t in game.state.scenario.traders]
 
 
+def _branches(schema: dict, side: str) -> dict[str, dict]:
+    """good -> the order branch of that side and good."""
+    kinds = schema["properties"]["orders"]["items"]["anyOf"]
+    return {k["properties"]["good"]["enum"][0]: k for k in kinds if k["properties"]["side"]["enum"] == [side]}
+
+
 def test_no_self_buy_can_be_written(views):
     for v in views:
         schema = answer_json_schema(v)
-        kinds = schema["properties"]["orders"]["items"]["anyOf"]
-        buy = next(k for k in kinds if k["properties"]["side"]["enum"] == ["buy"])
-        assert v.produces not in buy["properties"]["good"]["enum"]
+        assert v.produces not in _branches(schema, "buy")
         with pytest.raises(jsonschema.ValidationError):
-            jsonschema.validate({"orders": [{"side": "buy", "good": v.produces, "qty": 1, "price": 3}]}, schema)
+            jsonschema.validate(WORDS | {"orders": [{"side": "buy", "good": v.produces, "qty": 1, "price": 3}]}, schema)
 
 
-def test_sells_only_what_it_holds_and_at_least_one_order(views):
+def test_sells_only_what_it_holds_at_most_all_of_it_and_at_least_one_order(views):
     for v in views:
         schema = answer_json_schema(v)
-        kinds = schema["properties"]["orders"]["items"]["anyOf"]
-        sells = [k for k in kinds if k["properties"]["side"]["enum"] == ["sell"]]
-        held = {g for g, q in v.goods.items() if q > 0}
-        assert set(sells[0]["properties"]["good"]["enum"]) == held if sells else not held
+        sells = _branches(schema, "sell")
+        assert set(sells) == {g for g, q in v.goods.items() if q > 0}
+        for good, branch in sells.items():
+            assert branch["properties"]["qty"]["maximum"] == min(10, v.goods[good])
+            last = next(b.last for b in v.books if b.good == good)
+            too_many = {"side": "sell", "good": good, "qty": v.goods[good] + 1, "price": last}
+            if v.goods[good] < 10:
+                with pytest.raises(jsonschema.ValidationError):
+                    jsonschema.validate(WORDS | {"orders": [too_many]}, schema)
         with pytest.raises(jsonschema.ValidationError):
-            jsonschema.validate({"orders": []}, schema)
+            jsonschema.validate(WORDS | {"orders": []}, schema)
 
 
-def test_everything_valid_under_it_is_a_valid_answer_and_the_example_fits(views):
+def test_limit_prices_stay_within_the_band_of_the_last_price(views):
+    assert price_band(5) == (3, 10) and price_band(1) == (1, 2) and price_band(7) == (4, 14)
     for v in views:
         schema = answer_json_schema(v)
-        ex = example_answer(v)
-        if ex["orders"]:
-            jsonschema.validate(ex, schema)
+        for b in v.books:
+            if b.good == v.produces:
+                continue
+            low, high = price_band(b.last)
+            order = {"side": "buy", "good": b.good, "qty": 1}
+            jsonschema.validate(WORDS | {"orders": [order | {"price": low}]}, schema)
+            jsonschema.validate(WORDS | {"orders": [order | {"price": high}]}, schema)
+            for absurd in (low - 1, high + 1):
+                if absurd >= 1:
+                    with pytest.raises(jsonschema.ValidationError):
+                        jsonschema.validate(WORDS | {"orders": [order | {"price": absurd}]}, schema)
+
+
+def test_everything_valid_under_it_is_a_valid_answer(views):
+    for v in views:
+        schema = answer_json_schema(v)
         buyable = [g for g in v.goods_all if g != v.produces]
-        sample = {"thinking": "t", "orders": [{"side": "buy", "good": buyable[0], "qty": 2, "price": 5}],
-                  "gossip": "hello"}
+        last = next(b.last for b in v.books if b.good == buyable[0])
+        sample = WORDS | {"orders": [{"side": "buy", "good": buyable[0], "qty": 2, "price": last}]}
         jsonschema.validate(sample, schema)
         Answer.model_validate(sample)
+
+
+def test_thought_and_gossip_are_required_and_not_a_scrap(views):
+    """Small models wrote ": " or nothing for their thought and gossip (issue 15): the grammar asks for words."""
+    schema = answer_json_schema(views[0])
+    good = [g for g in views[0].goods_all if g != views[0].produces][0]
+    order = {"side": "buy", "good": good, "qty": 1, "price": next(b.last for b in views[0].books if b.good == good)}
+    jsonschema.validate(WORDS | {"orders": [order]}, schema)
+    for scrap in ({"thinking": ": "}, {"gossip": ":{"}, {"thinking": ""}, {"thinking": "0, 1, 2, 3, 4, 5, 6"},
+                  {"gossip": ",}; the magistrate's mood: calm. {"}, {"thinking": "S/N: 10125705"},
+                  {"gossip": 'buy, {"orders": [{'}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(WORDS | scrap | {"orders": [order]}, schema)
+    for missing in ("thinking", "gossip"):
+        answer = {k: x for k, x in (WORDS | {"orders": [order]}).items() if k != missing}
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(answer, schema)
 
 
 def test_without_a_view_it_is_the_whole_answer_schema():
     assert answer_json_schema() == Answer.model_json_schema()
     json.dumps(answer_json_schema())
+
+
+def test_the_words_pattern_carries_its_length_limits_into_structured_outputs(views):
+    from engine.brains.vllm import limit_schema
+    words = limit_schema(answer_json_schema(views[0]), 2, 60)["properties"]["thinking"]
+    assert words == {"type": "string", "pattern": "^[A-Za-z][A-Za-z ,.!?'-]{7,59}$"}
+    unlimited = limit_schema(answer_json_schema(views[0]), None, None)["properties"]["gossip"]
+    assert unlimited["pattern"].endswith("{7,199}$") and "maxLength" not in unlimited
+    jsonschema.validate("Honey is dear, friends!", words)
+    for bad in ("Honey" * 13, "Short", "1 honey"):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, words)

@@ -286,8 +286,13 @@ def test_the_measure_flags_a_reading_brain_and_no_other(tmp_path, fake_models):
         reader, deaf, noisy, contrary = (rows[(m, kind)] for m in ("reader", "deaf", "noisy", "contrary"))
         assert reader["verdict"] == "responds" and reader["against"] == 0 and reader["p"] < 0.05, reader
         assert deaf["verdict"] == "not enough evidence" and deaf["unchanged"] == deaf["pairs"] > 0, deaf
-        assert noisy["verdict"] == "not enough evidence" and noisy["toward"] and noisy["against"], noisy
+        assert noisy["toward"] and noisy["against"], noisy
         assert contrary["verdict"] == "moves against" and contrary["toward"] == 0 < contrary["against"], contrary
+    # The noisy brain's answers are a random draw per prompt: each kind is a 5% test, so one kind may come
+    # out "responds" by chance (it did when the prompt's words changed); two of four would happen 1.4% of
+    # the time for a brain that does not read.
+    flagged = [kind for kind in KINDS if rows[("noisy", kind)]["verdict"] != "not enough evidence"]
+    assert len(flagged) <= 1, flagged
 
 
 def test_a_views_control_and_variants_share_one_sampling_seed(tmp_path, fake_models):

@@ -184,8 +184,13 @@ def test_the_copies_of_a_real_prompt_are_found():
     game.on_decision = lambda d: views.append((d.view, d.prompt))
     play(game, 3)
     view, prompt = next((v, p) for v, p in views if v.me == "Sorrel" and v.turn == 3)
-    example = sense.words_of("I need food and can spare some of what I make.", sense.prompt_segments(prompt, "Sorrel"))
-    assert (example.copied, example.source) == ("verbatim", "example")
+    segments = sense.prompt_segments(prompt, "Sorrel")
+    said = sense.words_of("Answer with ONE JSON object and nothing else", segments)
+    assert (said.copied, said.source) == ("verbatim", "format")
+    mine = next(line for line in prompt.splitlines() if line.startswith("You make "))
+    assert (sense.words_of(mine, segments).copied, sense.words_of(mine, segments).source) == ("verbatim", "prompt")
+    own = sense.words_of("Acorns are cheap, I will hold mine.", segments)
+    assert own.copied is None
     assert build_prompt(view) == prompt
 
 

@@ -12,6 +12,7 @@ from single moves (the desk's queue, a Patron script).
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Any, Iterable, Iterator, Literal, Mapping, get_args
 
@@ -25,6 +26,8 @@ MAX_LIFETIME = 10
 """The most turns an order may rest on the book."""
 MAX_WORDS = 200
 """The longest gossip, bribe request or private thought kept, in characters."""
+MIN_WORDS = 8
+"""The shortest thought or gossip a constrained creature may write, in characters: no ": " or ":{" (issue 15)."""
 
 
 class ActionKind(StrEnum):
@@ -253,35 +256,55 @@ def count_in(parsed: Mapping[str, Any], kinds: Iterable[ActionKind] = ActionKind
                for k in kinds if k.is_action)
 
 
+WORDS_PATTERN = r"^[A-Za-z][A-Za-z ,.!?'-]*$"
+"""What a constrained thought or gossip may hold: words and light punctuation, starting with a letter.
+No digits, braces, quotes or colons: small models otherwise filled them with counting ("0, 1, 2, 3"),
+serial numbers and scraps of JSON (issue 15)."""
+PRICE_FLOOR = 0.5
+"""The lowest limit price a constrained creature may write, as a share of the good's last price."""
+PRICE_CEILING = 2.0
+"""The highest limit price a constrained creature may write, as a multiple of the good's last price."""
+
+
+def price_band(last: int) -> tuple[int, int]:
+    """The whole-pebble limit prices from `PRICE_FLOOR` to `PRICE_CEILING` times a last price.
+
+    >>> price_band(5), price_band(1)
+    ((3, 10), (1, 2))
+    """
+    return max(1, math.ceil(PRICE_FLOOR * last)), max(2, math.floor(PRICE_CEILING * last))
+
+
 def answer_json_schema(view=None) -> dict:
     """The creature answer's JSON schema, for structured outputs.
 
     Without a view: the whole `Answer` schema. With a creature's view: a stricter subset built for
     this creature this turn, so a constrained model cannot even write what the rules would refuse:
-    buy orders name only goods it does not make (no self-buy), sell orders only goods it holds,
-    quantities and prices stay within reach, accept/decline name only offers it has, and at least
-    one order is required. Every answer valid under it is valid under `Answer`.
+    buy orders name only goods it does not make (no self-buy), sell orders only goods it holds and at
+    most what it holds, each good's limit price stays within `price_band` of its last price (small
+    models asked 10 for a good last traded at 4), accept/decline name only offers it has, at least
+    one order is required, and a thought and gossip of `MIN_WORDS` characters at least (small models
+    otherwise wrote ": " or nothing). Every answer valid under it is valid under `Answer`.
     """
     if view is None or view.produces is None:
         return Answer.model_json_schema()
-    top = max([b.last for b in view.books] or [1])
-    price = {"type": "integer", "minimum": 1, "maximum": max(20, 3 * top)}
+    last = {b.good: b.last for b in view.books}
 
-    def order(side: str, goods: list[str]) -> dict:
+    def order(side: str, good: str, most: int) -> dict:
+        low, high = price_band(last.get(good, 1))
         return {"type": "object", "additionalProperties": False,
-                "properties": {"side": {"enum": [side]}, "good": {"enum": goods},
-                               "qty": {"type": "integer", "minimum": 1, "maximum": 10}, "price": price},
+                "properties": {"side": {"enum": [side]}, "good": {"enum": [good]},
+                               "qty": {"type": "integer", "minimum": 1, "maximum": most},
+                               "price": {"type": "integer", "minimum": low, "maximum": high}},
                 "required": ["side", "good", "qty", "price"]}
 
-    kinds = [order("buy", [g for g in view.goods_all if g != view.produces])]
-    held = [g for g in view.goods_all if view.goods.get(g, 0) > 0]
-    if held:
-        kinds.append(order("sell", held))
+    kinds = [order("buy", g, 10) for g in view.goods_all if g != view.produces]
+    kinds += [order("sell", g, min(10, view.goods[g])) for g in view.goods_all if view.goods.get(g, 0) > 0]
     offer_ids = [o.id for o in view.offers]
     offers = {"type": "array", "items": {"enum": offer_ids}} if offer_ids else {"type": "array", "maxItems": 0}
-    text = {"type": "string", "maxLength": MAX_WORDS}
+    text = {"type": "string", "minLength": MIN_WORDS, "maxLength": MAX_WORDS, "pattern": WORDS_PATTERN}
     return {"type": "object", "additionalProperties": False,
             "properties": {"thinking": text,
                            "orders": {"type": "array", "items": {"anyOf": kinds}, "minItems": 1, "maxItems": 3},
                            "gossip": text, "accept": offers, "decline": offers},
-            "required": ["orders"]}
+            "required": ["thinking", "orders", "gossip"]}

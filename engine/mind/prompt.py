@@ -1,9 +1,11 @@
 """The prompt builder: a creature's view -> the exact text a model is sent.
 
 It follows the lesson of the original project: say plainly what the creature makes and must never
-buy, compute the goods it is short on this turn (small models are poor at that arithmetic), and show
-one worked example of a valid answer built from the creature's own situation. Every part is a fixed
-window, so the prompt does not grow with the number of turns played.
+buy, compute the goods it is short on this turn and next, and what would spoil (small models are poor
+at that arithmetic). It shows no example answer: small models copied one word for word, thoughts,
+gossip and orders alike (issue 15), so every creature made the rules' choice in the rules' words. The
+answer's shape comes from the format line and, on engines that have them, from structured outputs.
+Every part is a fixed window, so the prompt does not grow with the number of turns played.
 
 The order serves the engines' prefix cache: what every creature is told on every turn (the answer
 format) comes first, then what stays the same for one creature all season (who it is, what it makes
@@ -20,15 +22,16 @@ from engine.mind.view import View
 MAX_BOOK_LEVELS = 3
 """Price levels shown per side of each book."""
 ANSWER_FORMAT = (
-    'Answer with ONE JSON object with keys "thinking" (short, private), "orders" (list of '
-    '{"side": "buy" or "sell", "good": name, "qty": whole number, "price": whole pebbles}), '
-    '"gossip" (one public sentence), "accept" and "decline" (offer ids). Nothing else.'
+    'Answer with ONE JSON object and nothing else: {"thinking": text, "orders": [{"side": "buy" or "sell", '
+    '"good": name, "qty": whole number, "price": whole pebbles}], "gossip": text, "accept": [offer ids], '
+    '"decline": [offer ids]}.'
 )
 """What every creature is told on every turn: the prompt's shared opening."""
 
 
-def example_answer(view: View) -> dict:
-    """A valid answer for this creature now: buy what it is short on, sell some of its own good."""
+def example_orders(view: View) -> list[dict]:
+    """Orders that would make sense for this creature now: buy what it is short on, sell some of its own
+    good. Shown as orders only: the words of an example answer were copied word for word (issue 15)."""
     books = {b.good: b for b in view.books}
     orders = []
     for good, units in list(view.short_on.items())[:1]:
@@ -38,18 +41,32 @@ def example_answer(view: View) -> dict:
     if view.produces and view.goods.get(view.produces, 0) > 1:
         orders.append({"side": "sell", "good": view.produces, "qty": min(2, view.goods[view.produces] - 1),
                        "price": books[view.produces].last})
-    example = {"thinking": "I need food and can spare some of what I make.", "orders": orders,
-               "gossip": "Fair prices today, friends."}
-    if view.offers:
-        example["accept"] = []
-        example["decline"] = [view.offers[0].id]
-    return example
+    return orders
 
 
 def _book_line(b) -> str:
     bids = ", ".join(f"{q}@{p}" for p, q in b.bids[:MAX_BOOK_LEVELS]) or "none"
     asks = ", ".join(f"{q}@{p}" for p, q in b.asks[:MAX_BOOK_LEVELS]) or "none"
     return f"- {b.good}: last price {b.last} ({b.trend}); buyers want {bids}; sellers offer {asks}"
+
+
+def _spoil_lines(view: View) -> list[str]:
+    """Goods held above their hoard limit, which rot: the units to sell.
+
+    7 honey with a hoard limit of 5 -> ["Honey spoils above 5: sell 2 or lose some."]
+    """
+    return [f"{g.capitalize()} spoils above {limit}: sell {view.goods[g] - limit} or lose some."
+            for g, limit in view.hoard_limits.items() if view.goods.get(g, 0) > limit]
+
+
+def _next_fuel_lines(view: View) -> list[str]:
+    """Fuel the creature will lack next turn although it has enough (or none needed) now."""
+    out = []
+    for fuel in view.fuels[:1]:  # the rules burn the first fuel
+        lack = view.burn_next - max(0, view.goods.get(fuel, 0) - view.burn)
+        if lack > 0 and fuel not in view.short_on and fuel != view.produces:
+            out.append(f"Next turn you must burn {view.burn_next} {fuel}: buy {lack} soon.")
+    return out
 
 
 def build_prompt(view: View) -> str:
@@ -82,6 +99,8 @@ def build_prompt(view: View) -> str:
         lines.append(f"You are SHORT on {g}: buy {q} to stay warm.")
     if not view.short_on:
         lines.append("You are short on nothing this turn.")
+    lines += _spoil_lines(view)
+    lines += _next_fuel_lines(view)
     if view.debts:
         lines.append("You owe: " + "; ".join(f"{d.owed} pebbles by turn {d.due}" for d in view.debts) + ".")
     if view.my_orders:
@@ -98,11 +117,9 @@ def build_prompt(view: View) -> str:
     lines += ["", "Recent news:", *(f"- {e}" for e in view.events or ["(nothing yet)"])]
     lines += ["", "How you feel:", *(f"- {f}" for f in view.feelings)]
     lines += ["", f"The magistrate's mood: {view.suspicion}."]
-    lines += [
-        "",
-        "Example answer:",
-        json.dumps(example_answer(view)),
-    ]
+    orders = example_orders(view)
+    if orders:
+        lines += ["", "Orders that would make sense now (yours to change):", json.dumps(orders)]
     return "\n".join(lines)
 
 

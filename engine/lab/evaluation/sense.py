@@ -23,11 +23,12 @@ from typing import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
+from engine.core.answer import PRICE_CEILING, PRICE_FLOOR
 from engine.mind.situation import Situation
 
-ABSURD_LOW = 0.5
+ABSURD_LOW = PRICE_FLOOR
 """A limit price below this many times the good's last price is absurd."""
-ABSURD_HIGH = 2.0
+ABSURD_HIGH = PRICE_CEILING
 """A limit price above this many times the good's last price is absurd."""
 NEAR = 0.9
 """Normalised difflib ratio from which a text counts as a near-verbatim copy of a prompt segment (see
@@ -278,10 +279,15 @@ def _segments(text: str) -> list[str]:
     return [p for p in parts if len(p.split()) >= MIN_SEGMENT_WORDS]
 
 
+EXAMPLE_HEADS = ("Example answer:", "Orders that would make sense now (yours to change):")
+"""The lines a prompt's example follows (engine.mind.prompt), today's and before issue 15's."""
+
+
 def prompt_segments(prompt: str, me: str | None = None) -> list[tuple[str, str]]:
     """(source, normalised segment) of everything a trader could copy from its prompt.
 
-    The first paragraph is the answer format ("format"); the line after "Example answer:" is the
+    The first paragraph is the answer format ("format"); the line after an example's heading
+    (`EXAMPLE_HEADS`: the worked answer of prompts before issue 15, the suggested orders since) is the
     example ("example"); a news line quoting another trader's gossip gives its words ("heard"; the
     trader's own earlier words are left out); every other line is "prompt".
 
@@ -305,7 +311,7 @@ def prompt_segments(prompt: str, me: str | None = None) -> list[tuple[str, str]]
             if heard.group(1) != me:
                 out += [("heard", s) for s in _segments(heard.group(2))]
             continue
-        source = "format" if i < opening else "example" if i and lines[i - 1].strip() == "Example answer:" else "prompt"
+        source = "format" if i < opening else "example" if i and lines[i - 1].strip() in EXAMPLE_HEADS else "prompt"
         out += [(source, s) for s in _segments(line)]
     return out
 
