@@ -26,7 +26,7 @@ from engine.lab.distill.collect import Played, council_of, play_seeds
 from engine.lab.distill.filter import filter_traces, read_rows, row_faults, sense_reason
 from engine.lab.distill.judge import SENSE_ROWS, figures, sense_of, sense_table, sense_verdict
 from engine.lab.evaluation.sense_figures import SenseTally
-from engine.mind.prompt import example_answer
+from engine.mind.prompt import example_orders
 from engine.models.registry import load_registry
 from engine.play.game import Game
 from engine.play.scenario_files import load_scenario
@@ -53,13 +53,13 @@ def answer_of(kind: str, view) -> dict:
     """The answer a scripted teacher gives for `kind`.
 
     good: the prompt's example orders in words of its own; noisy: the same with a thought without a
-    letter (a sense fault, still clean); copy: the example answer word for word (copied words);
+    letter (a sense fault, still clean); copy: the good orders, with a line of
+    its prompt word for word as thought and gossip (copied words);
     self_buy: a bid for its own good; absurd: the good orders plus a bid at a fifth of a good's last price;
     no_offer: the good answer accepting an offer nobody made (the rules refuse it; no sense fault).
     """
     last = {b.good: b.last for b in view.books}
-    good = {**example_answer(view), **_words(view)}
-    good.pop("decline", None)
+    good = {"orders": example_orders(view), **_words(view)}
     if kind == "good":
         return good
     if kind == "noisy":
@@ -67,7 +67,8 @@ def answer_of(kind: str, view) -> dict:
     if kind == "no_offer":
         return good | {"accept": [999]}
     if kind == "copy":
-        return example_answer(view) | {"decline": []}
+        said = f"You must NEVER buy {view.produces}: only sell it."  # a line of its prompt, word for word
+        return good | {"thinking": said, "gossip": said}
     if kind == "self_buy":
         return good | {"orders": [{"side": "buy", "good": view.produces, "qty": 1, "price": last[view.produces]}]}
     if kind == "absurd":
