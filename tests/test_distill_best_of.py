@@ -20,9 +20,10 @@ from engine.core.newgame import new_game
 from engine.core.scenario import PATRON
 from engine.brains.patron import SchemingPatron
 from engine.lab.distill import example_line, render
-from engine.lab.distill.best_of import (SEED_SPACE, BestOfBrain, Candidate, CandidateLog, candidates_path, choose,
-                                        read_choices, read_decisions, sampling_seed, selection_figures)
+from engine.lab.distill.best_of import (BestOfBrain, Candidate, CandidateLog, candidates_path, choose,
+                                        read_choices, read_decisions, selection_figures)
 from engine.lab.distill.collect import Played, council_of, play_seeds
+from engine.play.seeds import SEED_SPACE, decision_seed as sampling_seed
 from engine.lab.distill.filter import filter_traces, read_rows, row_faults, sense_reason
 from engine.lab.distill.judge import SENSE_ROWS, figures, sense_of, sense_table, sense_verdict
 from engine.lab.evaluation.sense_figures import SenseTally

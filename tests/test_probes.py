@@ -19,7 +19,8 @@ from engine.core.answer import Answer, OrderAction
 from engine.core.economy import foods_needed, short_on
 from engine.core.state import Holdings
 from engine.lab.evaluation.errors import EvalError
-from engine.lab.evaluation.probe_run import ProbeOptions, collect_views, plan, run_probe, sampling_seed
+from engine.play.seeds import decision_seed
+from engine.lab.evaluation.probe_run import ProbeOptions, collect_views, plan, run_probe
 from engine.lab.evaluation.probes import KINDS, make_variant, net_demand, outcome
 from engine.lab.evaluation.stats import sign_test_p
 from engine.mind.parsing import Quirks
@@ -303,7 +304,7 @@ def test_a_views_control_and_variants_share_one_sampling_seed(tmp_path, fake_mod
     # Oona is asked 3 times per turn (one per seed): one control and its variants each time, one seed each
     assert all(len(seeds) == 3 for seeds in asked.values())
     oona = [p for p in report["pairs"] if p["creature"] == "Oona"]
-    assert all(p["sampling_seed"] == sampling_seed(f"{p['seed']}|{p['turn']}|Oona") for p in oona)
+    assert all(p["sampling_seed"] == decision_seed(p["seed"], p["turn"], "Oona") for p in oona)
     assert len(fake_models) == len({(p["seed"], p["turn"]) for p in oona}) + len(oona)
 
 

@@ -9,6 +9,24 @@ from __future__ import annotations
 
 import argparse
 import re
+import zlib
+
+
+SEED_SPACE = 2 ** 32
+"""Sampling seeds are taken modulo this (vLLM and OpenAI servers take unsigned 32-bit seeds)."""
+
+
+def decision_seed(season: int, turn: int, creature: str, offset: int = 0) -> int:
+    """The sampling seed of one decision point: the CRC-32 of "season|turn|creature", plus `offset`.
+
+    Derived from the decision alone, so a season or view asked again sends the same requests. Probes
+    ask a view's control and variants with offset 0; best-of-n distillation asks candidate i with
+    offset i, so one decision's candidates never share a seed.
+
+    >>> decision_seed(1, 3, "Oona"), decision_seed(1, 3, "Oona", 1) - decision_seed(1, 3, "Oona")
+    (4168523145, 1)
+    """
+    return (zlib.crc32(f"{season}|{turn}|{creature}".encode()) + offset) % SEED_SPACE
 
 
 class SeedsError(argparse.ArgumentTypeError, ValueError):

@@ -13,7 +13,7 @@ played is one the filter would keep), then the highest `answer_score` (fewest fa
 short, needs left unbought, absurd prices, sells of goods not held, copied words, ...), then the lowest
 index: the same candidates always give the same choice.
 
-The seed of candidate i is derived from (season seed, turn, creature, i) alone (`sampling_seed`), so a
+The seed of candidate i is derived from (season seed, turn, creature, i) alone (`decision_seed`), so a
 season collected again asks the very same requests. The rules are asked on a copy of the state with
 this one answer (`would_refuse`): what they refuse for it alone. In the real turn other traders' orders
 come first or after, so the played answer's refusals (in its trace row, which the filter reads) can
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ClassVar, Iterable
@@ -39,25 +38,10 @@ from engine.mind.parsing import Quirks
 from engine.mind.view import View
 from engine.play.game import Decision, TurnRecord, parse_reply
 from engine.play.traces import trace_row
+from engine.play.seeds import decision_seed
 
 DEFAULT_BEST_OF = 4
 """Candidates asked per decision by default (`tokenwood distill --best-of`; 1 is the first generation)."""
-SEED_SPACE = 2 ** 32
-"""Sampling seeds are taken modulo this (vLLM and the OpenAI API both take a 32-bit seed)."""
-
-
-def sampling_seed(season: int, turn: int, creature: str, i: int) -> int:
-    """The sampling seed of candidate `i` of one decision: the CRC-32 of "season|turn|creature", plus i.
-
-    Derived from the decision alone, so a season played again asks the same requests; consecutive
-    within a decision, so its n candidates never share a seed.
-
-    >>> sampling_seed(1, 3, "Oona", 0), sampling_seed(1, 3, "Oona", 1) - sampling_seed(1, 3, "Oona", 0)
-    (4168523145, 1)
-    """
-    return (zlib.crc32(f"{season}|{turn}|{creature}".encode()) + i) % SEED_SPACE
-
-
 def would_refuse(state: GameState, decision: Decision) -> TurnReport:
     """The rules' report of the turn being decided, on a copy of `state`, with this decision's answer alone.
 
@@ -189,7 +173,7 @@ class BestOfBrain:
 
     async def decide(self, view: View, prompt: str) -> Reply:
         """Ask for n candidates at once, judge each, record them all, answer with the best."""
-        seeds = [sampling_seed(self.season, view.turn, view.me, i) for i in range(self.n)]
+        seeds = [decision_seed(self.season, view.turn, view.me, i) for i in range(self.n)]
         replies = await asyncio.gather(*(self._ask(view, prompt, seed) for seed in seeds))
         state = self.state()
         candidates = [judge_candidate(i, seed, reply, view, prompt, state, self.quirks)

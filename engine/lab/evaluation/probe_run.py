@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from engine.play.game import Decision, Game, parse_reply
 from engine.play.headless import RunOptions, make_brains
 from engine.play.progress import Progress
 from engine.play.saves import write_atomic
+from engine.play.seeds import decision_seed
 
 REPORT_FORMAT = "tokenwood-probe-report"
 """The `format` field of probe.json."""
@@ -103,15 +103,6 @@ class Asked:
     """The brain's reply (a fault when the firewall stopped the prompt or the model failed)."""
     parsed: ParseResult | None
     """The game's parse of it (None when no answer came)."""
-
-
-def sampling_seed(key: str) -> int:
-    """The sampling seed shared by a view's control and variants: the CRC-32 of its key.
-
-    >>> sampling_seed("1|3|Oona") == sampling_seed("1|3|Oona") != sampling_seed("1|3|Sorrel")
-    True
-    """
-    return zlib.crc32(key.encode())
 
 
 def default_parallel(gpu: bool | None = None) -> int:
@@ -203,7 +194,8 @@ async def ask_all(planned: list[tuple[Recorded, list[Variant]]], brains: dict[st
 
     async def one(rec: Recorded, view: View, prompt: str) -> Asked:
         async with gate:
-            asked = await ask(brains[rec.creature], view, prompt, sampling_seed(rec.key), scenario, quirks)
+            seed = decision_seed(rec.seed, rec.turn, rec.creature)
+            asked = await ask(brains[rec.creature], view, prompt, seed, scenario, quirks)
         if bar is not None:
             bar.update(1)
         return asked
@@ -225,7 +217,7 @@ def pair_record(rec: Recorded, model: str, variant: Variant, control: Asked, cha
     return {
         "seed": rec.seed, "turn": rec.turn, "creature": rec.creature, "model": model, "kind": variant.kind,
         "fact": variant.fact, "goods": list(variant.goods), "direction": variant.direction,
-        "sampling_seed": sampling_seed(rec.key),
+        "sampling_seed": decision_seed(rec.seed, rec.turn, rec.creature),
         "control_demand": demand[0], "variant_demand": demand[1], "outcome": moved, "lost": lost or None,
         "unreadable": not lost and not (control.parsed.found_json and changed.parsed.found_json),
         "control_raw": control.reply.raw, "variant_raw": changed.reply.raw,
