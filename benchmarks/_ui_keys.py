@@ -4,6 +4,8 @@
     await probe.press_while(running, seconds)  presses f, i, i ... while running(): (key, handled, painted, cpu)
     report(samples)                            median and max per key: handled, painted, cpu
     probe.collector_line()                     the cycle collector's passes that ran while a key waited
+    async with warmed_watch_app(turns) as (app, pilot, probe)   a scripted watch game, `turns` played
+    await end_turn(app, pilot)                 the turn's workers done, back on the board
 
 A key is sent the way the terminal driver sends it (Pilot's own press also waits for the CPU to be
 idle, which would hide the latency being measured). "Handled" is the time from the press until its
@@ -17,11 +19,15 @@ from __future__ import annotations
 import asyncio
 import gc
 import statistics
+import tempfile
 import time
+from contextlib import asynccontextmanager
 
 from textual import events
 
+from tokenwood_tui.app import TokenwoodApp
 from tokenwood_tui.screens.inspector import InspectorScreen
+from tokenwood_tui.session import open_session
 
 KEYS = ("f", "i-open", "i-close")
 """The keys pressed in turn: `f` rewrites the public record under a new filter, `i` opens the
@@ -29,6 +35,31 @@ inspector and `i` again closes it."""
 
 GAP_S = 0.1
 """Seconds between one key's paint and the next press."""
+
+
+@asynccontextmanager
+async def warmed_watch_app(turns: int):
+    """A scripted `watch` game (seed 3, 140 x 45, no animation) with `turns` played: (app, pilot, probe)."""
+    with tempfile.TemporaryDirectory() as saves:
+        app = TokenwoodApp(open_session("watch", "scripted", 3, saves_dir=saves))
+        app.animation_level = "none"
+        probe = KeyProbe(app)
+        async with app.run_test(size=(140, 45)) as pilot:
+            while not app.session.ready:
+                await pilot.pause(0.05)
+            for _ in range(turns):
+                await pilot.press("space")
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            yield app, pilot, probe
+
+
+async def end_turn(app, pilot) -> None:
+    """Wait for the turn's workers, then go back to the board if a key left another screen open."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    if app.screen is not app.board_screen:
+        await pilot.press("escape")
 
 
 def send_key(app, key: str) -> None:

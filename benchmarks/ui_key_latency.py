@@ -20,19 +20,16 @@ from __future__ import annotations
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _ui_keys import KeyProbe, report, send_key  # noqa: E402
+from _ui_keys import KeyProbe, end_turn, report, send_key, warmed_watch_app  # noqa: E402
 
 from engine.brains.base import Reply  # noqa: E402
 from engine.core.scenario import PATRON  # noqa: E402
-from tokenwood_tui.app import TokenwoodApp  # noqa: E402
-from tokenwood_tui.session import open_session  # noqa: E402
 
 THINK_S = 3.0
 """Seconds each brain takes per decision."""
@@ -77,31 +74,18 @@ class BusyBrain(SleepyBrain):
 
 async def measure() -> tuple[list[tuple[str, float, float, float]], KeyProbe]:
     """(key, handled, painted) milliseconds for each key pressed during the slow turns."""
-    with tempfile.TemporaryDirectory() as saves:
-        app = TokenwoodApp(open_session("watch", "scripted", 3, saves_dir=saves))
-        app.animation_level = "none"
-        probe = KeyProbe(app)
-        samples: list[tuple[str, float, float, float]] = []
-        async with app.run_test(size=(140, 45)) as pilot:
-            while not app.session.ready:
-                await pilot.pause(0.05)
-            for _ in range(WARM_TURNS):
-                await pilot.press("space")
-                await app.workers.wait_for_complete()
-                await pilot.pause()
-            brains = app.session.game.brains
-            for i, (name, brain) in enumerate(brains.items()):
-                if name != PATRON:
-                    brain.inner = (BusyBrain if i == 0 else SleepyBrain)(brain.inner)
-            for _turn in range(SLOW_TURNS):
-                send_key(app, "space")
-                await asyncio.sleep(0.2)
-                samples += await probe.press_while(lambda: app.turn_running, THINK_S - 0.4)
-                await app.workers.wait_for_complete()
-                await pilot.pause()
-                if app.screen is not app.board_screen:
-                    await pilot.press("escape")
-        return samples, probe
+    samples: list[tuple[str, float, float, float]] = []
+    async with warmed_watch_app(WARM_TURNS) as (app, pilot, probe):
+        brains = app.session.game.brains
+        for i, (name, brain) in enumerate(brains.items()):
+            if name != PATRON:
+                brain.inner = (BusyBrain if i == 0 else SleepyBrain)(brain.inner)
+        for _turn in range(SLOW_TURNS):
+            send_key(app, "space")
+            await asyncio.sleep(0.2)
+            samples += await probe.press_while(lambda: app.turn_running, THINK_S - 0.4)
+            await end_turn(app, pilot)
+    return samples, probe
 
 
 def main() -> int:

@@ -20,19 +20,16 @@ import asyncio
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _ui_keys import KeyProbe, report, send_key  # noqa: E402
+from _ui_keys import KeyProbe, end_turn, report, send_key, warmed_watch_app  # noqa: E402
 
 from engine.brains.base import Progress, Reply, report_progress  # noqa: E402
 from engine.core.scenario import PATRON  # noqa: E402
-from tokenwood_tui.app import TokenwoodApp  # noqa: E402
-from tokenwood_tui.session import open_session  # noqa: E402
 
 RATES = (22.0, 28.0, 34.0, 40.0)
 """Tokens a second, one rate per creature."""
@@ -87,33 +84,20 @@ class StreamingBrain:
 
 async def measure() -> tuple[list[tuple[str, float, float, float]], KeyProbe]:
     """(key, handled, painted) for each key pressed while four answers stream."""
-    with tempfile.TemporaryDirectory() as saves:
-        app = TokenwoodApp(open_session("watch", "scripted", 3, saves_dir=saves))
-        app.animation_level = "none"
-        probe = KeyProbe(app)
-        samples: list[tuple[str, float, float, float]] = []
-        async with app.run_test(size=(140, 45)) as pilot:
-            while not app.session.ready:
-                await pilot.pause(0.05)
-            for _ in range(WARM_TURNS):
-                await pilot.press("space")
-                await app.workers.wait_for_complete()
-                await pilot.pause()
-            creatures = [b for name, b in app.session.game.brains.items() if name != PATRON]
-            writers = []
-            for observed, rate in zip(creatures, RATES):
-                observed.inner = StreamingBrain(observed.inner, rate)
-                writers.append(observed.inner)
-            for _turn in range(STREAM_TURNS):
-                send_key(app, "space")
-                while not all(w.writing for w in writers):
-                    await asyncio.sleep(0.01)
-                samples += await probe.press_while(lambda: all(w.writing for w in writers), 10.0)
-                await app.workers.wait_for_complete()
-                await pilot.pause()
-                if app.screen is not app.board_screen:
-                    await pilot.press("escape")
-        return samples, probe
+    samples: list[tuple[str, float, float, float]] = []
+    async with warmed_watch_app(WARM_TURNS) as (app, pilot, probe):
+        creatures = [b for name, b in app.session.game.brains.items() if name != PATRON]
+        writers = []
+        for observed, rate in zip(creatures, RATES):
+            observed.inner = StreamingBrain(observed.inner, rate)
+            writers.append(observed.inner)
+        for _turn in range(STREAM_TURNS):
+            send_key(app, "space")
+            while not all(w.writing for w in writers):
+                await asyncio.sleep(0.01)
+            samples += await probe.press_while(lambda: all(w.writing for w in writers), 10.0)
+            await end_turn(app, pilot)
+    return samples, probe
 
 
 def main() -> int:
