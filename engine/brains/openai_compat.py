@@ -21,6 +21,7 @@ import time
 
 from engine.brains.base import FaultKind, Progress, ProgressFn, Reply, report_progress
 from engine.core.answer import answer_json_schema
+from engine.mind.echo import echo_phrases
 from engine.mind.view import View
 
 
@@ -69,6 +70,9 @@ class OpenAIBrain:
         extra: dict = {}
         if s.repetition_penalty != 1.0:
             extra["repetition_penalty"] = s.repetition_penalty
+        avoid = echo_phrases(view) if s.echo_guard and view is not None else []
+        if avoid:
+            extra["bad_words"] = avoid
         mode = self.spec.structured.mode
         schema = answer_json_schema(view)
         if mode == "json_schema":

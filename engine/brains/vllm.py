@@ -275,13 +275,15 @@ class EnginePool:
 
     async def generate(self, model_id: str, prompt: str, timeout_s: float | None = None,
                        schema: dict | None = None, on_progress: ProgressFn | None = None,
-                       seed: int | None = None) -> Reply:
+                       seed: int | None = None, avoid: Iterable[str] = ()) -> Reply:
         """prompt -> chat format -> engine -> Reply; every failure is a fault, never raised.
 
         `timeout_s` None: the deadline follows from the engine's measured pace, the prompt's length,
         the token limit and the requests already in flight on the engine (`deadline_s`).
         `on_progress`: stream the answer, reporting it as it is written (the reply is the same).
         `seed`: sample from this request's own generator seeded so (None: the engine's shared one).
+        `avoid`: phrases the answer may not write (vLLM's `bad_words`; `engine.mind.echo`), where the
+        registry entry's `sampling.echo_guard` is on.
         """
         start = time.monotonic()
 
@@ -303,8 +305,9 @@ class EnginePool:
                 timeout_s = self.deadline_s(model_id, len(prompt_ids), engine.in_flight)
             # token ids -> engine (batched with every other request in flight)
             request = (_seeded_on_cpu if seed is not None and engine.on_cpu else _run)
-            text, n_tokens = await asyncio.wait_for(request(engine, prompt_ids, schema, on_progress, start, seed),
-                                                    timeout_s)
+            avoid = list(avoid) if engine.spec.sampling.echo_guard else []
+            text, n_tokens = await asyncio.wait_for(
+                request(engine, prompt_ids, schema, on_progress, start, seed, avoid), timeout_s)
         except asyncio.TimeoutError:
             return fault(f"timeout after {timeout_s:.0f} s", "timeout")
         except Exception as exc:  # noqa: BLE001 - a brain never raises into the turn
@@ -335,9 +338,11 @@ class VLLMBrain:
         registry asks for structured outputs) and return what it wrote (or a fault); with
         `on_progress` the answer streams; with `seed` it samples from that seed."""
         from engine.core.answer import answer_json_schema
+        from engine.mind.echo import echo_phrases
 
         schema = answer_json_schema(view) if view is not None else None
-        return await self.pool.generate(self.model, prompt, self.timeout_s, schema, on_progress, seed)
+        avoid = echo_phrases(view) if view is not None else []
+        return await self.pool.generate(self.model, prompt, self.timeout_s, schema, on_progress, seed, avoid)
 
     async def close(self) -> None:
         """Nothing to release: the pool owns the engine and the game closes the pool."""
@@ -361,13 +366,14 @@ def _encode(engine: _Engine, prompt: str) -> list[int]:
 
 async def _run(engine: _Engine, prompt_ids: list[int], schema: dict | None = None,
                on_progress: ProgressFn | None = None, started: float | None = None,
-               seed: int | None = None) -> tuple[str, int]:
+               seed: int | None = None, avoid: list[str] | None = None) -> tuple[str, int]:
     """token ids -> (text, new tokens), with the registry's sampling and grammar.
 
     `schema` (a view-specific answer schema) replaces the engine's default one for this request; the
     registry's caps on list and string sizes apply to it as well. With `on_progress` the request
     streams (DELTA outputs, joined here; `started` is when the decision was asked for). `seed` gives
-    the request its own random generator (vLLM's per-request `SamplingParams.seed`).
+    the request its own random generator (vLLM's per-request `SamplingParams.seed`). `avoid`: phrases
+    the answer may not write (`SamplingParams.bad_words`).
     """
     from vllm import SamplingParams
     from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
@@ -387,6 +393,7 @@ async def _run(engine: _Engine, prompt_ids: list[int], schema: dict | None = Non
         max_tokens=spec.sampling.max_tokens,
         repetition_penalty=spec.sampling.repetition_penalty,
         seed=seed,
+        bad_words=avoid or None,
         skip_special_tokens=spec.quirks.skip_special_tokens,
         structured_outputs=structured,
         output_kind=RequestOutputKind.FINAL_ONLY if on_progress is None else RequestOutputKind.DELTA,
@@ -406,7 +413,8 @@ async def _run(engine: _Engine, prompt_ids: list[int], schema: dict | None = Non
 
 
 async def _seeded_on_cpu(engine: _Engine, prompt_ids: list[int], schema: dict | None,
-                         on_progress: ProgressFn | None, started: float, seed: int) -> tuple[str, int]:
+                         on_progress: ProgressFn | None, started: float, seed: int,
+                         avoid: list[str] | None = None) -> tuple[str, int]:
     """A seeded request on a CPU engine, admitted only when no other seeded request is reading its prompt.
 
     vLLM 0.32's CPU build kills the engine ("CPU Generator does not use offset") when a seeded request's
@@ -422,7 +430,7 @@ async def _seeded_on_cpu(engine: _Engine, prompt_ids: list[int], schema: dict | 
         report_progress(on_progress, progress)
 
     async with engine.prefill_gate:
-        task = asyncio.ensure_future(_run(engine, prompt_ids, schema, heard, started, seed))
+        task = asyncio.ensure_future(_run(engine, prompt_ids, schema, heard, started, seed, avoid))
         waiter = asyncio.ensure_future(first_token.wait())
         try:
             await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)

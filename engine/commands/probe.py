@@ -38,6 +38,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_scenario(p)
     p.add_argument("--parallel", type=int, default=None, metavar="N",
                    help="prompts in flight at once, batched by the engines (default: 16 without a GPU, 64 with one)")
+    p.add_argument("--hold-suggestions", action="store_true",
+                   help="suggest the control's orders in every variant's prompt too, so that only the prompt's "
+                        "words change: measures the model's own reading")
     add_answer_timeout(p)
     add_no_progress(p)
     p.set_defaults(handler=handle)
@@ -51,7 +54,7 @@ def handle(args: argparse.Namespace) -> int:
     report, status = run_seasons(lambda: run_probe(ProbeOptions(
         council=args.council, seeds=args.seeds, turns=args.turns, kinds=args.kinds, out=args.out,
         scenario=args.scenario, parallel=args.parallel, answer_timeout=args.answer_timeout,
-        progress=progress_wanted(args))), INTERRUPTED)
+        progress=progress_wanted(args), hold_suggestions=args.hold_suggestions)), INTERRUPTED)
     if report is None:
         return status
     print(Path(report["folder"]) / "probe.md")

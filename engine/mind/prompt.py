@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from engine.mind.view import View
+from engine.mind.view import View, read_whisper
 
 MAX_BOOK_LEVELS = 3
 """Price levels shown per side of each book."""
@@ -29,15 +29,85 @@ ANSWER_FORMAT = (
 """What every creature is told on every turn: the prompt's shared opening."""
 
 
+BARGAIN = 0.6
+"""A good whose last price is at most this share of its recent median price is a bargain."""
+TIP_FRESH = 3
+"""A whisper is acted on for this many turns after the turn it is dated."""
+
+
+def bargains(view: View) -> dict[str, int]:
+    """Goods the creature may buy whose last price fell to a bargain: good -> the recent median price.
+
+    The median is of the prices before the last one (three at least); its own good never counts, nor a
+    good held at its hoard limit.
+
+    >>> from engine.mind.view import BookView
+    >>> b = BookView(good="berries", bids=[], asks=[], last=3, trend="falling", history=[6, 5, 6, 7, 3])
+    >>> bargains(View.model_construct(produces="honey", goods={}, hoard_limits={}, books=[b]))
+    {'berries': 6}
+    """
+    out = {}
+    for b in view.books:
+        before = sorted(b.history[:-1])
+        if b.good == view.produces or len(before) < 3 or _at_limit(view, b.good):
+            continue
+        median = before[len(before) // 2]
+        if b.last <= BARGAIN * median:
+            out[b.good] = median
+    return out
+
+
+def tipped(view: View) -> list[str]:
+    """Goods a recent whisper says will rise (newest first), other than the creature's own."""
+    out = []
+    for line in reversed(view.whispers):
+        tip = read_whisper(line)
+        if tip and tip[2] == "rise" and view.turn - tip[0] <= TIP_FRESH and tip[1] != view.produces \
+                and tip[1] not in out and not _at_limit(view, tip[1]):
+            out.append(tip[1])
+    return out
+
+
+def _at_limit(view: View, good: str) -> bool:
+    limit = view.hoard_limits.get(good)
+    return limit is not None and view.goods.get(good, 0) >= limit
+
+
 def example_orders(view: View) -> list[dict]:
-    """Orders that would make sense for this creature now: buy what it is short on, sell some of its own
-    good. Shown as orders only: the words of an example answer were copied word for word (issue 15)."""
+    """Orders that would make sense for this creature now, shown as orders only (the words of an example
+    answer were copied word for word, issue 15):
+
+    - buy what it lacks this turn: the cheapest of the foods it is short of, as many kinds as meals it
+      would miss, then the fuel it must burn (as much as the pebbles allow);
+    - buy one unit of a good a fresh whisper says will rise, and of a good whose price fell to a bargain;
+    - sell two of its own good, keeping one.
+
+    Buys are at the last price + 1 and only while the pebbles last, needs first.
+    """
     books = {b.good: b for b in view.books}
-    orders = []
-    for good, units in list(view.short_on.items())[:1]:
+    orders: list[dict] = []
+    left = view.pebbles
+
+    def buy(good: str, qty: int) -> int:
+        nonlocal left
         price = books[good].last + 1
-        if price * units <= view.pebbles:
-            orders.append({"side": "buy", "good": good, "qty": units, "price": price})
+        qty = min(qty, left // price)
+        if qty > 0 and good != view.produces and not any(o["good"] == good for o in orders):
+            orders.append({"side": "buy", "good": good, "qty": qty, "price": price})
+            left -= price * qty
+            return qty
+        return 0
+
+    foods = sorted((g for g in view.short_on if g in view.foods and g in books), key=lambda g: (books[g].last, g))
+    meals = view.foods_needed
+    for good in foods:
+        if meals > 0:
+            meals -= buy(good, 1)
+    for good, units in view.short_on.items():
+        if good not in view.foods and good in books:
+            buy(good, units)
+    for good in [*tipped(view), *bargains(view)]:
+        buy(good, 1)
     if view.produces and view.goods.get(view.produces, 0) > 1:
         orders.append({"side": "sell", "good": view.produces, "qty": min(2, view.goods[view.produces] - 1),
                        "price": books[view.produces].last})
@@ -69,8 +139,12 @@ def _next_fuel_lines(view: View) -> list[str]:
     return out
 
 
-def build_prompt(view: View) -> str:
-    """The whole prompt for one creature's turn (plain text; the chat format is the backend's job)."""
+def build_prompt(view: View, suggested: list[dict] | None = None) -> str:
+    """The whole prompt for one creature's turn (plain text; the chat format is the backend's job).
+
+    `suggested` replaces the orders the prompt suggests (`example_orders(view)`); the responsiveness
+    probes use it to hold the suggestion fixed while one fact changes.
+    """
     lines = [
         # shared by every creature and turn -> read once by the prefix cache
         ANSWER_FORMAT,
@@ -101,6 +175,9 @@ def build_prompt(view: View) -> str:
         lines.append("You are short on nothing this turn.")
     lines += _spoil_lines(view)
     lines += _next_fuel_lines(view)
+    last = {b.good: b.last for b in view.books}
+    lines += [f"{g.capitalize()} is cheap now: {last[g]} pebbles, against {median} of late."
+              for g, median in bargains(view).items()]
     if view.debts:
         lines.append("You owe: " + "; ".join(f"{d.owed} pebbles by turn {d.due}" for d in view.debts) + ".")
     if view.my_orders:
@@ -117,7 +194,7 @@ def build_prompt(view: View) -> str:
     lines += ["", "Recent news:", *(f"- {e}" for e in view.events or ["(nothing yet)"])]
     lines += ["", "How you feel:", *(f"- {f}" for f in view.feelings)]
     lines += ["", f"The magistrate's mood: {view.suspicion}."]
-    orders = example_orders(view)
+    orders = example_orders(view) if suggested is None else suggested
     if orders:
         lines += ["", "Orders that would make sense now (yours to change):", json.dumps(orders)]
     return "\n".join(lines)

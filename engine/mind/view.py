@@ -7,6 +7,8 @@ Patron's own secrets (what it heard ahead of time, the truth of the tips it gave
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.core import sentiment
@@ -177,6 +179,30 @@ def whisper_line(turn: int, good: str, direction: str) -> str:
     'turn 4: the Patron whispers that honey will rise.'
     """
     return f"turn {turn}: the Patron whispers that {good} will {direction}."
+
+
+_WHISPER_RE = re.compile(r"^turn (\d+): the Patron whispers that (\w+) will (\w+)\.$")
+_SAID_RE = re.compile(r'^turn \d+: (\S+) says: "(.*)"$')
+
+
+def read_whisper(line: str) -> tuple[int, str, str] | None:
+    """(turn, good, direction) of a `whisper_line`; None for any other line.
+
+    >>> read_whisper(whisper_line(4, "honey", "rise")), read_whisper("turn 4: honey is dear")
+    ((4, 'honey', 'rise'), None)
+    """
+    m = _WHISPER_RE.match(line)
+    return (int(m.group(1)), m.group(2), m.group(3)) if m else None
+
+
+def read_said(line: str) -> tuple[str, str] | None:
+    """(speaker, words) of a public event line that quotes a trader's gossip; None for any other line.
+
+    >>> read_said('turn 2: Fennick says: "Honey is dear."'), read_said("turn 2: Oona bought 2 honey at 6")
+    (('Fennick', 'Honey is dear.'), None)
+    """
+    m = _SAID_RE.match(line)
+    return (m.group(1), m.group(2)) if m else None
 
 
 def legend_line(name: str, ends: int, words: str) -> str:

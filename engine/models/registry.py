@@ -186,6 +186,9 @@ class Sampling(_Frozen):
     """Most new tokens per answer."""
     repetition_penalty: float = Field(default=1.0, gt=0, le=2)
     """Penalty on repeated tokens (1.0 is none)."""
+    echo_guard: bool = True
+    """Forbid repeating three words in a row of the gossip the prompt quotes (`engine.mind.echo`; sent
+    as vLLM's `bad_words`: turn it off for a server that rejects that field)."""
 
 
 class ModelSpec(_Frozen):

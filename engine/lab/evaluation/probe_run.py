@@ -32,7 +32,7 @@ from engine.lab.evaluation.probes import (DEFAULT_TURNS, EXPECTED, KINDS, Varian
                                           outcome)
 from engine.lab.evaluation.report import markdown_table, slug, start_brains
 from engine.mind.parsing import ParseResult, Quirks
-from engine.mind.prompt import build_prompt
+from engine.mind.prompt import build_prompt, example_orders
 from engine.mind.view import View
 from engine.play.game import Decision, Game, parse_reply
 from engine.play.headless import RunOptions, make_brains
@@ -72,6 +72,10 @@ class ProbeOptions:
     """Seconds a model's decision may take (None: from each engine's measured pace)."""
     progress: bool = True
     """Show a progress bar on stderr."""
+    hold_suggestions: bool = False
+    """Give each variant's prompt its control's suggested orders: the fact changes in the prompt's words
+    only, so a move is the model's own reading (by default the suggestions follow the fact too, as in
+    the game)."""
 
 
 @dataclass(frozen=True)
@@ -187,8 +191,15 @@ def plan(recorded: list[Recorded], kinds: list[str], scenario: Scenario) -> list
     return out
 
 
+def variant_prompt(rec: Recorded, variant: Variant, hold_suggestions: bool = False) -> str:
+    """The prompt of a variant, built as the game builds prompts; with `hold_suggestions`, suggesting the
+    control's orders (`example_orders` of the recorded view) instead of its own."""
+    return build_prompt(variant.view, example_orders(rec.view) if hold_suggestions else None)
+
+
 async def ask_all(planned: list[tuple[Recorded, list[Variant]]], brains: dict[str, Brain], scenario: Scenario,
-                  quirks: dict[str, Quirks], parallel: int, bar: Progress | None = None) -> list[list[Asked]]:
+                  quirks: dict[str, Quirks], parallel: int, bar: Progress | None = None,
+                  hold_suggestions: bool = False) -> list[list[Asked]]:
     """Per view: [control, *variants] asked of its creature's brain, `parallel` prompts in flight, in plan order."""
     gate = asyncio.Semaphore(parallel)
 
@@ -200,7 +211,8 @@ async def ask_all(planned: list[tuple[Recorded, list[Variant]]], brains: dict[st
             bar.update(1)
         return asked
 
-    rows = [asyncio.gather(one(rec, rec.view, rec.prompt), *(one(rec, v.view, build_prompt(v.view)) for v in variants))
+    rows = [asyncio.gather(one(rec, rec.view, rec.prompt), *(one(rec, v.view, variant_prompt(rec, v, hold_suggestions))
+                                                                   for v in variants))
             for rec, variants in planned]
     return [list(row) for row in await asyncio.gather(*rows)]
 
@@ -266,7 +278,7 @@ async def _probe(opts: ProbeOptions, scenario: Scenario, council: dict[str, str]
     total = sum(1 + len(variants) for _, variants in planned)
     bar = Progress(total, "probe", unit="answer", leave=False) if opts.progress else None
     try:
-        answers = await ask_all(planned, brains, scenario, quirks, parallel, bar)
+        answers = await ask_all(planned, brains, scenario, quirks, parallel, bar, opts.hold_suggestions)
     finally:
         if bar is not None:
             bar.close()
@@ -282,7 +294,8 @@ async def _probe(opts: ProbeOptions, scenario: Scenario, council: dict[str, str]
     return {
         "format": REPORT_FORMAT, "version": 1, "council_spec": opts.council, "council": council,
         "seeds": opts.seeds, "turns": opts.turns, "kinds": opts.kinds, "scenario": opts.scenario,
-        "collection_council": COLLECTION_COUNCIL, "views": len(planned), "requests": total,
+        "collection_council": COLLECTION_COUNCIL, "hold_suggestions": opts.hold_suggestions,
+        "views": len(planned), "requests": total,
         "firewall_stops": stops,
         "seeded": {m: bool(getattr(brains.get(c), "seeded", False)) for c, m in council.items()},
         "results": tally(pairs, {m: n for m, n in views.items() if n}, opts.kinds), "pairs": pairs,
@@ -303,7 +316,11 @@ def render_markdown(r: dict) -> str:
            "(\"Responsiveness probes\").", "",
            "Council: " + ", ".join(f"{k} = `{v}`" for k, v in r["council"].items()), "",
            "Sampling from one seed per view: " + ", ".join(
-               f"`{m}` {'yes' if s else 'no (deterministic or unseeded)'}" for m, s in r["seeded"].items()), ""]
+               f"`{m}` {'yes' if s else 'no (deterministic or unseeded)'}" for m, s in r["seeded"].items()), "",
+           "Suggested orders: " + ("held at the control's (`--hold-suggestions`): the fact changes in the prompt's "
+                                   "words only" if r.get("hold_suggestions") else
+                                   "each prompt's own, as in the game (they follow a shortage, a tip and a price)"),
+           ""]
     out += ["| kind | the fact changed, and the expected move |", "|---|---|"]
     out += [f"| {k} | {EXPECTED[k]} |" for k in r["kinds"]]
     out += ["", "## Per model and kind", ""]

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from engine.core.answer import PRICE_CEILING, PRICE_FLOOR
 from engine.mind.situation import Situation
+from engine.mind.view import read_said
 
 ABSURD_LOW = PRICE_FLOOR
 """A limit price below this many times the good's last price is absurd."""
@@ -46,7 +47,6 @@ cost 3 faults each, plus 4 goods bid and offered, 1 need, 1 per perishable good 
 (35 in the default wood)."""
 
 _SPLIT_RE = re.compile(r'[\n"(){}\[\]:;]|[.!?](?=\s|$)')
-_HEARD_RE = re.compile(r'^- turn \d+: (\S+) says: "(.*)"$')
 _NON_WORD_RE = re.compile(r"[\W_]+")
 
 
@@ -306,10 +306,10 @@ def prompt_segments(prompt: str, me: str | None = None) -> list[tuple[str, str]]
     lines = prompt.split("\n")
     opening = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
     for i, line in enumerate(lines):
-        heard = _HEARD_RE.match(line.strip())
+        heard = read_said(line.strip().removeprefix("- "))
         if heard:
-            if heard.group(1) != me:
-                out += [("heard", s) for s in _segments(heard.group(2))]
+            if heard[0] != me:
+                out += [("heard", s) for s in _segments(heard[1])]
             continue
         source = "format" if i < opening else "example" if i and lines[i - 1].strip() in EXAMPLE_HEADS else "prompt"
         out += [(source, s) for s in _segments(line)]

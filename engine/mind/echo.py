@@ -1,0 +1,77 @@
+"""The echo guard: phrases of heard gossip a creature's answer may not repeat.
+
+Small models echo the text in front of them. Once the prompt stopped showing an example answer
+(issue 15), what they copied was the gossip the news quotes: SmolLM2 repeated another creature's words
+as its thought or gossip in 38% of answers, and the same three words went round the wood for turns
+("buy sell buy"). The guard hands the engine, with each request, every run of `ECHO_WORDS` words of
+each quoted gossip line (and a shorter line whole), as vLLM's `bad_words`: the sampler then never
+writes the last word of such a run after the words before it, so an answer cannot repeat three words
+in a row of a quoted line (in the forms guarded: as written, lowercased, capitalised). The creature may
+still name the same goods and speak of the same things.
+
+    view.events (the quoted gossip lines, newest first)
+        -> runs of ECHO_WORDS words, as written, lowercased and capitalised
+        -> the request's bad_words (at most `limit`: the engine's cap counts token forms)
+
+The words come from the creature's own view, so the guard can hold nothing the prompt does not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from engine.mind.view import View, read_said
+
+ECHO_WORDS = 3
+"""Words in a row of heard gossip that an answer may not repeat (a two-word line is guarded whole)."""
+DEFAULT_LIMIT = 60
+"""Phrases per request by default: vLLM counts each phrase up to twice (with and without a leading
+space) against its cap, `VLLM_MAX_NUM_BAD_WORDS`, 128 unless the server was told otherwise."""
+
+_WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+
+
+def _runs(words: str) -> list[str]:
+    """The runs of `ECHO_WORDS` words of one line, each as written (punctuation between kept); the whole
+    line when it has fewer words, none when it has one.
+
+    >>> _runs("Honey is dear, friends!")
+    ['Honey is dear', 'is dear, friends']
+    >>> _runs("buy sell"), _runs("buy!")
+    (['buy sell'], [])
+    """
+    spans = [m.span() for m in _WORD_RE.finditer(words)]
+    if len(spans) < 2:
+        return []
+    n = min(ECHO_WORDS, len(spans))
+    return [words[spans[i][0]:spans[i + n - 1][1]] for i in range(len(spans) - n + 1)]
+
+
+def _forms(run: str) -> list[str]:
+    """A run as written, lowercased and with only its first letter capitalised (each once).
+
+    >>> _forms("Honey is dear"), _forms("buy SELL")
+    (['Honey is dear', 'honey is dear'], ['buy SELL', 'buy sell', 'Buy sell'])
+    """
+    lower = run.lower()
+    return list(dict.fromkeys((run, lower, lower[:1].upper() + lower[1:])))
+
+
+def echo_phrases(view: View, limit: int = DEFAULT_LIMIT) -> list[str]:
+    """The phrases an answer to `view` may not write: the runs of every gossip line its news quotes,
+    the newest line first, in the forms of `_forms`, at most `limit`.
+
+    >>> v = View.model_construct(events=['turn 2: Oona says: "buy sell buy"', "turn 2: honey: 1 sold at 6",
+    ...                                  'turn 3: Fennick says: "Honey is dear!"'])
+    >>> echo_phrases(v)
+    ['Honey is dear', 'honey is dear', 'buy sell buy', 'Buy sell buy']
+    """
+    out: dict[str, None] = {}
+    for line in reversed(view.events):
+        said = read_said(line)
+        for run in _runs(said[1]) if said else []:
+            for form in _forms(run):
+                if len(out) >= limit:
+                    return list(out)
+                out[form] = None
+    return list(out)
