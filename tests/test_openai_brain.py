@@ -40,7 +40,7 @@ def test_chat_model_gets_messages_and_a_schema():
     assert seen["path"] == "/v1/chat/completions"
     body = seen["body"]
     assert body["messages"] == [{"role": "user", "content": "You are Oona. Answer in JSON."}]
-    assert body["max_tokens"] == 96
+    assert body["max_tokens"] == 128
     assert "orders" in body["structured_outputs"]["json"]["properties"]
 
 

@@ -50,7 +50,7 @@ def test_cpu_models_are_embedded_and_gpu_models_name_hub_ids():
     for mid in ("smollm2-135m", "gemma3-270m"):
         assert isinstance(reg.get(mid).weights, EmbeddedWeights)
         assert not reg.get(mid).needs_gpu
-        assert reg.get(mid).sampling.max_tokens == 96
+        assert reg.get(mid).sampling.max_tokens == 128
     assert reg.get("gpt-oss-20b").weights == HubWeights(kind="hub", repo="openai/gpt-oss-20b")
     assert all(reg.get(m).needs_gpu for m in ("gpt-oss-20b", "minicpm3-4b", "nemotron-mini-4b"))
 

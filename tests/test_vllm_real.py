@@ -178,7 +178,7 @@ def test_two_turns_of_four_concurrent_decisions(engines):
         for reply in replies:
             assert reply.fault is None, reply
             assert reply.raw.strip(), reply
-            assert 0 < reply.tokens <= 96 and reply.latency_s > 0
+            assert 0 < reply.tokens <= pool.engines[reply.model].spec.sampling.max_tokens and reply.latency_s > 0
             assert isinstance(json.loads(reply.raw), dict), reply.raw
 
 
@@ -198,11 +198,11 @@ def test_engines_serve_in_this_machines_precision_and_measure_their_pace(engines
         assert recall(pace_key(model_id, want, cpu_info().kind)) == pace  # kept for `tokenwood doctor`
         alone, crowded = pool.deadline_s(model_id, 800, 1), pool.deadline_s(model_id, 800, 4)
         assert GRACE_S < alone < crowded
-        assert alone > 96 * pace.step_s  # room for a whole answer, however slow the machine
+        assert alone > engine.spec.sampling.max_tokens * pace.step_s  # room for a whole answer, however slow
 
 
 @pytest.mark.vllm
-def test_gemma_json_closes_within_96_tokens_no_whitespace_loop(engines):
+def test_gemma_json_closes_within_its_token_limit_no_whitespace_loop(engines):
     """Regression: the base model under a free-whitespace JSON grammar looped on blank lines."""
     pool, loop, _, _ = engines
     brain = VLLMBrain("gemma3-270m", pool)
@@ -215,7 +215,7 @@ def test_gemma_json_closes_within_96_tokens_no_whitespace_loop(engines):
     replies = loop.run_until_complete(together())
     assert len(replies) == 10
     for reply in replies:
-        assert reply.fault is None and reply.tokens < 96, reply
+        assert reply.fault is None and reply.tokens < pool.engines["gemma3-270m"].spec.sampling.max_tokens, reply
         assert isinstance(json.loads(reply.raw), dict), reply.raw
         outside_strings = re.sub(r'"(?:[^"\\]|\\.)*"', '""', reply.raw)
         assert not any(c.isspace() for c in outside_strings), reply.raw
@@ -257,6 +257,35 @@ def test_a_streamed_answer_is_the_answer_not_streamed(engines):
         assert reply.fault_kind == "timeout" and reply.raw == ""
     finally:
         engine.spec = kept
+
+
+@pytest.mark.vllm
+def test_the_echo_guard_keeps_heard_gossip_out_of_real_answers(engines):
+    """The news quotes gossip the small models like to repeat; with the guard (vLLM bad_words) no answer
+    says three words in a row of it, in any case or punctuation, and every answer still parses."""
+    from engine.mind.prompt import build_prompt
+    from engine.mind.view import view_for
+    from tests.conftest import play, scripted_game
+    from tests.test_echo import contains_run
+
+    pool, loop, _, _ = engines
+    game = scripted_game(seed=7)
+    play(game, 5)
+    heard = ["buy sell buy", "Buy honey now, friends", "winter is coming to the wood", "buy buy buy"]
+    events = [f'turn 5: {who} says: "{words}"' for who, words in zip(("Oona", "Fennick", "Sorrel", "Bramble"), heard)]
+    asks = []
+    for name in ("Oona", "Sorrel", "Fennick", "Bramble"):
+        view = view_for(game.state, name).model_copy(update={"events": events})
+        for model in EMBEDDED:
+            asks.append(VLLMBrain(model, pool).decide(view, build_prompt(view), seed=len(asks)))
+
+    async def together():
+        return await asyncio.gather(*asks)
+
+    replies = loop.run_until_complete(together())
+    for reply in replies:
+        assert reply.fault is None and isinstance(json.loads(reply.raw), dict), reply
+        assert not any(contains_run(reply.raw, line) for line in heard), reply.raw
 
 
 @pytest.mark.vllm

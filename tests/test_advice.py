@@ -1,0 +1,116 @@
+"""The prompt's suggested orders (`example_orders`) follow the creature's situation: what it lacks, a
+fresh whisper, a bargain; and never its own good or more than its pebbles."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine.mind.prompt import BARGAIN, TIP_FRESH, bargains, build_prompt, example_orders, tipped
+from engine.mind.view import View, view_for, whisper_line
+from tests.conftest import play, scripted_game
+
+SUGGESTED = "Orders that would make sense now (yours to change):"
+
+
+@pytest.fixture(scope="module")
+def bramble() -> View:
+    """Bramble the badger on turn 6 of seed 7: makes firewood, holds no food, 47 pebbles."""
+    game = scripted_game(seed=7)
+    play(game, 5)
+    view = view_for(game.state, "Bramble")
+    assert view.produces == "firewood" and view.foods_needed == 2 and view.pebbles >= 40
+    return view
+
+
+def _with(view: View, **update) -> View:
+    return view.model_copy(update=update)
+
+
+def _priced(view: View, **last: int) -> View:
+    books = [b.model_copy(update={"last": last[b.good], "history": [last[b.good]] * 4}) if b.good in last else b
+             for b in view.books]
+    return _with(view, books=books)
+
+
+def _buys(orders: list[dict]) -> dict[str, tuple[int, int]]:
+    return {o["good"]: (o["qty"], o["price"]) for o in orders if o["side"] == "buy"}
+
+
+def _suggested(prompt: str) -> list[dict]:
+    lines = prompt.split("\n")
+    return json.loads(lines[lines.index(SUGGESTED) + 1]) if SUGGESTED in lines else []
+
+
+def test_it_buys_the_cheapest_foods_it_lacks_one_kind_per_meal_missed(bramble):
+    view = _priced(_with(bramble, whispers=[]), honey=9, acorns=4, berries=5, firewood=5)
+    assert _buys(example_orders(view)) == {"acorns": (1, 5), "berries": (1, 6)}
+    one_meal = _with(view, foods_needed=1)
+    assert _buys(example_orders(one_meal)) == {"acorns": (1, 5)}
+
+
+def test_a_food_it_cannot_afford_gives_way_to_one_it_can(bramble):
+    """Regression (seed 2 of the v5 trials): the first short food was too dear, so nothing was suggested."""
+    view = _priced(_with(bramble, whispers=[], pebbles=11, foods_needed=1,
+                         short_on={"honey": 1, "berries": 1}), honey=12, acorns=4, berries=5)
+    assert _buys(example_orders(view)) == {"berries": (1, 6)}
+    broke = _with(view, pebbles=3)
+    assert _buys(example_orders(broke)) == {}
+
+
+def test_fuel_is_bought_as_far_as_the_pebbles_go_after_food(bramble):
+    view = _priced(_with(bramble, whispers=[], produces="honey", pebbles=20, foods_needed=1,
+                         short_on={"acorns": 1, "firewood": 5}), acorns=4, firewood=4)
+    # acorns at 5 first, then 15 pebbles buy 3 firewood at 5
+    assert _buys(example_orders(view)) == {"acorns": (1, 5), "firewood": (3, 5)}
+
+
+def test_a_fresh_whisper_that_a_good_will_rise_adds_one_unit_of_it(bramble):
+    calm = _with(bramble, short_on={}, foods_needed=0, whispers=[])
+    assert _buys(example_orders(calm)) == {}
+    tipped_view = _with(calm, whispers=[whisper_line(bramble.turn - 1, "honey", "rise")])
+    assert tipped(tipped_view) == ["honey"]
+    assert _buys(example_orders(tipped_view)) == {"honey": (1, _last(bramble, "honey") + 1)}
+    stale = _with(calm, whispers=[whisper_line(bramble.turn - TIP_FRESH - 1, "honey", "rise")])
+    falling = _with(calm, whispers=[whisper_line(bramble.turn - 1, "honey", "fall")])
+    own = _with(calm, whispers=[whisper_line(bramble.turn - 1, "firewood", "rise")])
+    assert tipped(stale) == tipped(falling) == tipped(own) == []
+
+
+def test_a_bargain_is_named_in_the_prompt_and_bought(bramble):
+    calm = _with(bramble, short_on={}, foods_needed=0, whispers=[])
+    books = []
+    for b in calm.books:
+        if b.good == "berries":
+            b = b.model_copy(update={"history": [6, 6, 5, 7, 3], "last": 3, "trend": "falling"})
+        books.append(b)
+    cheap = _with(calm, books=books)
+    assert bargains(cheap) == {"berries": 6} and 3 <= BARGAIN * 6
+    assert _buys(example_orders(cheap)) == {"berries": (1, 4)}
+    prompt = build_prompt(cheap)
+    assert "Berries is cheap now: 3 pebbles, against 6 of late." in prompt
+    assert _suggested(prompt) == example_orders(cheap)
+    full = _with(cheap, goods={**cheap.goods, "berries": cheap.hoard_limits["berries"]})
+    assert bargains(full) == {} and "cheap now" not in build_prompt(full)
+
+
+def test_it_never_suggests_buying_its_own_good_and_sells_two_keeping_one(bramble):
+    view = _with(bramble, whispers=[whisper_line(bramble.turn - 1, "firewood", "rise")],
+                 short_on={**bramble.short_on, "firewood": 3})
+    orders = example_orders(view)
+    assert "firewood" not in _buys(orders)
+    assert [o for o in orders if o["side"] == "sell"] == [
+        {"side": "sell", "good": "firewood", "qty": 2, "price": _last(bramble, "firewood")}]
+    assert sum(q * p for q, p in _buys(orders).values()) <= view.pebbles
+
+
+def test_suggested_orders_given_to_build_prompt_replace_its_own(bramble):
+    held = [{"side": "sell", "good": "firewood", "qty": 1, "price": 9}]
+    assert _suggested(build_prompt(bramble, suggested=held)) == held
+    assert _suggested(build_prompt(bramble)) == example_orders(bramble)
+    assert SUGGESTED not in build_prompt(bramble, suggested=[])
+
+
+def _last(view: View, good: str) -> int:
+    return next(b.last for b in view.books if b.good == good)
