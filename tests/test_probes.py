@@ -246,6 +246,24 @@ class NoisyBrain:
         """Nothing to release."""
 
 
+class FollowerBrain:
+    """Plays exactly the orders its prompt suggests, reading nothing else."""
+
+    seeded = True
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+
+    async def decide(self, view, prompt: str, seed: int | None = None) -> Reply:
+        lines = prompt.split("\n")
+        head = "Orders that would make sense now (yours to change):"
+        orders = json.loads(lines[lines.index(head) + 1]) if head in lines else []
+        return Reply(raw=json.dumps({"orders": orders}), model=self.model)
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
 COUNCIL = "Oona=reader,Sorrel=deaf,Fennick=noisy,Bramble=contrary"
 
 
@@ -256,7 +274,7 @@ def fake_models(monkeypatch):
 
     seen: list = []
     makers = {"reader": lambda m: ReadingBrain(m, seen=seen), "deaf": DeafBrain, "noisy": NoisyBrain,
-              "contrary": lambda m: ReadingBrain(m, sign=-1)}
+              "contrary": lambda m: ReadingBrain(m, sign=-1), "follower": FollowerBrain}
 
     async def start(council, wanted, **_kw):
         return ({c: makers[m](m) for c, m in council.items() if m in wanted}, {m: Quirks() for m in wanted},
@@ -294,6 +312,22 @@ def test_the_measure_flags_a_reading_brain_and_no_other(tmp_path, fake_models):
     # the time for a brain that does not read.
     flagged = [kind for kind in KINDS if rows[("noisy", kind)]["verdict"] != "not enough evidence"]
     assert len(flagged) <= 1, flagged
+
+
+def test_held_suggestions_leave_only_the_prompts_words_to_read(tmp_path, fake_models):
+    """A brain that plays the suggested orders follows a shortage, a tip and a bargain through them, and
+    nothing once every variant suggests its control's orders; a reading brain reads the words either way."""
+    council = "Oona=follower,Sorrel=reader,Fennick=follower,Bramble=reader"
+    free = results(probe(tmp_path, "free", council=council))
+    held_report = probe(tmp_path, "held", council=council, hold_suggestions=True)
+    held = results(held_report)
+    for kind in ("shortage", "tip", "price"):
+        assert free[("follower", kind)]["toward"] > 0 and free[("follower", kind)]["against"] == 0, kind
+        assert held[("follower", kind)]["unchanged"] == held[("follower", kind)]["pairs"] > 0, kind
+        assert held[("reader", kind)]["verdict"] == "responds", kind
+    assert free[("follower", "legend")]["toward"] == 0  # a legend's words name no good the advice could follow
+    assert held_report["hold_suggestions"] is True
+    assert "held at the control's" in (tmp_path / "held" / "probe.md").read_text()
 
 
 def test_a_views_control_and_variants_share_one_sampling_seed(tmp_path, fake_models):
@@ -477,6 +511,9 @@ def test_tokenwood_probe_writes_its_report_and_says_each_verdict(tmp_path, capsy
     assert report["kinds"] == ["shortage", "tip"] and report["turns"] == [3, 17] and report["views"] == 8
     assert {r["kind"] for r in report["results"]} == {"shortage", "tip"}
     assert "| scripted:speculator | tip |" in (out / "probe.md").read_text()
+    assert report["hold_suggestions"] is False
+    assert main([*argv, "--hold-suggestions"]) == 0
+    assert json.loads((out / "probe.json").read_text())["hold_suggestions"] is True
 
 
 @pytest.mark.parametrize("argv", [["--turns", "0"], ["--turns", "3,3"], ["--kinds", "shortage,mood"],
