@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from engine.mind.prompt import BARGAIN, TIP_FRESH, bargains, build_prompt, example_orders, tipped
+from engine.mind.prompt import BARGAIN, KEEP, TIP_FRESH, bargains, build_prompt, example_orders, tipped
 from engine.mind.view import View, view_for, whisper_line
 from tests.conftest import play, scripted_game
 
@@ -29,7 +29,8 @@ def _with(view: View, **update) -> View:
 
 
 def _priced(view: View, **last: int) -> View:
-    books = [b.model_copy(update={"last": last[b.good], "history": [last[b.good]] * 4}) if b.good in last else b
+    books = [b.model_copy(update={"last": last[b.good], "history": [last[b.good]] * 4, "asks": []})
+             if b.good in last else b
              for b in view.books]
     return _with(view, books=books)
 
@@ -67,7 +68,7 @@ def test_fuel_is_bought_as_far_as_the_pebbles_go_after_food(bramble):
 
 
 def test_a_fresh_whisper_that_a_good_will_rise_adds_one_unit_of_it(bramble):
-    calm = _with(bramble, short_on={}, foods_needed=0, whispers=[])
+    calm = _with(_no_asks(bramble), short_on={}, foods_needed=0, whispers=[])
     assert _buys(example_orders(calm)) == {}
     tipped_view = _with(calm, whispers=[whisper_line(bramble.turn - 1, "honey", "rise")])
     assert tipped(tipped_view) == ["honey"]
@@ -95,14 +96,27 @@ def test_a_bargain_is_named_in_the_prompt_and_bought(bramble):
     assert bargains(full) == {} and "cheap now" not in build_prompt(full)
 
 
-def test_it_never_suggests_buying_its_own_good_and_sells_two_keeping_one(bramble):
+def test_it_never_suggests_buying_its_own_good_and_sells_all_but_a_few(bramble):
     view = _with(bramble, whispers=[whisper_line(bramble.turn - 1, "firewood", "rise")],
                  short_on={**bramble.short_on, "firewood": 3})
     orders = example_orders(view)
     assert "firewood" not in _buys(orders)
+    held = view.goods["firewood"]
+    assert held > KEEP + 2
     assert [o for o in orders if o["side"] == "sell"] == [
-        {"side": "sell", "good": "firewood", "qty": 2, "price": _last(bramble, "firewood")}]
+        {"side": "sell", "good": "firewood", "qty": held - KEEP, "price": _last(bramble, "firewood")}]
     assert sum(q * p for q, p in _buys(orders).values()) <= view.pebbles
+    for few, sold in ((KEEP + 1, 2), (3, 2), (2, 1), (1, None)):
+        orders = example_orders(_with(view, goods={**view.goods, "firewood": few}))
+        assert [o["qty"] for o in orders if o["side"] == "sell"] == ([sold] if sold else []), few
+
+
+def test_a_dearer_resting_ask_within_the_band_sets_the_bid(bramble):
+    view = _priced(_with(bramble, whispers=[], foods_needed=1, short_on={"acorns": 1}), acorns=4)
+    books = [b.model_copy(update={"asks": [(7, 2), (9, 1)]}) if b.good == "acorns" else b for b in view.books]
+    assert _buys(example_orders(_with(view, books=books))) == {"acorns": (1, 7)}  # the ask, not 4 + 1
+    far = [b.model_copy(update={"asks": [(9, 2)]}) if b.good == "acorns" else b for b in view.books]
+    assert _buys(example_orders(_with(view, books=far))) == {"acorns": (1, 5)}  # above 2x the last: no
 
 
 def test_suggested_orders_given_to_build_prompt_replace_its_own(bramble):
@@ -110,6 +124,10 @@ def test_suggested_orders_given_to_build_prompt_replace_its_own(bramble):
     assert _suggested(build_prompt(bramble, suggested=held)) == held
     assert _suggested(build_prompt(bramble)) == example_orders(bramble)
     assert SUGGESTED not in build_prompt(bramble, suggested=[])
+
+
+def _no_asks(view: View) -> View:
+    return _with(view, books=[b.model_copy(update={"asks": []}) for b in view.books])
 
 
 def _last(view: View, good: str) -> int:

@@ -31,6 +31,8 @@ ANSWER_FORMAT = (
 
 BARGAIN = 0.6
 """A good whose last price is at most this share of its recent median price is a bargain."""
+KEEP = 4
+"""Units of its own good a creature is advised to keep (it eats one a turn); it is advised to sell the rest."""
 TIP_FRESH = 3
 """A whisper is acted on for this many turns after the turn it is dated."""
 
@@ -80,9 +82,10 @@ def example_orders(view: View) -> list[dict]:
     - buy what it lacks this turn: the cheapest of the foods it is short of, as many kinds as meals it
       would miss, then the fuel it must burn (as much as the pebbles allow);
     - buy one unit of a good a fresh whisper says will rise, and of a good whose price fell to a bargain;
-    - sell two of its own good, keeping one.
+    - sell its own good: all but `KEEP` units (two at least, keeping one), so food reaches the hungry.
 
-    Buys are at the last price + 1 and only while the pebbles last, needs first.
+    Buys are at the last price + 1, or at the lowest resting ask where one is dearer (up to twice the last
+    price, the grammar's band), and only while the pebbles last, needs first.
     """
     books = {b.good: b for b in view.books}
     orders: list[dict] = []
@@ -90,7 +93,10 @@ def example_orders(view: View) -> list[dict]:
 
     def buy(good: str, qty: int) -> int:
         nonlocal left
-        price = books[good].last + 1
+        book = books[good]
+        price = book.last + 1
+        if book.asks and price < book.asks[0][0] <= 2 * book.last:
+            price = book.asks[0][0]
         qty = min(qty, left // price)
         if qty > 0 and good != view.produces and not any(o["good"] == good for o in orders):
             orders.append({"side": "buy", "good": good, "qty": qty, "price": price})
@@ -108,8 +114,9 @@ def example_orders(view: View) -> list[dict]:
             buy(good, units)
     for good in [*tipped(view), *bargains(view)]:
         buy(good, 1)
-    if view.produces and view.goods.get(view.produces, 0) > 1:
-        orders.append({"side": "sell", "good": view.produces, "qty": min(2, view.goods[view.produces] - 1),
+    held = view.goods.get(view.produces, 0) if view.produces else 0
+    if held > 1:
+        orders.append({"side": "sell", "good": view.produces, "qty": max(min(2, held - 1), held - KEEP),
                        "price": books[view.produces].last})
     return orders
 
