@@ -6,7 +6,7 @@ import pytest
 
 jsonschema = pytest.importorskip("jsonschema")
 
-from engine.core.answer import Answer, answer_json_schema, price_band  # noqa: E402
+from engine.core.answer import Answer, answer_json_schema, need_first, price_band  # noqa: E402
 from engine.mind.view import view_for  # noqa: E402
 from tests.conftest import play, scripted_game  # noqa: E402
 
@@ -20,6 +20,15 @@ def views():
     return [view_for(game.state, t.name) for t in game.state.scenario.traders]
 
 
+def _first(v) -> list[dict]:
+    """The buy a view whose creature lacks something it can pay for must open its orders with ([] if none)."""
+    needed = need_first(v)
+    if not needed:
+        return []
+    good = next(iter(needed))
+    return [{"side": "buy", "good": good, "qty": 1, "price": next(b.last for b in v.books if b.good == good)}]
+
+
 def _branches(schema: dict, side: str) -> dict[str, dict]:
     """good -> the order branch of that side and good."""
     kinds = schema["properties"]["orders"]["items"]["anyOf"]
@@ -31,7 +40,8 @@ def test_no_self_buy_can_be_written(views):
         schema = answer_json_schema(v)
         assert v.produces not in _branches(schema, "buy")
         with pytest.raises(jsonschema.ValidationError):
-            jsonschema.validate(WORDS | {"orders": [{"side": "buy", "good": v.produces, "qty": 1, "price": 3}]}, schema)
+            jsonschema.validate(WORDS | {"orders": [*_first(v), {"side": "buy", "good": v.produces, "qty": 1,
+                                                                  "price": 3}]}, schema)
 
 
 def test_sells_only_what_it_holds_at_most_all_of_it_and_at_least_one_order(views):
@@ -45,7 +55,7 @@ def test_sells_only_what_it_holds_at_most_all_of_it_and_at_least_one_order(views
             too_many = {"side": "sell", "good": good, "qty": v.goods[good] + 1, "price": last}
             if v.goods[good] < 10:
                 with pytest.raises(jsonschema.ValidationError):
-                    jsonschema.validate(WORDS | {"orders": [too_many]}, schema)
+                    jsonschema.validate(WORDS | {"orders": [*_first(v), too_many]}, schema)
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(WORDS | {"orders": []}, schema)
 
@@ -59,12 +69,12 @@ def test_limit_prices_stay_within_the_band_of_the_last_price(views):
                 continue
             low, high = price_band(b.last)
             order = {"side": "buy", "good": b.good, "qty": 1}
-            jsonschema.validate(WORDS | {"orders": [order | {"price": low}]}, schema)
-            jsonschema.validate(WORDS | {"orders": [order | {"price": high}]}, schema)
+            jsonschema.validate(WORDS | {"orders": [*_first(v), order | {"price": low}]}, schema)
+            jsonschema.validate(WORDS | {"orders": [*_first(v), order | {"price": high}]}, schema)
             for absurd in (low - 1, high + 1):
                 if absurd >= 1:
                     with pytest.raises(jsonschema.ValidationError):
-                        jsonschema.validate(WORDS | {"orders": [order | {"price": absurd}]}, schema)
+                        jsonschema.validate(WORDS | {"orders": [*_first(v), order | {"price": absurd}]}, schema)
 
 
 def test_everything_valid_under_it_is_a_valid_answer(views):
@@ -72,7 +82,7 @@ def test_everything_valid_under_it_is_a_valid_answer(views):
         schema = answer_json_schema(v)
         buyable = [g for g in v.goods_all if g != v.produces]
         last = next(b.last for b in v.books if b.good == buyable[0])
-        sample = WORDS | {"orders": [{"side": "buy", "good": buyable[0], "qty": 2, "price": last}]}
+        sample = WORDS | {"orders": [*_first(v), {"side": "buy", "good": buyable[0], "qty": 2, "price": last}]}
         jsonschema.validate(sample, schema)
         Answer.model_validate(sample)
 
@@ -82,6 +92,7 @@ def test_thought_and_gossip_are_required_and_not_a_scrap(views):
     schema = answer_json_schema(views[0])
     good = [g for g in views[0].goods_all if g != views[0].produces][0]
     order = {"side": "buy", "good": good, "qty": 1, "price": next(b.last for b in views[0].books if b.good == good)}
+    order = _first(views[0])[0] if _first(views[0]) else order
     jsonschema.validate(WORDS | {"orders": [order]}, schema)
     for scrap in ({"thinking": ": "}, {"gossip": ":{"}, {"thinking": ""}, {"thinking": "0, 1, 2, 3, 4, 5, 6"},
                   {"gossip": ",}; the magistrate's mood: calm. {"}, {"thinking": "S/N: 10125705"},
@@ -109,3 +120,25 @@ def test_the_words_pattern_carries_its_length_limits_into_structured_outputs(vie
     for bad in ("Honey" * 13, "Short", "1 honey"):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, words)
+
+
+def test_a_creature_that_lacks_what_it_can_pay_for_must_buy_it_first(views):
+    """Issue 15: creatures went hungry with the pebbles to eat in their pouch, selling instead."""
+    short = [v for v in views if need_first(v)]
+    calm = [v for v in views if not v.short_on]
+    assert short and calm
+    for v in short:
+        schema = answer_json_schema(v)
+        need = _first(v)[0]
+        sell = [{"side": "sell", "good": g, "qty": 1, "price": next(b.last for b in v.books if b.good == g)}
+                for g, q in v.goods.items() if q > 0][:1]
+        jsonschema.validate(WORDS | {"orders": [need, *sell]}, schema)
+        for wrong in ([*sell, need], sell):  # a sell first, or no buy at all
+            with pytest.raises(jsonschema.ValidationError):
+                jsonschema.validate(WORDS | {"orders": wrong}, schema)
+        first = schema["properties"]["orders"]["prefixItems"][0]["anyOf"]
+        assert {k["properties"]["good"]["enum"][0] for k in first} == set(need_first(v)) <= set(v.short_on)
+    for v in calm:
+        assert "prefixItems" not in answer_json_schema(v)["properties"]["orders"]
+    broke = short[0].model_copy(update={"pebbles": 0})
+    assert need_first(broke) == {} and "prefixItems" not in answer_json_schema(broke)["properties"]["orders"]

@@ -66,7 +66,7 @@ def test_quirks_live_in_the_registry():
     gemma = reg.get("gemma3-270m")
     assert gemma.chat.kind == "template"  # a base model: no chat template of its own
     assert gemma.structured.backend == "xgrammar" and gemma.structured.disable_any_whitespace
-    assert gemma.structured.max_array_items == 2
+    assert gemma.structured.max_array_items == 3
     oss = reg.get("gpt-oss-20b")
     assert oss.quirks.harmony and not oss.quirks.skip_special_tokens
     assert oss.engine.quantization == "mxfp4"

@@ -275,6 +275,28 @@ def price_band(last: int) -> tuple[int, int]:
     return max(1, math.ceil(PRICE_FLOOR * last)), max(2, math.floor(PRICE_CEILING * last))
 
 
+def need_first(view) -> dict[str, int]:
+    """Goods a creature lacks this very turn that its pebbles could buy at the last price + 1: good -> the
+    most units worth buying (what it lacks, at most what the pebbles pay for). Where any, the answer
+    grammar makes the first order a buy of one of them: a creature that would go hungry or cold with the
+    pebbles to avoid it in its pouch is nonsense the measures kept finding (issue 15).
+
+    >>> from types import SimpleNamespace as V
+    >>> b = lambda g, last: V(good=g, last=last)
+    >>> view = V(produces="acorns", pebbles=12, short_on={"honey": 1, "berries": 1, "firewood": 3},
+    ...          books=[b("honey", 12), b("berries", 5), b("firewood", 3)])
+    >>> need_first(view)
+    {'berries': 1, 'firewood': 3}
+    """
+    last = {b.good: b.last for b in view.books}
+    out = {}
+    for good, units in view.short_on.items():
+        can = view.pebbles // (last.get(good, 0) + 1)
+        if good != view.produces and good in last and can > 0:
+            out[good] = min(units, can, 10)
+    return out
+
+
 def answer_json_schema(view=None) -> dict:
     """The creature answer's JSON schema, for structured outputs.
 
@@ -284,7 +306,8 @@ def answer_json_schema(view=None) -> dict:
     most what it holds, each good's limit price stays within `price_band` of its last price (small
     models asked 10 for a good last traded at 4), accept/decline name only offers it has, at least
     one order is required, and a thought and gossip of `MIN_WORDS` characters at least (small models
-    otherwise wrote ": " or nothing). Every answer valid under it is valid under `Answer`.
+    otherwise wrote ": " or nothing). Where it lacks food or fuel this turn and could pay for it, its
+    first order buys one of those goods (`need_first`). Every answer valid under it is valid under `Answer`.
     """
     if view is None or view.produces is None:
         return Answer.model_json_schema()
@@ -299,12 +322,16 @@ def answer_json_schema(view=None) -> dict:
                 "required": ["side", "good", "qty", "price"]}
 
     kinds = [order("buy", g, 10) for g in view.goods_all if g != view.produces]
+    orders: dict = {"type": "array", "items": {"anyOf": kinds}, "minItems": 1, "maxItems": 3}
+    needed = need_first(view)
+    if needed:
+        orders["prefixItems"] = [{"anyOf": [order("buy", g, units) for g, units in needed.items()]}]
     kinds += [order("sell", g, min(10, view.goods[g])) for g in view.goods_all if view.goods.get(g, 0) > 0]
     offer_ids = [o.id for o in view.offers]
     offers = {"type": "array", "items": {"enum": offer_ids}} if offer_ids else {"type": "array", "maxItems": 0}
     text = {"type": "string", "minLength": MIN_WORDS, "maxLength": MAX_WORDS, "pattern": WORDS_PATTERN}
     return {"type": "object", "additionalProperties": False,
             "properties": {"thinking": text,
-                           "orders": {"type": "array", "items": {"anyOf": kinds}, "minItems": 1, "maxItems": 3},
+                           "orders": orders,
                            "gossip": text, "accept": offers, "decline": offers},
             "required": ["thinking", "orders", "gossip"]}

@@ -73,9 +73,9 @@ class ProbeOptions:
     progress: bool = True
     """Show a progress bar on stderr."""
     hold_suggestions: bool = False
-    """Give each variant's prompt its control's suggested orders: the fact changes in the prompt's words
-    only, so a move is the model's own reading (by default the suggestions follow the fact too, as in
-    the game)."""
+    """Give each variant's prompt its control's suggested orders, and its request the control's answer
+    grammar: the fact changes in the prompt's words only, so a move is the model's own reading (by
+    default the suggestions and the grammar follow the fact too, as in the game)."""
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,8 @@ async def ask_all(planned: list[tuple[Recorded, list[Variant]]], brains: dict[st
             bar.update(1)
         return asked
 
-    rows = [asyncio.gather(one(rec, rec.view, rec.prompt), *(one(rec, v.view, variant_prompt(rec, v, hold_suggestions))
+    rows = [asyncio.gather(one(rec, rec.view, rec.prompt), *(one(rec, rec.view if hold_suggestions else v.view,
+                                                                       variant_prompt(rec, v, hold_suggestions))
                                                                    for v in variants))
             for rec, variants in planned]
     return [list(row) for row in await asyncio.gather(*rows)]
@@ -317,9 +318,10 @@ def render_markdown(r: dict) -> str:
            "Council: " + ", ".join(f"{k} = `{v}`" for k, v in r["council"].items()), "",
            "Sampling from one seed per view: " + ", ".join(
                f"`{m}` {'yes' if s else 'no (deterministic or unseeded)'}" for m, s in r["seeded"].items()), "",
-           "Suggested orders: " + ("held at the control's (`--hold-suggestions`): the fact changes in the prompt's "
-                                   "words only" if r.get("hold_suggestions") else
-                                   "each prompt's own, as in the game (they follow a shortage, a tip and a price)"),
+           "Suggested orders and answer grammar: " + (
+               "held at the control's (`--hold-suggestions`): the fact changes in the prompt's words only"
+               if r.get("hold_suggestions") else
+               "each prompt's own, as in the game (they follow a shortage, a tip and a price)"),
            ""]
     out += ["| kind | the fact changed, and the expected move |", "|---|---|"]
     out += [f"| {k} | {EXPECTED[k]} |" for k in r["kinds"]]
