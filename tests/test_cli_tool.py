@@ -257,3 +257,35 @@ def test_ctrl_c_and_an_unexpected_error_are_1_with_the_traceback_in_the_log(logs
 def test_done_is_0(tmp_path, capsys):
     assert main(["run", "--turns", "2"]) == 0
     assert json.loads(capsys.readouterr().out)["turns_played"] == 2
+
+
+@pytest.mark.parametrize("command", ["eval", "probe"])
+def test_sigterm_unwinds_a_headless_command_so_its_engines_close(command, tmp_path, capsys, monkeypatch):
+    """A supervisor's SIGTERM used to kill the interpreter at once and leave vLLM's engine processes
+    running with no parent; now it is Ctrl-C: the job's `finally` (which closes the engines) runs."""
+    import asyncio
+    import os
+    import signal
+
+    import engine.lab.evaluation.probe_run
+    import engine.lab.evaluation.report
+
+    closed = []
+
+    def job(opts):
+        async def season():
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                await asyncio.sleep(5)
+            finally:
+                await asyncio.sleep(0)  # closing engines awaits
+                closed.append(True)
+        asyncio.run(season())
+
+    monkeypatch.setattr(engine.lab.evaluation.report, "run_eval", job)
+    monkeypatch.setattr(engine.lab.evaluation.probe_run, "run_probe", job)
+    before = signal.getsignal(signal.SIGTERM)
+    assert main([command, "--out", str(tmp_path / "x")]) == 1
+    assert closed == [True]
+    assert capsys.readouterr().err.startswith("tokenwood: interrupted")
+    assert signal.getsignal(signal.SIGTERM) == before  # the handler is the process's again

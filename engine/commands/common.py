@@ -9,9 +9,12 @@ Every error is one line on stderr, `tokenwood: ...`; the log file holds the deta
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
-from typing import Callable, Iterable
+import threading
+from typing import Callable, Iterable, Iterator
 
 from engine.play.config import ConfigError, load_config
 from engine.play.config import default_council as configured_council
@@ -63,6 +66,25 @@ def run_seasons(job: Callable[[], dict], interrupted: str = INTERRUPTED_SEASONS)
         return None, fail(str(err))
     except KeyboardInterrupt:
         return None, fail(interrupted, EXIT_FAILED)
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM (a supervisor's or `kill`'s stop) is Ctrl-C: the job unwinds through its
+    `finally` blocks, which close the model engines. Without it the interpreter died at once and left
+    the vLLM engine processes running with no parent."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def positive_seconds(text: str) -> float:
@@ -187,7 +209,9 @@ def dispatch(ap: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
     if getattr(args, "answer_timeout", False) is None:
         args.answer_timeout = args.config.answer_timeout
     try:
-        status = args.handler(args)
+        # the terminal app handles its own signals; a headless command stops on SIGTERM as on Ctrl-C
+        with contextlib.nullcontext() if getattr(args, "full_screen", False) else terminate_as_interrupt():
+            status = args.handler(args)
     except KeyboardInterrupt:
         status = fail("interrupted (the last autosave is kept)", EXIT_FAILED)
     except Exception as err:  # a bug, or a failure nothing above names: one line, the traceback logged
