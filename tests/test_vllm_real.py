@@ -289,6 +289,32 @@ def test_the_echo_guard_keeps_heard_gossip_out_of_real_answers(engines):
 
 
 @pytest.mark.vllm
+def test_a_creature_short_of_food_it_can_pay_for_buys_it_first(engines):
+    """The answer grammar's prefixItems (`need_first`) reach vLLM's grammar engine: every real answer of a
+    creature that lacks food it can afford opens with a buy of one of the foods it lacks."""
+    from engine.core.answer import need_first
+    from engine.mind.prompt import build_prompt
+    from engine.mind.view import view_for
+    from tests.conftest import play, scripted_game
+
+    pool, loop, _, _ = engines
+    game = scripted_game(seed=5)
+    play(game, 8)
+    views = [v for v in (view_for(game.state, t.name) for t in game.state.scenario.traders) if need_first(v)]
+    assert len(views) >= 2
+    asks = [VLLMBrain(model, pool).decide(v, build_prompt(v), seed=i)
+            for i, (v, model) in enumerate((v, m) for v in views for m in EMBEDDED)]
+
+    async def together():
+        return await asyncio.gather(*asks)
+
+    for (view, _model), reply in zip(((v, m) for v in views for m in EMBEDDED), loop.run_until_complete(together())):
+        assert reply.fault is None, reply
+        first = json.loads(reply.raw)["orders"][0]
+        assert first["side"] == "buy" and first["good"] in need_first(view), reply.raw
+
+
+@pytest.mark.vllm
 def test_close_leaves_no_child_process(engines):
     """Last of the tests sharing the module's engines: it closes them."""
     pool, loop, spawned, before = engines
