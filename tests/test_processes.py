@@ -85,3 +85,52 @@ def test_capture_spawns_children_through_the_wrapper_and_puts_everything_back(tm
     assert warnings.showwarning is not showwarning  # library warnings go to the log until restored
     engine_log.restore_warnings()
     assert warnings.showwarning is showwarning
+
+
+def _sleep(seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
+def test_the_resource_tracker_is_left_alone_while_a_child_lives():
+    """Stopping the tracker waits for every process holding its pipe: with an engine still alive that was
+    forever (a Ctrl-C during the engines' start hung there)."""
+    import threading
+
+    from engine.brains.processes import stop_resource_tracker
+
+    child = multiprocessing.get_context("spawn").Process(target=_sleep, args=(30,))
+    child.start()
+    try:
+        done = threading.Event()
+        threading.Thread(target=lambda: (stop_resource_tracker(), done.set()), daemon=True).start()
+        assert done.wait(10), "stop_resource_tracker waited for a live child"
+    finally:
+        child.kill()
+        child.join()
+
+
+def test_closing_a_pool_whose_start_was_interrupted_shuts_down_the_engine_being_built():
+    """The engine a worker thread was still building when the start was interrupted is waited for and
+    shut down, not left running with no parent."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from engine.brains.vllm import EnginePool
+    from engine.models.registry import load_registry
+
+    shut: list[str] = []
+    pool = EnginePool(["smollm2-135m"], registry=load_registry(None))
+
+    async def scenario():
+        async def build():
+            await asyncio.sleep(0.05)  # still loading when the start is interrupted
+            llm = SimpleNamespace(shutdown=lambda timeout=None: shut.append("smollm2-135m"))
+            return SimpleNamespace(llm=llm, spec=SimpleNamespace(id="smollm2-135m"))
+
+        pool._building["smollm2-135m"] = asyncio.ensure_future(build())
+        await pool.close()
+
+    asyncio.run(scenario())
+    assert shut == ["smollm2-135m"] and pool.engines == {} and pool._building == {}

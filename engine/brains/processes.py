@@ -193,9 +193,12 @@ def stop_resource_tracker() -> None:
     """Stop the resource tracker the engines started, so the pool leaves no child process behind.
 
     It would otherwise live until this process exits; multiprocessing restarts it when next needed.
+    Not while a child process lives (an engine that would not shut down): the tracker then waits for it.
     """
     from multiprocessing import resource_tracker
 
+    if multiprocessing.active_children():
+        return  # a child still holds the tracker's pipe: stopping it would wait for that child forever
     stop = getattr(resource_tracker._resource_tracker, "_stop", None)
     if stop is not None:
         try:

@@ -116,6 +116,7 @@ class EnginePool:
         self.log_path = Path(self.log_path) if self.log_path else default_log_path()
         self._closed = False
         self._started_tracker = False
+        self._building: dict[str, asyncio.Future] = {}
         self._log = EngineLog(self.log_path)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -152,6 +153,7 @@ class EnginePool:
                     while not build.done() and not set(multiprocessing.active_children()) - known:
                         await asyncio.sleep(0.05)
                 builds.append(build)
+                self._building[spec.id] = build
             failures = []
             for done, spec in enumerate(specs, 1):
                 try:
@@ -159,6 +161,7 @@ class EnginePool:
                     say(f"{spec.display_name} ready", 0.1 + 0.9 * done / len(specs))
                 except Exception as exc:  # noqa: BLE001 - reported below, naming the model
                     failures.append(f"{spec.id}: {type(exc).__name__}: {exc}".splitlines()[0])
+                self._building.pop(spec.id, None)
         if failures:
             raise RuntimeError(f"engine failed to start ({'; '.join(failures)}); log: {self.log_path}")
         # Engines warm up side by side, as they will work in a turn; each measures its own pace.
@@ -236,6 +239,14 @@ class EnginePool:
 
     async def close(self) -> None:
         """Shut every engine down and wait for its child processes to exit. Safe to call twice."""
+        # An engine still being built (a start interrupted by Ctrl-C or SIGTERM) cannot be stopped half
+        # way: wait for it, then shut it down with the others, or its processes outlive this one.
+        building, self._building = self._building, {}
+        for mid, build in building.items():
+            try:
+                self.engines.setdefault(mid, await build)
+            except BaseException:  # noqa: BLE001 - it failed to start: nothing to shut down
+                pass
         engines, self.engines = list(self.engines.values()), {}
         self._closed = True
         for engine in engines:
