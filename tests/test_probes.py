@@ -535,3 +535,28 @@ def test_doctests_of_the_probe_helpers():
 
     for mod in (probes, probe_run, stats, seeds, view):
         assert doctest.testmod(mod).failed == 0, mod.__name__
+
+
+def test_the_order_score_counts_orders_not_units():
+    """Quantities of small models are noise: 10 units in the control and 1 in the variant, both bids, is
+    "against" by units and unchanged by orders; a buy added is "toward" by both."""
+    from engine.core.answer import Answer, OrderAction as O
+    from engine.lab.evaluation.probes import outcome
+
+    ten = Answer(orders=[O(side="buy", good="acorns", qty=10, price=4)])
+    one = Answer(orders=[O(side="buy", good="acorns", qty=1, price=4)])
+    more = Answer(orders=[O(side="buy", good="acorns", qty=1, price=4), O(side="buy", good="acorns", qty=1, price=5)])
+    assert outcome(ten, one, ["acorns"]) == "against" and outcome(ten, one, ["acorns"], score="orders") == "unchanged"
+    assert outcome(one, more, ["acorns"], score="orders") == "toward" == outcome(one, more, ["acorns"])
+    assert outcome(more, one, ["acorns"], direction=-1, score="orders") == "toward"
+
+
+def test_the_report_gives_both_scores(tmp_path, fake_models):
+    report = probe(tmp_path, kinds=["tip"])
+    rows = results(report)
+    reader = rows[("reader", "tip")]
+    # the reading brain bids more units for a tipped good, always with one order per good
+    assert reader["verdict"] == "responds" and reader["orders"]["unchanged"] == reader["pairs"]
+    assert all(p["outcome_orders"] in ("toward", "against", "unchanged") for p in report["pairs"] if not p["lost"])
+    text = (tmp_path / "p" / "probe.md").read_text()
+    assert "## By order count" in text and "| reader | tip |" in text

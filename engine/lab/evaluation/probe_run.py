@@ -226,12 +226,15 @@ def pair_record(rec: Recorded, model: str, variant: Variant, control: Asked, cha
     lost = "; ".join(f"{side}: {a.reply.fault}" for side, a in (("control", control), ("variant", changed))
                      if a.parsed is None)
     demand = [None if a.parsed is None else net_demand(a.parsed.answer, variant.goods) for a in (control, changed)]
-    moved = None if lost else outcome(control.parsed.answer, changed.parsed.answer, variant.goods, variant.direction)
+    moved, by_orders = (None, None) if lost else (
+        outcome(control.parsed.answer, changed.parsed.answer, variant.goods, variant.direction, score)
+        for score in ("units", "orders"))
     return {
         "seed": rec.seed, "turn": rec.turn, "creature": rec.creature, "model": model, "kind": variant.kind,
         "fact": variant.fact, "goods": list(variant.goods), "direction": variant.direction,
         "sampling_seed": decision_seed(rec.seed, rec.turn, rec.creature),
-        "control_demand": demand[0], "variant_demand": demand[1], "outcome": moved, "lost": lost or None,
+        "control_demand": demand[0], "variant_demand": demand[1], "outcome": moved,
+        "outcome_orders": by_orders, "lost": lost or None,
         "unreadable": not lost and not (control.parsed.found_json and changed.parsed.found_json),
         "control_raw": control.reply.raw, "variant_raw": changed.reply.raw,
     }
@@ -245,19 +248,27 @@ def tally(pairs: list[dict], views: dict[str, int], kinds: list[str]) -> list[di
         for kind in kinds:
             mine = [p for p in pairs if p["model"] == model and p["kind"] == kind]
             scored = [p for p in mine if p["outcome"] is not None]
-            counts = {o: sum(p["outcome"] == o for p in scored) for o in ("toward", "against", "unchanged")}
-            p_value = stats.sign_test_p(counts["toward"], counts["against"])
-            decided = p_value < stats.ALPHA and counts["toward"] != counts["against"]
-            verdict = ("not enough evidence" if not decided
-                       else "responds" if counts["toward"] > counts["against"] else "moves against")
+            counts, p_value, verdict = _verdict([p["outcome"] for p in scored])
+            by_orders, p_orders, verdict_orders = _verdict([p.get("outcome_orders") for p in scored])
             rows.append({
                 "model": model, "kind": kind, "views": seen, "not_applicable": seen - len(mine),
                 "lost": len(mine) - len(scored), "pairs": len(scored),
                 "unreadable": sum(p["unreadable"] for p in scored), **counts,
                 **{f"{o}_share": round(n / len(scored), 4) if scored else None for o, n in counts.items()},
                 "p": round(p_value, 6), "verdict": verdict,
+                "orders": {**by_orders, "p": round(p_orders, 6), "verdict": verdict_orders},
             })
     return rows
+
+
+def _verdict(outcomes: list[str | None]) -> tuple[dict[str, int], float, str]:
+    """(toward / against / unchanged counts, the exact sign test's p, the verdict) of scored pairs."""
+    counts = {o: sum(x == o for x in outcomes) for o in ("toward", "against", "unchanged")}
+    p_value = stats.sign_test_p(counts["toward"], counts["against"])
+    decided = p_value < stats.ALPHA and counts["toward"] != counts["against"]
+    verdict = ("not enough evidence" if not decided
+               else "responds" if counts["toward"] > counts["against"] else "moves against")
+    return counts, p_value, verdict
 
 
 def run_probe(opts: ProbeOptions) -> dict:
@@ -331,11 +342,21 @@ def render_markdown(r: dict) -> str:
     out += markdown_table(head, [[x["model"], x["kind"], x["views"], x["not_applicable"], x["lost"], x["pairs"],
                                   _count(x, "toward"), _count(x, "against"), _count(x, "unchanged"),
                                   x["unreadable"], f"{x['p']:.4f}", x["verdict"]] for x in r["results"]])
+    if all("orders" in x for x in r["results"]):
+        out += ["", "## By order count", "",
+                "The same pairs scored by net buy orders for the fact's goods, quantities left out (the second "
+                "score; docs/EVAL.md):", ""]
+        out += markdown_table(["model", "kind", "pairs", "toward", "against", "unchanged", "p (sign test)", "verdict"],
+                              [[x["model"], x["kind"], x["pairs"], x["orders"]["toward"], x["orders"]["against"],
+                                x["orders"]["unchanged"], f"{x['orders']['p']:.4f}", x["orders"]["verdict"]]
+                               for x in r["results"]])
     return "\n".join(out) + "\n"
 
 
 def summary_lines(r: dict) -> list[str]:
     """One line per model and kind, for the terminal."""
     return [f"{x['model']} {x['kind']}: {x['pairs']} pairs, toward {x['toward']}, against {x['against']}, "
-            f"unchanged {x['unchanged']}, p {x['p']:.4f}: {x['verdict']}" for x in r["results"]]
+            f"unchanged {x['unchanged']}, p {x['p']:.4f}: {x['verdict']}"
+            + (f"; by orders {x['orders']['toward']}/{x['orders']['against']}, p {x['orders']['p']:.4f}: "
+               f"{x['orders']['verdict']}" if "orders" in x else "") for x in r["results"]]
 

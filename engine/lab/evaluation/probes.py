@@ -207,9 +207,29 @@ def net_demand(answer: Answer, goods: Iterable[str]) -> int:
     return sum(o.qty if o.side == "buy" else -o.qty for o in answer.orders if o.good in wanted)
 
 
-def outcome(control: Answer, variant: Answer, goods: Iterable[str], direction: int = 1) -> Outcome:
-    """toward: the variant's net demand for `goods` moved from the control's the way `direction` says
-    (1: up, -1: down); against: the other way; unchanged: not at all."""
-    goods = tuple(goods)
-    moved = (net_demand(variant, goods) - net_demand(control, goods)) * direction
+def net_orders(answer: Answer, goods: Iterable[str]) -> int:
+    """Buy orders the answer places for `goods`, less its sell orders of them: the decision's direction
+    without its quantities (the second score, `SCORES`).
+
+    >>> from engine.core.answer import OrderAction as O
+    >>> net_orders(Answer(orders=[O(side="buy", good="acorns", qty=10, price=4),
+    ...                           O(side="sell", good="acorns", qty=1, price=5)]), ["acorns"])
+    0
+    """
+    wanted = set(goods)
+    return sum(1 if o.side == "buy" else -1 for o in answer.orders if o.good in wanted)
+
+
+SCORES: dict[str, Callable[[Answer, Iterable[str]], int]] = {"units": net_demand, "orders": net_orders}
+"""How a pair is scored: "units" (net demand, declared first) and "orders" (net buy orders, declared
+after the v8 run of seeds 1-3 showed small models' quantities are noise: a control bidding for 10
+units and its variant for 1 moved "against" while both bid). docs/EVAL.md has both."""
+
+
+def outcome(control: Answer, variant: Answer, goods: Iterable[str], direction: int = 1,
+            score: str = "units") -> Outcome:
+    """toward: the variant's score for `goods` (`SCORES`; net demand by default) moved from the control's
+    the way `direction` says (1: up, -1: down); against: the other way; unchanged: not at all."""
+    goods, measure = tuple(goods), SCORES[score]
+    moved = (measure(variant, goods) - measure(control, goods)) * direction
     return "toward" if moved > 0 else "against" if moved < 0 else "unchanged"
