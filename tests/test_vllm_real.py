@@ -263,30 +263,34 @@ def test_a_streamed_answer_is_the_answer_not_streamed(engines):
 @pytest.mark.vllm
 def test_the_echo_guard_keeps_heard_gossip_out_of_real_answers(engines):
     """The news quotes gossip the small models like to repeat; with the guard (vLLM bad_words) no answer
-    says three words in a row of it, in any case or punctuation, and every answer still parses."""
+    writes a guarded phrase (three words in a row of it, as written, lowercased or capitalised), and every
+    answer still parses. The guard works on tokens: "buy, buy, buy" still passes a guarded "buy buy buy"
+    (docs/prompt-trials.md says so)."""
+    from engine.mind.echo import echo_phrases
     from engine.mind.prompt import build_prompt
     from engine.mind.view import view_for
     from tests.conftest import play, scripted_game
-    from tests.test_echo import contains_run
 
     pool, loop, _, _ = engines
     game = scripted_game(seed=7)
     play(game, 5)
     heard = ["buy sell buy", "Buy honey now, friends", "winter is coming to the wood", "buy buy buy"]
     events = [f'turn 5: {who} says: "{words}"' for who, words in zip(("Oona", "Fennick", "Sorrel", "Bramble"), heard)]
-    asks = []
+    asks, guarded = [], []
     for name in ("Oona", "Sorrel", "Fennick", "Bramble"):
         view = view_for(game.state, name).model_copy(update={"events": events})
         for model in EMBEDDED:
             asks.append(VLLMBrain(model, pool).decide(view, build_prompt(view), seed=len(asks)))
+            guarded.append(echo_phrases(view))
+    assert "buy sell buy" in guarded[0] and "Buy honey now" in guarded[0]
 
     async def together():
         return await asyncio.gather(*asks)
 
     replies = loop.run_until_complete(together())
-    for reply in replies:
+    for reply, phrases in zip(replies, guarded):
         assert reply.fault is None and parse_answer(reply.raw).found_json, reply
-        assert not any(contains_run(reply.raw, line) for line in heard), reply.raw
+        assert not [p for p in phrases if p in reply.raw], reply.raw
 
 
 @pytest.mark.vllm
