@@ -21,10 +21,10 @@ from engine.core.scenario import PATRON
 from engine.brains.patron import SchemingPatron
 from engine.lab.distill import example_line, render
 from engine.lab.distill.best_of import (BestOfBrain, Candidate, CandidateLog, candidates_path, choose,
-                                        read_choices, read_decisions, selection_figures)
+                                        read_choices, read_decision_map, read_decisions, selection_figures)
 from engine.lab.distill.collect import Played, council_of, play_seeds
 from engine.play.seeds import SEED_SPACE, decision_seed as sampling_seed
-from engine.lab.distill.filter import filter_traces, read_rows, row_faults, sense_reason
+from engine.lab.distill.filter import ANSWER_KEYS, filter_traces, read_rows, rechoose, row_faults, sense_reason
 from engine.lab.distill.judge import SENSE_ROWS, figures, sense_of, sense_table, sense_verdict
 from engine.lab.evaluation.sense_figures import SenseTally
 from engine.mind.prompt import example_orders
@@ -57,6 +57,7 @@ def answer_of(kind: str, view) -> dict:
     letter (a sense fault, still clean); copy: the good orders, with a line of
     its prompt word for word as thought and gossip (copied words);
     self_buy: a bid for its own good; absurd: the good orders plus a bid at a fifth of a good's last price;
+    loop: the good orders with a thought that repeats itself (repeated words);
     no_offer: the good answer accepting an offer nobody made (the rules refuse it; no sense fault).
     """
     last = {b.good: b.last for b in view.books}
@@ -65,6 +66,8 @@ def answer_of(kind: str, view) -> dict:
         return good
     if kind == "noisy":
         return good | {"thinking": "..."}
+    if kind == "loop":
+        return good | {"thinking": "no, no, no, no, no, no, no, no"}
     if kind == "no_offer":
         return good | {"accept": [999]}
     if kind == "copy":
@@ -198,6 +201,54 @@ def test_a_clean_candidate_beats_a_higher_scoring_one_that_fails_a_check(teacher
         assert refused["check"] == "refused" and [r["code"] for r in refused["refused"]] == ["unknown_offer"]
         assert clean["check"] is None and clean["score"] < refused["score"]
         assert d["chosen"] == 1
+
+
+def test_a_thought_that_repeats_itself_is_not_chosen_and_not_kept(teacher, tmp_path):
+    teacher("loop", "good")
+    played = collect(tmp_path, best_of=2, turns=1)
+    for d in read_decisions(played.candidates[0]):
+        loop, good = d["candidates"]
+        assert loop["check"] == "repeated_words" and loop["faults"]["thinking_repeats"] == 1
+        assert good["check"] is None and d["chosen"] == 1
+
+
+def _as_played_before_the_check(played) -> None:
+    """Rewrite a collect as if candidate 0 had been played (a collect made before a check existed)."""
+    path, cpath = played.traces[0], played.candidates[0]
+    decisions = {(d["turn"], d["creature"]): d for d in read_decisions(cpath)}
+    rows = []
+    for row in read_rows(path):
+        d = decisions.get((row["turn"], row["creature"]))
+        if d is not None:
+            row = row | {k: d["candidates"][0].get(k) for k in ANSWER_KEYS}
+            d["chosen"] = 0
+        rows.append(row)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cpath.write_text("".join(json.dumps(d) + "\n" for d in decisions.values()))
+
+
+def test_the_filter_chooses_again_with_todays_checks(teacher, tmp_path):
+    teacher("loop", "good")
+    played = collect(tmp_path, best_of=2, turns=2)
+    _as_played_before_the_check(played)
+    stale, stale_report = filter_traces(played.traces, TEACHER, sense_checks=True)
+    assert stale == [] and stale_report.rejected["repeated_words"] == stale_report.answers == 8
+    again, report = filter_traces(played.traces, TEACHER, sense_checks=True,
+                                  decisions=read_decision_map(played.traces))
+    assert report.kept == len(again) == 8 and report.rechosen == 8
+    assert all(e.choice["chosen"] == 1 and e.choice["played"] == 0 for e in again)
+    assert all("no, no" not in e.answer and "weighs turn" in e.answer for e in again)
+    assert "chosen again by the filter" in again[0].choice["why"]
+
+
+def test_rechoose_keeps_the_played_row_when_it_is_still_best(teacher, tmp_path):
+    teacher("good", "loop")
+    played = collect(tmp_path, best_of=2, turns=1)
+    decisions = read_decision_map(played.traces)
+    row = next(r for r in read_rows(played.traces[0]) if r["creature"] != PATRON)
+    same, choice = rechoose(row, decisions[f"{played.traces[0].name}:t1:{row['creature']}"])
+    assert same is row and choice["chosen"] == choice["played"] == 0
+    assert choice["checks"] == [None, "repeated_words"]
 
 
 def test_ties_go_to_the_lowest_index(teacher, tmp_path):

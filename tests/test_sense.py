@@ -178,6 +178,26 @@ def test_words_without_letters(text, empty, no_letters):
     assert (words.empty, words.no_letters) == (empty, no_letters)
 
 
+@pytest.mark.parametrize(("text", "repeats"), [
+    ("no, no, no, no, no, no", True), ("buy, sell, buy", False), ("buy sell buy sell buy sell", True),
+    ("Honey is dear, but acorns are cheap today.", False), ("no wood, no berries, no honey, no acorns", False),
+    ("double, double, double, double, double, toil", True), ("", False)])
+def test_words_that_repeat_themselves(text, repeats):
+    assert sense.words_of(text, []).repeats is repeats
+
+
+def test_repeats_are_faults_and_voice_figures():
+    loop = {"thinking": "no, no, no, no, no, no", "gossip": "Acorns are cheap, I will hold mine."}
+    faults = sense.answer_faults(loop, None, "")
+    assert (faults["thinking_repeats"], faults["gossip_repeats"]) == (1, 0)
+    assert sense.answer_score(faults) == -1.0
+    tally = SenseTally()
+    tally.add(_row("Oona", loop))
+    tally.add(_row("Oona", {"thinking": "honey now", "gossip": "ha ha ha ha ha ha ha"}))
+    v = tally.figures()["voice"]
+    assert (v["thinking"]["repeats"], v["gossip"]["repeats"], v["gossip"]["repeats_share"]) == (1, 1, 0.5)
+
+
 def test_the_copies_of_a_real_prompt_are_found():
     game = scripted_game(2)
     views = []

@@ -108,7 +108,7 @@ class Clock:
 async def distill(opts: DistillOptions) -> dict:
     """Run the five stages and return the report (also written to OUT/report.json and report.md)."""
     from engine.brains.models import ModelsUnavailable, check_available
-    from engine.lab.distill.best_of import read_choices, selection_figures
+    from engine.lab.distill.best_of import read_decision_map, selection_figures
     from engine.lab.distill.collect import play_seeds
     from engine.lab.distill.filter import filter_traces
     from engine.lab.distill.judge import judge
@@ -155,7 +155,7 @@ async def distill(opts: DistillOptions) -> dict:
     gen2 = opts.best_of > 1
     examples, kept = filter_traces(played.traces, opts.teacher, count_tokens=answer_counter(student_path),
                                    max_answer_tokens=student_spec.sampling.max_tokens, sense_checks=gen2,
-                                   choices=read_choices(played.traces) if gen2 else None)
+                                   decisions=read_decision_map(played.traces) if gen2 else None)
     write_atomic(out / "examples.jsonl", "".join(map(example_line, examples)))
     selection = selection_figures(played.traces) if gen2 else None
     clock.add("filter", time.monotonic() - t)

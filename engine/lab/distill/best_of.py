@@ -222,16 +222,21 @@ def choice_summary(decision: dict) -> dict:
             "scores": [c["score"] for c in cands], "checks": [c["check"] for c in cands]}
 
 
-def read_choices(traces_files: Iterable[Path]) -> dict[str, dict]:
-    """Source ("seed-3.jsonl:t7:Oona", as the filter names examples) -> `choice_summary`, for every
-    traces file that has a candidates file."""
+def read_decision_map(traces_files: Iterable[Path]) -> dict[str, dict]:
+    """Source ("seed-3.jsonl:t7:Oona", as the filter names examples) -> the decision's record, for every
+    traces file that has a candidates file (the filter chooses again from these: `filter.rechoose`)."""
     out: dict[str, dict] = {}
     for traces in map(Path, traces_files):
         path = candidates_path(traces)
         if path.exists():
             for d in read_decisions(path):
-                out[f"{traces.name}:t{d['turn']}:{d['creature']}"] = choice_summary(d)
+                out[f"{traces.name}:t{d['turn']}:{d['creature']}"] = d
     return out
+
+
+def read_choices(traces_files: Iterable[Path]) -> dict[str, dict]:
+    """Source -> `choice_summary` (how the collect chose), for every traces file that has a candidates file."""
+    return {source: choice_summary(d) for source, d in read_decision_map(traces_files).items()}
 
 
 def selection_figures(traces_files: Iterable[Path]) -> dict | None:

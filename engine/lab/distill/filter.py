@@ -12,6 +12,7 @@ failed, in this order:
     refused         the rules refused some other action (unaffordable, unknown order id, ...)
     no_action       nothing to act on: an answer with no order, cancel, accept or decline
     copied_words    its thinking or gossip copies the prompt (sense checks only: best-of-n collections)
+    repeated_words  its thinking or gossip repeats itself, "no, no, no, no, no, no" (sense checks only)
     absurd_price    an order's price is absurd against the last price (sense checks only)
     too_long        the answer is longer, in the student's tokens, than the student may write
 
@@ -34,11 +35,11 @@ from typing import Callable, Iterable, Mapping
 
 from engine.core.answer import CREATURE_ACTIONS, ID_ACTIONS, count_in
 from engine.core.refusals import refusal_code
-from engine.lab.evaluation.sense import answer_faults
+from engine.lab.evaluation.sense import answer_faults, answer_score
 from engine.mind.synonyms import says_nothing
 
 REASONS = ("firewall", "fault", "parser_dropped", "self_buy", "refused", "no_action", "copied_words",
-           "absurd_price", "too_long")
+           "repeated_words", "absurd_price", "too_long")
 """Why a teacher answer was not kept, in the order the checks run."""
 MAX_COPIED = 0
 """Texts (thinking, gossip) that copy the prompt, verbatim or nearly (`sense.copy_kind`), a kept answer
@@ -80,8 +81,10 @@ class FilterReport:
     """Kept answers whose raw text needed a repair step (the learned text is the clean JSON)."""
     other_rows: int = 0
     """Rows of traders the teacher did not drive (the scripted Patron), ignored."""
+    rechosen: int = 0
+    """Answers the filter chose again among the candidates (`rechoose`) other than the one played."""
     sense_checks: bool = False
-    """Whether `copied_words` and `absurd_price` were checked."""
+    """Whether `copied_words`, `repeated_words` and `absurd_price` were checked."""
 
     def as_dict(self) -> dict:
         """JSON-ready figures."""
@@ -91,7 +94,7 @@ class FilterReport:
             "rejected": {r: self.rejected.get(r, 0) for r in REASONS},
             "drop_reasons": dict(self.drop_reasons.most_common(8)),
             "refusal_reasons": dict(self.refusal_reasons.most_common(8)),
-            "repaired_kept": self.repaired_kept, "other_rows": self.other_rows,
+            "repaired_kept": self.repaired_kept, "other_rows": self.other_rows, "rechosen": self.rechosen,
             "sense_checks": self.sense_checks,
         }
 
@@ -99,6 +102,8 @@ class FilterReport:
         """The report as a few human lines."""
         rate = f"{self.kept / self.answers:.0%}" if self.answers else "-"
         out = [f"kept {self.kept} of {self.answers} teacher answers ({rate})"]
+        if self.rechosen:
+            out.append(f"  chosen again among the candidates with today's checks: {self.rechosen} other than the one played")
         for r in REASONS:
             if self.rejected.get(r):
                 out.append(f"  not kept, {r}: {self.rejected[r]}")
@@ -173,7 +178,7 @@ def row_faults(row: Mapping) -> dict[str, int] | None:
 
 
 def sense_reason(faults: Mapping[str, int] | None) -> str | None:
-    """The first sense check an answer's faults fail: "copied_words", "absurd_price", or None.
+    """The first sense check an answer's faults fail: "copied_words", "repeated_words", "absurd_price", or None.
 
     {"thinking_copied": 0, "gossip_copied": 1, "absurd_price": 0, ...} -> "copied_words"
     """
@@ -181,9 +186,48 @@ def sense_reason(faults: Mapping[str, int] | None) -> str | None:
         return None
     if faults["thinking_copied"] + faults["gossip_copied"] > MAX_COPIED:
         return "copied_words"
+    if faults.get("thinking_repeats", 0) + faults.get("gossip_repeats", 0) > 0:
+        return "repeated_words"
     if faults["absurd_price"] > MAX_ABSURD:
         return "absurd_price"
     return None
+
+
+ANSWER_KEYS = ("raw", "parsed", "repairs", "dropped", "refused", "thinking", "latency_s", "tokens", "fault",
+               "fault_kind")
+"""The fields of a trace row that belong to the answer (a candidate carries its own); the rest (turn,
+creature, model, prompt, situation, leak) belong to the decision."""
+
+
+def rechoose(row: dict, decision: Mapping) -> tuple[dict, dict]:
+    """Choose again among a decision's best-of-n candidates with the filter's checks as they are now.
+
+    `row` is the trace row of the answer that was played, `decision` its record in the candidates file
+    (`best_of.CandidateLog`). Each candidate is judged on the decision's prompt and situation with
+    `reject_reason` and `sense_reason` (checks added after the collect count too), then ranked as
+    `best_of.choose` ranks: clean first, then `answer_score`, then the lowest index. The played candidate
+    keeps its real turn's refusals (the others have the rules' answer for them alone). Returns the row to
+    learn from and how it was chosen (`best_of.choice_summary`'s fields, plus "played": the index that was
+    played in the collect).
+    """
+    played = decision["chosen"]
+    judged = []
+    for cand in decision["candidates"]:
+        if cand["i"] == played:
+            merged = row
+        else:
+            merged = {**{k: v for k, v in row.items() if k not in ANSWER_KEYS},
+                      **{k: cand.get(k) for k in ANSWER_KEYS}}
+        faults = row_faults(merged) if merged.get("parsed") is not None else None
+        check = reject_reason(merged) or sense_reason(faults)
+        judged.append(((check is None, answer_score(faults), -cand["i"]), cand, merged, check))
+    rank, best, merged, _ = max(judged, key=lambda j: j[0])
+    head = "passes every check" if rank[0] else "no candidate passes every check"
+    others = ", ".join(f"{r[1]:g}" + ("" if c is None else f" {c}") for r, cand, _, c in judged if cand is not best)
+    why = f"chosen again by the filter: {head}; score {rank[1]:g}" + (f" (others: {others})" if others else "")
+    return merged, {"n": len(judged), "chosen": best["i"], "played": played, "seed": best.get("seed"),
+                    "score": rank[1], "why": why, "scores": [r[1] for r, *_ in judged],
+                    "checks": [c for *_, c in judged]}
 
 
 def read_rows(path: Path) -> list[dict]:
@@ -200,11 +244,15 @@ def filter_traces(
     max_answer_tokens: int | None = None,
     sense_checks: bool = False,
     choices: Mapping[str, dict] | None = None,
+    decisions: Mapping[str, Mapping] | None = None,
 ) -> tuple[list[Example], FilterReport]:
     """Keep the teacher's clean answers from traces files; `count_tokens` measures the learned text.
 
-    `sense_checks` adds `copied_words` and `absurd_price`; `choices` (source -> how the answer was chosen
-    among the teacher's candidates) is attached to each kept example.
+    `sense_checks` adds `copied_words`, `repeated_words` and `absurd_price`; `choices` (source -> how the
+    answer was chosen among the teacher's candidates) is attached to each kept example. With `decisions`
+    (source -> the decision's record in the candidates file), each answer is first chosen again among its
+    candidates with today's checks (`rechoose`): a collect made before a check existed still gives the
+    candidate that passes it, where one does.
     """
     report = FilterReport(sense_checks=sense_checks)
     examples: list[Example] = []
@@ -217,6 +265,11 @@ def filter_traces(
                 report.other_rows += 1
                 continue
             report.answers += 1
+            source = f"{path.name}:t{row['turn']}:{row['creature']}"
+            choice = (choices or {}).get(source)
+            if decisions is not None and source in decisions:
+                row, choice = rechoose(row, decisions[source])
+                report.rechosen += choice["chosen"] != choice["played"]
             why = reject_reason(row, row["turn"] in leaked)
             if why is None and sense_checks:
                 why = sense_reason(row_faults(row))
@@ -233,8 +286,7 @@ def filter_traces(
                 continue
             report.kept += 1
             report.repaired_kept += bool(row.get("repairs"))
-            source = f"{path.name}:t{row['turn']}:{row['creature']}"
-            examples.append(Example(row["prompt"], text, source, (choices or {}).get(source)))
+            examples.append(Example(row["prompt"], text, source, choice))
     return examples, report
 
 

@@ -239,6 +239,8 @@ SENSE_ROWS = (
     SenseRow("answers with a bid and an ask on one good", (), "answers_bid_and_ask", "answers", -1),
     SenseRow("thinking copied from the prompt", ("voice", "thinking"), "copied", "texts", -1),
     SenseRow("gossip copied from the prompt", ("voice", "gossip"), "copied", "texts", -1),
+    SenseRow("thinking that repeats itself", ("voice", "thinking"), "repeats", "texts", -1),
+    SenseRow("gossip that repeats itself", ("voice", "gossip"), "repeats", "texts", -1),
     SenseRow("distinct gossip lines", ("voice", "gossip"), "distinct", "lines", +1),
 )
 """The decision measures the judge shows (docs/EVAL.md defines them; `sense_figures` counts them)."""

@@ -334,7 +334,8 @@ def _voice_row(name: str, sense: dict) -> list:
     for field in ("thinking", "gossip"):
         w = v[field]
         cells += [f"{count_share(w['copied'], w['texts'], w['copied_share'])}: {w['verbatim']} / {w['near']}",
-                  " / ".join(str(w["copied_from"][s]) for s in SOURCES), f"{w['no_letters']} ({w['empty']})"]
+                  " / ".join(str(w["copied_from"][s]) for s in SOURCES), f"{w['no_letters']} ({w['empty']})",
+                  count_share(w.get("repeats", 0), w["texts"], w.get("repeats_share", 0.0))]
     g = v["gossip"]
     return [*cells, count_share(g["distinct"], g["lines"], g["distinct_ratio"])]
 
@@ -354,8 +355,9 @@ def sense_section(models: dict[str, dict], traders: dict[str, dict]) -> list[str
                    "answers with a bid and an ask on one good"],
                   [_sanity_row(name, s) for name, s in rows])
     out += ["", "Voice (copied: verbatim / near; from: " + " / ".join(SOURCES) + "; no letters (of which empty)):", ""]
-    out += markdown_table(["model / trader", "thinking copied", "thinking from", "thinking no letters", "gossip copied",
-                   "gossip from", "gossip no letters", "distinct gossip"],
+    out += markdown_table(["model / trader", "thinking copied", "thinking from", "thinking no letters",
+                           "thinking repeats", "gossip copied", "gossip from", "gossip no letters", "gossip repeats",
+                           "distinct gossip"],
                   [_voice_row(name, s) for name, s in rows])
     return out
 

@@ -38,13 +38,18 @@ MIN_SEGMENT_WORDS = 2
 """Prompt segments shorter than this (single words such as "buy") are not compared."""
 MIN_CONTAINED_WORDS = 4
 """A segment of at least this many words found inside a text (or the text inside a segment) is a copy."""
+REPEAT_MIN_WORDS = 6
+"""A text of at least this many words whose distinct words are fewer than `REPEAT_SHARE` of them repeats
+itself ("no, no, no, no, no, no"): a small model stuck in a loop until its token limit."""
+REPEAT_SHARE = 0.5
+"""Distinct words / words below which a long enough text repeats itself."""
 SOURCES = ("example", "format", "heard", "prompt")
 """Where a copied segment came from, in the order a tie is given: the example answer, the answer format
 (the prompt's first paragraph), another trader's gossip quoted in the news, anything else in the prompt."""
 UNPARSED_SCORE = -100.0
 """`answer_score` of an answer that was not parsed, below any parsed answer's: its 8 orders at most
-cost 3 faults each, plus 4 goods bid and offered, 1 need, 1 per perishable good and 4 for its words
-(35 in the default wood)."""
+cost 3 faults each, plus 4 goods bid and offered, 1 need, 1 per perishable good and 6 for its words
+(37 in the default wood)."""
 
 _SPLIT_RE = re.compile(r'[\n"(){}\[\]:;]|[.!?](?=\s|$)')
 _NON_WORD_RE = re.compile(r"[\W_]+")
@@ -95,6 +100,8 @@ class Words(_Frozen):
     """Nothing but whitespace."""
     no_letters: bool
     """Not a single letter (empty included): ":{", "...", "42"."""
+    repeats: bool = False
+    """It repeats itself (`repeats`): "no, no, no, no, no, no"."""
     copied: str | None
     """"verbatim" or "near" when it copies a prompt segment, else None."""
     source: str | None
@@ -344,6 +351,19 @@ def copy_kind(text: str, segment: str) -> str | None:
     return "near" if match.quick_ratio() >= NEAR and match.ratio() >= NEAR else None
 
 
+def repeats(norm: str) -> bool:
+    """Whether a normalised text repeats itself: `REPEAT_MIN_WORDS` words or more, of which fewer than
+    `REPEAT_SHARE` are distinct.
+
+    >>> repeats("no no no no no no"), repeats("buy sell buy"), repeats("honey is dear but acorns are cheap")
+    (True, False, False)
+    >>> repeats("buy sell buy sell buy sell"), repeats("no wood no berries no honey no acorns")
+    (True, False)
+    """
+    words = norm.split()
+    return len(words) >= REPEAT_MIN_WORDS and len(set(words)) < REPEAT_SHARE * len(words)
+
+
 def words_of(text: str, segments: list[tuple[str, str]]) -> Words:
     """The voice measures of one text against the prompt's segments (verbatim beats near; then `SOURCES` order)."""
     norm = normalise(text)
@@ -355,7 +375,8 @@ def words_of(text: str, segments: list[tuple[str, str]]) -> Words:
             if best is None or rank < best[:2]:
                 best = (*rank, kind, source)
     return Words(empty=not str(text).strip(), no_letters=not any(c.isalpha() for c in str(text)),
-                 copied=best[2] if best else None, source=best[3] if best else None, normal=norm)
+                 repeats=repeats(norm), copied=best[2] if best else None, source=best[3] if best else None,
+                 normal=norm)
 
 
 # -- one answer -------------------------------------------------------------------------------------
@@ -392,7 +413,8 @@ def _borrowed(parsed: Mapping) -> Counter:
 
 
 FAULTS = ("buy_not_short", "need_now_unbought", "surplus_kept", "absurd_price", "sell_not_held", "bid_and_ask",
-          "self_buy", "thinking_copied", "gossip_copied", "thinking_no_letters", "gossip_no_letters")
+          "self_buy", "thinking_copied", "gossip_copied", "thinking_no_letters", "gossip_no_letters",
+          "thinking_repeats", "gossip_repeats")
 """The faults `answer_faults` counts, each worth one point against `answer_score`."""
 
 
@@ -403,7 +425,8 @@ def answer_faults(parsed: Mapping | None, situation: Situation | Mapping | None,
     buy_not_short: buy orders of a good not short; need_now_unbought: 1 when it lacked food or fuel
     this turn, could afford it and bid for none of it; surplus_kept: perishable goods with a surplus
     its sells did not cover; absurd_price, sell_not_held, self_buy: orders; bid_and_ask: goods both
-    bid and offered; *_copied: 1 when the text copies the prompt; *_no_letters: 1 when it has no letter.
+    bid and offered; *_copied: 1 when the text copies the prompt; *_no_letters: 1 when it has no letter;
+    *_repeats: 1 when it repeats itself (`repeats`).
 
     >>> sit = Situation(me="Oona", produces="honey", rate=3, pebbles=60, meals=2, foods=["honey", "acorns"],
     ...                 goods={"honey": 5}, last={"honey": 6, "acorns": 4})
@@ -430,6 +453,8 @@ def answer_faults(parsed: Mapping | None, situation: Situation | Mapping | None,
         "gossip_copied": int(s.gossip.copied is not None),
         "thinking_no_letters": int(s.thinking.no_letters),
         "gossip_no_letters": int(s.gossip.no_letters),
+        "thinking_repeats": int(s.thinking.repeats),
+        "gossip_repeats": int(s.gossip.repeats),
     }
 
 

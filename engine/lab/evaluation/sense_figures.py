@@ -132,6 +132,7 @@ class SenseTally:
         c["texts"] += 1
         c["empty"] += w.empty
         c["no_letters"] += w.no_letters
+        c["repeats"] += w.repeats
         if w.copied is not None:
             c[w.copied] += 1
             c[f"from {w.source}"] += 1
@@ -224,6 +225,7 @@ class SenseTally:
         for name, w in self.words.items():
             copied = w["verbatim"] + w["near"]
             out[name] = {"texts": w["texts"], "empty": w["empty"], "no_letters": w["no_letters"],
+                         "repeats": w["repeats"], "repeats_share": _share(w["repeats"], w["texts"]),
                          "verbatim": w["verbatim"], "near": w["near"], "copied": copied,
                          "copied_share": _share(copied, w["texts"]),
                          "copied_from": {s: w[f"from {s}"] for s in SOURCES}}
