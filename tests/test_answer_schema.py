@@ -6,7 +6,8 @@ import pytest
 
 jsonschema = pytest.importorskip("jsonschema")
 
-from engine.core.answer import Answer, answer_json_schema, need_first, price_band  # noqa: E402
+from engine.brains.vllm import limit_schema  # noqa: E402
+from engine.core.answer import Answer, answer_json_schema, buy_room, need_buys, price_band  # noqa: E402
 from engine.mind.view import view_for  # noqa: E402
 from tests.conftest import play, scripted_game  # noqa: E402
 
@@ -21,12 +22,8 @@ def views():
 
 
 def _first(v) -> list[dict]:
-    """The buy a view whose creature lacks something it can pay for must open its orders with ([] if none)."""
-    needed = need_first(v)
-    if not needed:
-        return []
-    good = next(iter(needed))
-    return [{"side": "buy", "good": good, "qty": 1, "price": next(b.last for b in v.books if b.good == good)}]
+    """The buys a view whose creature lacks what it can pay for must open its orders with ([] if none)."""
+    return [{"side": "buy", "good": n.good, "qty": n.qty, "price": n.price} for n in need_buys(v)]
 
 
 def _branches(schema: dict, side: str) -> dict[str, dict]:
@@ -123,22 +120,57 @@ def test_the_words_pattern_carries_its_length_limits_into_structured_outputs(vie
 
 
 def test_a_creature_that_lacks_what_it_can_pay_for_must_buy_it_first(views):
-    """Issue 15: creatures went hungry with the pebbles to eat in their pouch, selling instead."""
-    short = [v for v in views if need_first(v)]
+    """Issue 15: creatures went hungry with the pebbles to eat in their pouch, selling instead, or bought
+    one food of the two they lacked."""
+    short = [v for v in views if need_buys(v)]
     calm = [v for v in views if not v.short_on]
     assert short and calm
     for v in short:
         schema = answer_json_schema(v)
-        need = _first(v)[0]
+        need = _first(v)
         sell = [{"side": "sell", "good": g, "qty": 1, "price": next(b.last for b in v.books if b.good == g)}
                 for g, q in v.goods.items() if q > 0][:1]
-        jsonschema.validate(WORDS | {"orders": [need, *sell]}, schema)
-        for wrong in ([*sell, need], sell):  # a sell first, or no buy at all
-            with pytest.raises(jsonschema.ValidationError):
-                jsonschema.validate(WORDS | {"orders": wrong}, schema)
-        first = schema["properties"]["orders"]["prefixItems"][0]["anyOf"]
-        assert {k["properties"]["good"]["enum"][0] for k in first} == set(need_first(v)) <= set(v.short_on)
+        jsonschema.validate(WORDS | {"orders": [*need, *sell][:3]}, schema)
+        cheap = [dict(need[0], price=need[0]["price"] - 1)]
+        for wrong in ([*sell, *need], sell, need[1:] + need[:1], need[:-1], cheap + need[1:]):
+            # a sell first, no buy at all, the needs out of order, one need left out, a bid below the going price
+            if wrong and wrong != need:
+                with pytest.raises(jsonschema.ValidationError):
+                    jsonschema.validate(WORDS | {"orders": wrong}, schema)
+        opening = schema["properties"]["orders"]["prefixItems"]
+        assert [k["properties"]["good"]["enum"][0] for k in opening] == [n.good for n in need_buys(v)]
+        assert {n.good for n in need_buys(v)} <= set(v.short_on)
     for v in calm:
         assert "prefixItems" not in answer_json_schema(v)["properties"]["orders"]
     broke = short[0].model_copy(update={"pebbles": 0})
-    assert need_first(broke) == {} and "prefixItems" not in answer_json_schema(broke)["properties"]["orders"]
+    assert need_buys(broke) == [] and "prefixItems" not in answer_json_schema(broke)["properties"]["orders"]
+
+
+def test_a_creature_that_lacks_two_foods_must_buy_both(views):
+    v = next(v for v in views if v.foods_needed < 2)
+    lacking = [g for g in v.foods if g != v.produces][:2]
+    two = v.model_copy(update={"foods_needed": 2, "pebbles": 100, "goods": {**v.goods, **{g: 0 for g in lacking}},
+                               "short_on": {g: 1 for g in lacking}})
+    assert sorted(n.good for n in need_buys(two)) == sorted(lacking)
+    schema = answer_json_schema(two)
+    one = _first(two)[:1]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(WORDS | {"orders": one}, schema)
+    jsonschema.validate(WORDS | {"orders": _first(two)}, schema)
+    # a model allowed two orders must still write both; allowed one, it writes the first
+    limited = limit_schema(schema, 1, None)["properties"]["orders"]
+    assert (limited["minItems"], limited["maxItems"], len(limited["prefixItems"])) == (1, 1, 1)
+    jsonschema.validate(WORDS | {"orders": one}, limit_schema(schema, 1, None))
+
+
+def test_buys_ask_for_no_more_than_the_hoard_room_and_the_pebbles(views):
+    for v in views:
+        buys = _branches(answer_json_schema(v), "buy")
+        for good, branch in buys.items():
+            most = branch["properties"]["qty"]["maximum"]
+            assert most == buy_room(v, good) >= 1
+            if good in v.hoard_limits:
+                assert most <= max(1, v.hoard_limits[good] - v.goods.get(good, 0))
+            assert most * branch["properties"]["price"]["minimum"] <= v.pebbles
+        broke = v.model_copy(update={"pebbles": 0})
+        assert _branches(answer_json_schema(broke), "buy") == {}

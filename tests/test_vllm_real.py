@@ -295,17 +295,19 @@ def test_the_echo_guard_keeps_heard_gossip_out_of_real_answers(engines):
 
 @pytest.mark.vllm
 def test_a_creature_short_of_food_it_can_pay_for_buys_it_first(engines):
-    """The answer grammar's prefixItems (`need_first`) reach vLLM's grammar engine: every real answer of a
-    creature that lacks food it can afford opens with a buy of one of the foods it lacks."""
-    from engine.core.answer import need_first
+    """The answer grammar's opening (`need_buys` as prefixItems, cut to the model's `max_array_items`)
+    reaches vLLM's grammar engine: every real answer of a creature that lacks food it can afford opens
+    with the planned buys, in order, each at the going price or dearer."""
+    from engine.core.answer import need_buys
     from engine.mind.prompt import build_prompt
     from engine.mind.view import view_for
     from tests.conftest import play, scripted_game
 
     pool, loop, _, _ = engines
+    registry = load_registry(None)
     game = scripted_game(seed=5)
     play(game, 8)
-    views = [v for v in (view_for(game.state, t.name) for t in game.state.scenario.traders) if need_first(v)]
+    views = [v for v in (view_for(game.state, t.name) for t in game.state.scenario.traders) if need_buys(v)]
     assert len(views) >= 2
     asks = [VLLMBrain(model, pool).decide(v, build_prompt(v), seed=i)
             for i, (v, model) in enumerate((v, m) for v in views for m in EMBEDDED)]
@@ -313,11 +315,15 @@ def test_a_creature_short_of_food_it_can_pay_for_buys_it_first(engines):
     async def together():
         return await asyncio.gather(*asks)
 
-    for (view, _model), reply in zip(((v, m) for v in views for m in EMBEDDED), loop.run_until_complete(together())):
+    for (view, model), reply in zip(((v, m) for v in views for m in EMBEDDED), loop.run_until_complete(together())):
         assert reply.fault is None, reply
-        # the game's parser: an answer cut off at the token limit is repaired, its first order intact
+        # the game's parser: an answer cut off at the token limit is repaired, its opening intact
         orders = parse_answer(reply.raw, goods=[b.good for b in view.books]).answer.orders
-        assert orders and orders[0].side == "buy" and orders[0].good in need_first(view), reply.raw
+        opening = need_buys(view)[:registry.get(model).structured.max_array_items or 3]
+        assert len(orders) >= len(opening), reply.raw
+        for order, need in zip(orders, opening):
+            assert (order.side, order.good) == ("buy", need.good) and order.price >= need.price, reply.raw
+            assert 1 <= order.qty <= need.qty, reply.raw
 
 
 @pytest.mark.vllm

@@ -487,6 +487,8 @@ def limit_schema(schema: dict, max_items: int | None, max_length: int | None) ->
     string pattern ending in `X*$` carrying its length limits (`_bounded_pattern`).
 
     {"type": "array", "maxItems": 8}, max_items=2 -> {"type": "array", "maxItems": 2}
+    {"type": "array", "minItems": 3, "prefixItems": [a, b, c]}, max_items=2
+        -> {"type": "array", "minItems": 2, "maxItems": 2, "prefixItems": [a, b]}
     """
     def walk(node: Any) -> Any:
         if isinstance(node, list):
@@ -496,6 +498,10 @@ def limit_schema(schema: dict, max_items: int | None, max_length: int | None) ->
         out = {key: walk(value) for key, value in node.items()}
         if max_items is not None and out.get("type") == "array":
             out["maxItems"] = min(out.get("maxItems", max_items), max_items)
+            if "prefixItems" in out:  # an opening the model may not write in full is cut to what it may
+                out["prefixItems"] = out["prefixItems"][:max_items]
+            if "minItems" in out:
+                out["minItems"] = min(out["minItems"], out["maxItems"])
         if max_length is not None and out.get("type") == "string" and "enum" not in out and "const" not in out:
             out["maxLength"] = min(out.get("maxLength", max_length), max_length)
         if out.get("type") == "string" and str(out.get("pattern", "")).endswith("*$"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Any, Iterable, Iterator, Literal, Mapping, get_args
+from typing import Any, Iterable, Iterator, Literal, Mapping, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -275,26 +275,78 @@ def price_band(last: int) -> tuple[int, int]:
     return max(1, math.ceil(PRICE_FLOOR * last)), max(2, math.floor(PRICE_CEILING * last))
 
 
-def need_first(view) -> dict[str, int]:
-    """Goods a creature lacks this very turn that its pebbles could buy at the last price + 1: good -> the
-    most units worth buying (what it lacks, at most what the pebbles pay for). Where any, the answer
-    grammar makes the first order a buy of one of them: a creature that would go hungry or cold with the
-    pebbles to avoid it in its pouch is nonsense the measures kept finding (issue 15).
+class NeedBuy(NamedTuple):
+    """One buy of what a creature lacks this turn, as `need_buys` plans it."""
+
+    good: str
+    qty: int
+    """Units: one per food (each meal is a different food), what the fire burns for the fuel, at most
+    what the pebbles still pay for."""
+    price: int
+    """The going price (`going_price`)."""
+
+
+def going_price(book) -> int:
+    """What a buyer who must have a good pays: the last price + 1, or the lowest resting ask where that is
+    dearer, up to `PRICE_CEILING` times the last price (the grammar's band).
+
+    >>> from types import SimpleNamespace as B
+    >>> going_price(B(last=4, asks=[])), going_price(B(last=4, asks=[(7, 2)])), going_price(B(last=4, asks=[(9, 1)]))
+    (5, 7, 5)
+    """
+    price = book.last + 1
+    if book.asks and price < book.asks[0][0] <= PRICE_CEILING * book.last:
+        price = book.asks[0][0]
+    return price
+
+
+def need_buys(view) -> list[NeedBuy]:
+    """The buys that cover what a creature lacks this turn, in order, as far as its pebbles go: the
+    cheapest of the foods it is short of, as many kinds as meals it would miss (one unit each), then the
+    fuel its fire must burn, each at the going price. A creature that goes hungry or cold with the pebbles
+    to avoid it in its pouch is nonsense the measures kept finding (issue 15); the prompt suggests these
+    buys (`engine.mind.prompt.example_orders`) and the answer grammar opens the orders with them
+    (`answer_json_schema`).
 
     >>> from types import SimpleNamespace as V
-    >>> b = lambda g, last: V(good=g, last=last)
-    >>> view = V(produces="acorns", pebbles=12, short_on={"honey": 1, "berries": 1, "firewood": 3},
+    >>> b = lambda g, last, asks=(): V(good=g, last=last, asks=list(asks))
+    >>> view = V(produces="acorns", pebbles=14, foods=["honey", "acorns", "berries"], foods_needed=1,
+    ...          short_on={"honey": 1, "berries": 1, "firewood": 3},
     ...          books=[b("honey", 12), b("berries", 5), b("firewood", 3)])
-    >>> need_first(view)
-    {'berries': 1, 'firewood': 3}
+    >>> need_buys(view)
+    [NeedBuy(good='berries', qty=1, price=6), NeedBuy(good='firewood', qty=2, price=4)]
     """
-    last = {b.good: b.last for b in view.books}
-    out = {}
-    for good, units in view.short_on.items():
-        can = view.pebbles // (last.get(good, 0) + 1)
-        if good != view.produces and good in last and can > 0:
-            out[good] = min(units, can, 10)
+    books = {b.good: b for b in view.books}
+    left, out = view.pebbles, []
+    lacking = [g for g in view.short_on if g in books and g != view.produces]
+    foods = sorted((g for g in lacking if g in view.foods), key=lambda g: (books[g].last, g))
+    wanted = [(g, 1) for g in foods][:max(0, view.foods_needed)]
+    wanted += [(g, view.short_on[g]) for g in lacking if g not in view.foods]
+    for good, units in wanted:
+        price = going_price(books[good])
+        qty = min(units, left // price)
+        if qty > 0:
+            out.append(NeedBuy(good, qty, price))
+            left -= qty * price
     return out
+
+
+def buy_room(view, good: str) -> int:
+    """The most units of `good` one buy order may ask for: 10, no more than a perishable good's hoard room
+    (above its limit it rots) and no more than the pebbles pay for at the bottom of the price band (0 when
+    they pay for none). Small models bid for 10 units of a food they eat one of a turn (issue 15).
+
+    >>> from types import SimpleNamespace as V
+    >>> view = V(pebbles=40, goods={"honey": 9}, hoard_limits={"honey": 12}, books=[V(good="honey", last=6),
+    ...          V(good="firewood", last=5)])
+    >>> buy_room(view, "honey"), buy_room(view, "firewood"), buy_room(view.__class__(**{**vars(view), "pebbles": 2}), "honey")
+    (3, 10, 0)
+    """
+    last = next(b.last for b in view.books if b.good == good)
+    room = 10
+    if good in view.hoard_limits:
+        room = min(room, max(1, view.hoard_limits[good] - view.goods.get(good, 0)))
+    return min(room, view.pebbles // price_band(last)[0])
 
 
 def answer_json_schema(view=None) -> dict:
@@ -302,31 +354,38 @@ def answer_json_schema(view=None) -> dict:
 
     Without a view: the whole `Answer` schema. With a creature's view: a stricter subset built for
     this creature this turn, so a constrained model cannot even write what the rules would refuse:
-    buy orders name only goods it does not make (no self-buy), sell orders only goods it holds and at
-    most what it holds, each good's limit price stays within `price_band` of its last price (small
-    models asked 10 for a good last traded at 4), accept/decline name only offers it has, at least
-    one order is required, and a thought and gossip of `MIN_WORDS` characters at least (small models
-    otherwise wrote ": " or nothing). Where it lacks food or fuel this turn and could pay for it, its
-    first order buys one of those goods (`need_first`). Every answer valid under it is valid under `Answer`.
+    buy orders name only goods it does not make (no self-buy) and ask for no more than `buy_room`, sell
+    orders only goods it holds and at most what it holds, each good's limit price stays within
+    `price_band` of its last price (small models asked 10 for a good last traded at 4), accept/decline
+    name only offers it has, at least one order is required (where any order is possible), and a thought
+    and gossip of `MIN_WORDS` characters at least (small models otherwise wrote ": " or nothing). Where
+    it lacks food or fuel this turn and can pay for it, its orders open with `need_buys`, one order per
+    good in that order, each at the going price or dearer and for at most the planned units (the
+    registry's `max_array_items` may cut that opening short: `limit_schema`). Every answer valid under it
+    is valid under `Answer`.
     """
     if view is None or view.produces is None:
         return Answer.model_json_schema()
     last = {b.good: b.last for b in view.books}
 
-    def order(side: str, good: str, most: int) -> dict:
+    def order(side: str, good: str, most: int, least_price: int | None = None) -> dict:
         low, high = price_band(last.get(good, 1))
         return {"type": "object", "additionalProperties": False,
                 "properties": {"side": {"enum": [side]}, "good": {"enum": [good]},
                                "qty": {"type": "integer", "minimum": 1, "maximum": most},
-                               "price": {"type": "integer", "minimum": low, "maximum": high}},
+                               "price": {"type": "integer", "minimum": max(low, least_price or low), "maximum": high}},
                 "required": ["side", "good", "qty", "price"]}
 
-    kinds = [order("buy", g, 10) for g in view.goods_all if g != view.produces]
-    orders: dict = {"type": "array", "items": {"anyOf": kinds}, "minItems": 1, "maxItems": 3}
-    needed = need_first(view)
-    if needed:
-        orders["prefixItems"] = [{"anyOf": [order("buy", g, units) for g, units in needed.items()]}]
+    kinds = [order("buy", g, buy_room(view, g)) for g in view.goods_all
+             if g != view.produces and g in last and buy_room(view, g) > 0]
     kinds += [order("sell", g, min(10, view.goods[g])) for g in view.goods_all if view.goods.get(g, 0) > 0]
+    orders: dict = {"type": "array", "items": {"anyOf": kinds}, "minItems": 1, "maxItems": 3}
+    if not kinds:
+        orders = {"type": "array", "maxItems": 0}
+    needed = need_buys(view)
+    if needed:
+        orders["prefixItems"] = [order("buy", n.good, n.qty, least_price=n.price) for n in needed[:3]]
+        orders["minItems"] = len(orders["prefixItems"])
     offer_ids = [o.id for o in view.offers]
     offers = {"type": "array", "items": {"enum": offer_ids}} if offer_ids else {"type": "array", "maxItems": 0}
     text = {"type": "string", "minLength": MIN_WORDS, "maxLength": MAX_WORDS, "pattern": WORDS_PATTERN}

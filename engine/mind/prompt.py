@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 
+from engine.core.answer import going_price, need_buys
 from engine.mind.view import View, read_whisper
 
 MAX_BOOK_LEVELS = 3
@@ -79,39 +80,27 @@ def example_orders(view: View) -> list[dict]:
     """Orders that would make sense for this creature now, shown as orders only (the words of an example
     answer were copied word for word, issue 15):
 
-    - buy what it lacks this turn: the cheapest of the foods it is short of, as many kinds as meals it
-      would miss, then the fuel it must burn (as much as the pebbles allow);
+    - buy what it lacks this turn (`engine.core.answer.need_buys`, the opening the answer grammar
+      requires): the cheapest of the foods it is short of, as many kinds as meals it would miss, then
+      the fuel it must burn (as much as the pebbles allow);
     - buy one unit of a good a fresh whisper says will rise, and of a good whose price fell to a bargain;
     - sell its own good: all but `KEEP` units (two at least, keeping one), so food reaches the hungry.
 
-    Buys are at the last price + 1, or at the lowest resting ask where one is dearer (up to twice the last
-    price, the grammar's band), and only while the pebbles last, needs first.
+    Buys are at the going price (`going_price`: the last price + 1, or the lowest resting ask where one
+    is dearer, up to twice the last price, the grammar's band), and only while the pebbles last, needs first.
     """
     books = {b.good: b for b in view.books}
-    orders: list[dict] = []
-    left = view.pebbles
+    orders = [{"side": "buy", "good": n.good, "qty": n.qty, "price": n.price} for n in need_buys(view)]
+    left = view.pebbles - sum(o["qty"] * o["price"] for o in orders)
 
-    def buy(good: str, qty: int) -> int:
+    def buy(good: str, qty: int) -> None:
         nonlocal left
-        book = books[good]
-        price = book.last + 1
-        if book.asks and price < book.asks[0][0] <= 2 * book.last:
-            price = book.asks[0][0]
+        price = going_price(books[good])
         qty = min(qty, left // price)
         if qty > 0 and good != view.produces and not any(o["good"] == good for o in orders):
             orders.append({"side": "buy", "good": good, "qty": qty, "price": price})
             left -= price * qty
-            return qty
-        return 0
 
-    foods = sorted((g for g in view.short_on if g in view.foods and g in books), key=lambda g: (books[g].last, g))
-    meals = view.foods_needed
-    for good in foods:
-        if meals > 0:
-            meals -= buy(good, 1)
-    for good, units in view.short_on.items():
-        if good not in view.foods and good in books:
-            buy(good, units)
     for good in [*tipped(view), *bargains(view)]:
         buy(good, 1)
     held = view.goods.get(view.produces, 0) if view.produces else 0
