@@ -75,7 +75,7 @@ def default_parallel(seeds: int, gpu: bool | None = None) -> int:
     return max(1, min(seeds, GPU_PARALLEL if gpu else CPU_PARALLEL))
 
 
-class Pace:
+class SeasonProgress:
     """Seasons done and creatures' answers per second, for the progress line."""
 
     def __init__(self, seasons: int) -> None:
@@ -148,7 +148,7 @@ async def _play_missing(opts: EvalOptions, params: dict, store: season.SeasonSto
 
     state = new_game(load_scenario(opts.scenario), missing[0], params["council"])
     brains, quirks, pool = await start_brains(opts.council, state, run_options(missing[0]))
-    pace = Pace(len(missing))
+    pace = SeasonProgress(len(missing))
 
     def on_turn(record) -> None:
         pace.turn(record)
