@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.core.newgame import new_game  # noqa: E402
-from engine.lab.evaluation.report import Pace  # noqa: E402
+from engine.lab.evaluation.report import SeasonProgress  # noqa: E402
 from engine.lab.evaluation.season import close_brains, play_seasons  # noqa: E402
 from engine.models.hardware import cpu_info  # noqa: E402
 from engine.play.council import resolve_council  # noqa: E402
@@ -61,7 +61,7 @@ async def measure(council: str, levels: list[int], turns: int) -> dict[int, tupl
         for n in levels:  # fresh seeds for every run, so no run finds its prompts already cached by another
             runs = [RunOptions(council=council, turns=turns, seed=s, progress=False) for s in range(first, first + n)]
             first += n
-            pace = Pace(n)
+            pace = SeasonProgress(n)
             start = time.monotonic()
             await play_seasons(runs, brains, quirks, n, on_turn=pace.turn)
             out[n] = (pace.answers, time.monotonic() - start)

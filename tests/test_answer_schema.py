@@ -7,7 +7,8 @@ import pytest
 jsonschema = pytest.importorskip("jsonschema")
 
 from engine.brains.vllm import limit_schema  # noqa: E402
-from engine.core.answer import Answer, answer_json_schema, buy_room, need_buys, price_band  # noqa: E402
+from engine.core.answer import (FREE_ITEMS, FREE_ORDERS, Answer, answer_json_schema, buy_room,  # noqa: E402
+                                 need_buys, price_band)
 from engine.mind.view import view_for  # noqa: E402
 from tests.conftest import play, scripted_game  # noqa: E402
 
@@ -157,10 +158,25 @@ def test_a_creature_that_lacks_two_foods_must_buy_both(views):
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(WORDS | {"orders": one}, schema)
     jsonschema.validate(WORDS | {"orders": _first(two)}, schema)
-    # a model allowed two orders must still write both; allowed one, it writes the first
-    limited = limit_schema(schema, 1, None)["properties"]["orders"]
-    assert (limited["minItems"], limited["maxItems"], len(limited["prefixItems"])) == (1, 1, 1)
-    jsonschema.validate(WORDS | {"orders": one}, limit_schema(schema, 1, None))
+    # a model allowed 3 orders writes both and has a slot left to sell; allowed 2, the cheaper only (one
+    # slot stays free); allowed 1, that one
+    for cap, opening in ((3, 2), (2, 1), (1, 1)):
+        limited = limit_schema(schema, cap, None)["properties"]["orders"]
+        assert (limited["minItems"], limited["maxItems"], len(limited["prefixItems"])) == (opening, cap, opening)
+        assert FREE_ITEMS not in limited
+    jsonschema.validate(WORDS | {"orders": one}, limit_schema(schema, 2, None))
+    sell = {"side": "sell", "good": two.produces, "qty": 1, "price": next(b.last for b in two.books if b.good == two.produces)}
+    if two.goods.get(two.produces, 0) > 0:
+        jsonschema.validate(WORDS | {"orders": [*_first(two), sell]}, schema)
+        jsonschema.validate(WORDS | {"orders": [*one, sell]}, limit_schema(schema, 2, None))
+
+
+def test_the_opening_leaves_a_slot_free_for_the_creatures_own_sells(views):
+    for v in views:
+        many = v.model_copy(update={"pebbles": 500, "foods_needed": 2, "burn": 2,
+                                    "short_on": {g: 1 for g in v.goods_all if g != v.produces}})
+        orders = answer_json_schema(many)["properties"]["orders"]
+        assert len(orders["prefixItems"]) == orders["maxItems"] - FREE_ORDERS == 2
 
 
 def test_buys_ask_for_no_more_than_the_hoard_room_and_the_pebbles(views):

@@ -20,7 +20,7 @@ import asyncio
 import time
 
 from engine.brains.base import FaultKind, Progress, ProgressFn, Reply, report_progress
-from engine.core.answer import answer_json_schema
+from engine.core.answer import answer_json_schema, limit_schema
 from engine.mind.echo import echo_phrases
 from engine.mind.view import View
 
@@ -74,7 +74,8 @@ class OpenAIBrain:
         if avoid:
             extra["bad_words"] = avoid
         mode = self.spec.structured.mode
-        schema = answer_json_schema(view)
+        so = self.spec.structured
+        schema = limit_schema(answer_json_schema(view), so.max_array_items, so.max_string_length)
         if mode == "json_schema":
             extra["structured_outputs"] = {"json": schema}
         elif mode == "regex":

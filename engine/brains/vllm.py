@@ -46,6 +46,7 @@ from engine.brains.processes import (
     stop_resource_tracker,
     temporary_env,
 )
+from engine.core.answer import limit_schema
 from engine.models.hardware import choose_dtype, cpu_info
 from engine.models.registry import ModelSpec, Registry, load_registry
 
@@ -480,49 +481,6 @@ async def _stream(engine: _Engine, request: tuple, request_id: str, on_progress:
     if not seen:
         raise RuntimeError("engine returned no output")
     return "".join(pieces), n_tokens
-
-
-def limit_schema(schema: dict, max_items: int | None, max_length: int | None) -> dict:
-    """A copy of a JSON schema with every array's maxItems and string's maxLength capped, and each
-    string pattern ending in `X*$` carrying its length limits (`_bounded_pattern`).
-
-    {"type": "array", "maxItems": 8}, max_items=2 -> {"type": "array", "maxItems": 2}
-    {"type": "array", "minItems": 3, "prefixItems": [a, b, c]}, max_items=2
-        -> {"type": "array", "minItems": 2, "maxItems": 2, "prefixItems": [a, b]}
-    """
-    def walk(node: Any) -> Any:
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        out = {key: walk(value) for key, value in node.items()}
-        if max_items is not None and out.get("type") == "array":
-            out["maxItems"] = min(out.get("maxItems", max_items), max_items)
-            if "prefixItems" in out:  # an opening the model may not write in full is cut to what it may
-                out["prefixItems"] = out["prefixItems"][:max_items]
-            if "minItems" in out:
-                out["minItems"] = min(out["minItems"], out["maxItems"])
-        if max_length is not None and out.get("type") == "string" and "enum" not in out and "const" not in out:
-            out["maxLength"] = min(out.get("maxLength", max_length), max_length)
-        if out.get("type") == "string" and str(out.get("pattern", "")).endswith("*$"):
-            out = _bounded_pattern(out)
-        return out
-
-    return walk(schema)
-
-
-def _bounded_pattern(node: dict) -> dict:
-    """A string node whose pattern ends in `X*$`, with its length limits moved into the pattern.
-
-    Structured outputs ignore minLength and maxLength beside a pattern, so the pattern carries them:
-    {"pattern": "^[A-Z][a-z]*$", "minLength": 3, "maxLength": 9} -> {"pattern": "^[A-Z][a-z]{2,8}$"}
-    (the first character class counts as one).
-    """
-    out = {k: v for k, v in node.items() if k not in ("minLength", "maxLength")}
-    low, high = max(0, node.get("minLength", 1) - 1), node.get("maxLength")
-    tail = f"{{{low},{high - 1}}}$" if high is not None else f"{{{low},}}$"
-    out["pattern"] = node["pattern"][:-2] + tail
-    return out
 
 
 # -- loading and unloading vLLM --------------------------------------------------------------------

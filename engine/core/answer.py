@@ -266,6 +266,14 @@ PRICE_CEILING = 2.0
 """The highest limit price a constrained creature may write, as a multiple of the good's last price."""
 
 
+FREE_ORDERS = 1
+"""Order slots the answer grammar's opening leaves free (also where the registry lets a model write fewer
+orders: `limit_schema` reads it from the schema's `FREE_ITEMS` key): a producer that lacks two things must
+still be able to sell its own good, or the others starve."""
+FREE_ITEMS = "x-free-items"
+"""The key of an orders array's schema that carries `FREE_ORDERS` to `limit_schema`, which removes it."""
+
+
 def price_band(last: int) -> tuple[int, int]:
     """The whole-pebble limit prices from `PRICE_FLOOR` to `PRICE_CEILING` times a last price.
 
@@ -333,20 +341,21 @@ def need_buys(view) -> list[NeedBuy]:
 
 def buy_room(view, good: str) -> int:
     """The most units of `good` one buy order may ask for: 10, no more than a perishable good's hoard room
-    (above its limit it rots) and no more than the pebbles pay for at the bottom of the price band (0 when
-    they pay for none). Small models bid for 10 units of a food they eat one of a turn (issue 15).
+    (above its limit it rots) and no more than the pebbles pay for at the going price (0 when they pay for
+    none). Small models bid for 10 units of a food they eat one of a turn, and the market refuses a whole
+    bid the pebbles cannot cover (issue 15).
 
     >>> from types import SimpleNamespace as V
-    >>> view = V(pebbles=40, goods={"honey": 9}, hoard_limits={"honey": 12}, books=[V(good="honey", last=6),
-    ...          V(good="firewood", last=5)])
-    >>> buy_room(view, "honey"), buy_room(view, "firewood"), buy_room(view.__class__(**{**vars(view), "pebbles": 2}), "honey")
-    (3, 10, 0)
+    >>> view = V(pebbles=40, goods={"honey": 9}, hoard_limits={"honey": 12},
+    ...          books=[V(good="honey", last=6, asks=[]), V(good="firewood", last=4, asks=[])])
+    >>> buy_room(view, "honey"), buy_room(view, "firewood"), buy_room(V(**{**vars(view), "pebbles": 6}), "honey")
+    (3, 8, 0)
     """
-    last = next(b.last for b in view.books if b.good == good)
+    book = next(b for b in view.books if b.good == good)
     room = 10
     if good in view.hoard_limits:
         room = min(room, max(1, view.hoard_limits[good] - view.goods.get(good, 0)))
-    return min(room, view.pebbles // price_band(last)[0])
+    return min(room, view.pebbles // going_price(book))
 
 
 def answer_json_schema(view=None) -> dict:
@@ -361,7 +370,7 @@ def answer_json_schema(view=None) -> dict:
     and gossip of `MIN_WORDS` characters at least (small models otherwise wrote ": " or nothing). Where
     it lacks food or fuel this turn and can pay for it, its orders open with `need_buys`, one order per
     good in that order, each at the going price or dearer and for at most the planned units (the
-    registry's `max_array_items` may cut that opening short: `limit_schema`). Every answer valid under it
+    registry's `max_array_items` cuts that opening short, leaving `FREE_ORDERS` slots: `limit_schema`). Every answer valid under it
     is valid under `Answer`.
     """
     if view is None or view.produces is None:
@@ -384,8 +393,9 @@ def answer_json_schema(view=None) -> dict:
         orders = {"type": "array", "maxItems": 0}
     needed = need_buys(view)
     if needed:
-        orders["prefixItems"] = [order("buy", n.good, n.qty, least_price=n.price) for n in needed[:3]]
-        orders["minItems"] = len(orders["prefixItems"])
+        opening = needed[:max(1, orders["maxItems"] - FREE_ORDERS)]
+        orders |= {"prefixItems": [order("buy", n.good, n.qty, least_price=n.price) for n in opening],
+                   "minItems": len(opening), FREE_ITEMS: FREE_ORDERS}
     offer_ids = [o.id for o in view.offers]
     offers = {"type": "array", "items": {"enum": offer_ids}} if offer_ids else {"type": "array", "maxItems": 0}
     text = {"type": "string", "minLength": MIN_WORDS, "maxLength": MAX_WORDS, "pattern": WORDS_PATTERN}
@@ -394,3 +404,49 @@ def answer_json_schema(view=None) -> dict:
                            "orders": orders,
                            "gossip": text, "accept": offers, "decline": offers},
             "required": ["thinking", "orders", "gossip"]}
+
+
+def limit_schema(schema: dict, max_items: int | None, max_length: int | None) -> dict:
+    """A copy of a JSON schema with every array's maxItems and string's maxLength capped, and each
+    string pattern ending in `X*$` carrying its length limits (`_bounded_pattern`).
+
+    {"type": "array", "maxItems": 8}, max_items=2 -> {"type": "array", "maxItems": 2}
+    {"type": "array", "minItems": 2, "maxItems": 3, "prefixItems": [a, b], "x-free-items": 1}, max_items=2
+        -> {"type": "array", "minItems": 1, "maxItems": 2, "prefixItems": [a]}
+    """
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {key: walk(value) for key, value in node.items()}
+        if max_items is not None and out.get("type") == "array":
+            out["maxItems"] = min(out.get("maxItems", max_items), max_items)
+            if "prefixItems" in out:  # an opening the model may not write in full is cut to what it may,
+                keep = max(1, out["maxItems"] - out.get(FREE_ITEMS, 0))  # less the slots kept free
+                out["prefixItems"] = out["prefixItems"][:keep]
+                out["minItems"] = min(out.get("minItems", 0), keep)
+            if "minItems" in out:
+                out["minItems"] = min(out["minItems"], out["maxItems"])
+        out.pop(FREE_ITEMS, None)  # ours, not JSON Schema's: the grammar engine never sees it
+        if max_length is not None and out.get("type") == "string" and "enum" not in out and "const" not in out:
+            out["maxLength"] = min(out.get("maxLength", max_length), max_length)
+        if out.get("type") == "string" and str(out.get("pattern", "")).endswith("*$"):
+            out = _bounded_pattern(out)
+        return out
+
+    return walk(schema)
+
+
+def _bounded_pattern(node: dict) -> dict:
+    """A string node whose pattern ends in `X*$`, with its length limits moved into the pattern.
+
+    Structured outputs ignore minLength and maxLength beside a pattern, so the pattern carries them:
+    {"pattern": "^[A-Z][a-z]*$", "minLength": 3, "maxLength": 9} -> {"pattern": "^[A-Z][a-z]{2,8}$"}
+    (the first character class counts as one).
+    """
+    out = {k: v for k, v in node.items() if k not in ("minLength", "maxLength")}
+    low, high = max(0, node.get("minLength", 1) - 1), node.get("maxLength")
+    tail = f"{{{low},{high - 1}}}$" if high is not None else f"{{{low},}}$"
+    out["pattern"] = node["pattern"][:-2] + tail
+    return out
