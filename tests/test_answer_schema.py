@@ -7,8 +7,8 @@ import pytest
 jsonschema = pytest.importorskip("jsonschema")
 
 from engine.brains.vllm import limit_schema  # noqa: E402
-from engine.core.answer import (FREE_ITEMS, FREE_ORDERS, Answer, answer_json_schema, buy_room,  # noqa: E402
-                                 need_buys, price_band)
+from engine.core.answer import (KEEP, OPENING, Answer, answer_json_schema, buy_room, need_buys,  # noqa: E402
+                                 opening, own_sale, price_band)
 from engine.mind.view import view_for  # noqa: E402
 from tests.conftest import play, scripted_game  # noqa: E402
 
@@ -27,6 +27,18 @@ def _first(v) -> list[dict]:
     return [{"side": "buy", "good": n.good, "qty": n.qty, "price": n.price} for n in need_buys(v)]
 
 
+def _sale(v) -> list[dict]:
+    """The sell of its own good a creature holding more than KEEP must make ([] if none)."""
+    if not own_sale(v):
+        return []
+    return [{"side": "sell", "good": v.produces, "qty": 1, "price": next(b.last for b in v.books if b.good == v.produces)}]
+
+
+def _open(v, slots: int = 3) -> list[dict]:
+    """The opening a valid answer writes first."""
+    return opening(_first(v), (_sale(v) or [None])[0], slots)
+
+
 def _branches(schema: dict, side: str) -> dict[str, dict]:
     """good -> the order branch of that side and good."""
     kinds = schema["properties"]["orders"]["items"]["anyOf"]
@@ -38,7 +50,7 @@ def test_no_self_buy_can_be_written(views):
         schema = answer_json_schema(v)
         assert v.produces not in _branches(schema, "buy")
         with pytest.raises(jsonschema.ValidationError):
-            jsonschema.validate(WORDS | {"orders": [*_first(v), {"side": "buy", "good": v.produces, "qty": 1,
+            jsonschema.validate(WORDS | {"orders": [*_open(v), {"side": "buy", "good": v.produces, "qty": 1,
                                                                   "price": 3}]}, schema)
 
 
@@ -53,7 +65,7 @@ def test_sells_only_what_it_holds_at_most_all_of_it_and_at_least_one_order(views
             too_many = {"side": "sell", "good": good, "qty": v.goods[good] + 1, "price": last}
             if v.goods[good] < 10:
                 with pytest.raises(jsonschema.ValidationError):
-                    jsonschema.validate(WORDS | {"orders": [*_first(v), too_many]}, schema)
+                    jsonschema.validate(WORDS | {"orders": [*_open(v), too_many]}, schema)
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(WORDS | {"orders": []}, schema)
 
@@ -62,25 +74,27 @@ def test_limit_prices_stay_within_the_band_of_the_last_price(views):
     assert price_band(5) == (3, 10) and price_band(1) == (1, 2) and price_band(7) == (4, 14)
     for v in views:
         schema = answer_json_schema(v)
+        if len(_open(v)) > 2:
+            continue
         for b in v.books:
             if b.good == v.produces:
                 continue
             low, high = price_band(b.last)
             order = {"side": "buy", "good": b.good, "qty": 1}
-            jsonschema.validate(WORDS | {"orders": [*_first(v), order | {"price": low}]}, schema)
-            jsonschema.validate(WORDS | {"orders": [*_first(v), order | {"price": high}]}, schema)
+            jsonschema.validate(WORDS | {"orders": [*_open(v), order | {"price": low}]}, schema)
+            jsonschema.validate(WORDS | {"orders": [*_open(v), order | {"price": high}]}, schema)
             for absurd in (low - 1, high + 1):
                 if absurd >= 1:
                     with pytest.raises(jsonschema.ValidationError):
-                        jsonschema.validate(WORDS | {"orders": [*_first(v), order | {"price": absurd}]}, schema)
+                        jsonschema.validate(WORDS | {"orders": [*_open(v), order | {"price": absurd}]}, schema)
 
 
 def test_everything_valid_under_it_is_a_valid_answer(views):
-    for v in views:
+    for v in [v for v in views if len(_open(v)) <= 2]:
         schema = answer_json_schema(v)
         buyable = [g for g in v.goods_all if g != v.produces]
         last = next(b.last for b in v.books if b.good == buyable[0])
-        sample = WORDS | {"orders": [*_first(v), {"side": "buy", "good": buyable[0], "qty": 2, "price": last}]}
+        sample = WORDS | {"orders": [*_open(v), {"side": "buy", "good": buyable[0], "qty": 2, "price": last}]}
         jsonschema.validate(sample, schema)
         Answer.model_validate(sample)
 
@@ -90,15 +104,15 @@ def test_thought_and_gossip_are_required_and_not_a_scrap(views):
     schema = answer_json_schema(views[0])
     good = [g for g in views[0].goods_all if g != views[0].produces][0]
     order = {"side": "buy", "good": good, "qty": 1, "price": next(b.last for b in views[0].books if b.good == good)}
-    order = _first(views[0])[0] if _first(views[0]) else order
-    jsonschema.validate(WORDS | {"orders": [order]}, schema)
+    orders = _open(views[0]) or [order]
+    jsonschema.validate(WORDS | {"orders": orders}, schema)
     for scrap in ({"thinking": ": "}, {"gossip": ":{"}, {"thinking": ""}, {"thinking": "0, 1, 2, 3, 4, 5, 6"},
                   {"gossip": ",}; the magistrate's mood: calm. {"}, {"thinking": "S/N: 10125705"},
                   {"gossip": 'buy, {"orders": [{'}):
         with pytest.raises(jsonschema.ValidationError):
-            jsonschema.validate(WORDS | scrap | {"orders": [order]}, schema)
+            jsonschema.validate(WORDS | scrap | {"orders": orders}, schema)
     for missing in ("thinking", "gossip"):
-        answer = {k: x for k, x in (WORDS | {"orders": [order]}).items() if k != missing}
+        answer = {k: x for k, x in (WORDS | {"orders": orders}).items() if k != missing}
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(answer, schema)
 
@@ -124,59 +138,73 @@ def test_a_creature_that_lacks_what_it_can_pay_for_must_buy_it_first(views):
     """Issue 15: creatures went hungry with the pebbles to eat in their pouch, selling instead, or bought
     one food of the two they lacked."""
     short = [v for v in views if need_buys(v)]
-    calm = [v for v in views if not v.short_on]
+    calm = [v for v in views if not v.short_on and not own_sale(v)]
     assert short and calm
     for v in short:
         schema = answer_json_schema(v)
+        first = _open(v)
+        jsonschema.validate(WORDS | {"orders": first}, schema)
         need = _first(v)
-        sell = [{"side": "sell", "good": g, "qty": 1, "price": next(b.last for b in v.books if b.good == g)}
-                for g, q in v.goods.items() if q > 0][:1]
-        jsonschema.validate(WORDS | {"orders": [*need, *sell][:3]}, schema)
+        others = [o for o in first if o not in need]
         cheap = [dict(need[0], price=need[0]["price"] - 1)]
-        for wrong in ([*sell, *need], sell, need[1:] + need[:1], need[:-1], cheap + need[1:]):
+        for wrong in ([*others, *need], others, [*need[1:], *need[:1], *others], [*need[:-1], *others],
+                      [*cheap, *need[1:], *others]):
             # a sell first, no buy at all, the needs out of order, one need left out, a bid below the going price
-            if wrong and wrong != need:
+            if wrong and wrong != first:
                 with pytest.raises(jsonschema.ValidationError):
                     jsonschema.validate(WORDS | {"orders": wrong}, schema)
-        opening = schema["properties"]["orders"]["prefixItems"]
-        assert [k["properties"]["good"]["enum"][0] for k in opening] == [n.good for n in need_buys(v)]
+        prefix = schema["properties"]["orders"]["prefixItems"]
+        assert [k["properties"]["good"]["enum"][0] for k in prefix][:len(need)] == [n.good for n in need_buys(v)]
         assert {n.good for n in need_buys(v)} <= set(v.short_on)
     for v in calm:
         assert "prefixItems" not in answer_json_schema(v)["properties"]["orders"]
     broke = short[0].model_copy(update={"pebbles": 0})
-    assert need_buys(broke) == [] and "prefixItems" not in answer_json_schema(broke)["properties"]["orders"]
+    assert need_buys(broke) == [] and not any(
+        k["properties"]["side"]["enum"] == ["buy"] for k in answer_json_schema(broke)["properties"]["orders"].get("prefixItems", []))
+
+
+def _two_foods(views):
+    v = next(v for v in views if v.foods_needed < 2)
+    lacking = [g for g in v.foods if g != v.produces][:2]
+    return v.model_copy(update={"foods_needed": 2, "pebbles": 100, "goods": {**v.goods, **{g: 0 for g in lacking}},
+                                "short_on": {g: 1 for g in lacking}}), lacking
 
 
 def test_a_creature_that_lacks_two_foods_must_buy_both(views):
-    v = next(v for v in views if v.foods_needed < 2)
-    lacking = [g for g in v.foods if g != v.produces][:2]
-    two = v.model_copy(update={"foods_needed": 2, "pebbles": 100, "goods": {**v.goods, **{g: 0 for g in lacking}},
-                               "short_on": {g: 1 for g in lacking}})
+    two, lacking = _two_foods(views)
+    two = two.model_copy(update={"goods": {**two.goods, two.produces: 0}})  # nothing of its own to sell
     assert sorted(n.good for n in need_buys(two)) == sorted(lacking)
     schema = answer_json_schema(two)
     one = _first(two)[:1]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(WORDS | {"orders": one}, schema)
     jsonschema.validate(WORDS | {"orders": _first(two)}, schema)
-    # a model allowed 3 orders writes both and has a slot left to sell; allowed 2, the cheaper only (one
-    # slot stays free); allowed 1, that one
-    for cap, opening in ((3, 2), (2, 1), (1, 1)):
+    # allowed 3 orders, both needs and one slot free; allowed 2, the cheaper need and one slot free
+    for cap, first in ((3, 2), (2, 1), (1, 1)):
         limited = limit_schema(schema, cap, None)["properties"]["orders"]
-        assert (limited["minItems"], limited["maxItems"], len(limited["prefixItems"])) == (opening, cap, opening)
-        assert FREE_ITEMS not in limited
+        assert (limited["minItems"], limited["maxItems"], len(limited["prefixItems"])) == (first, cap, first)
+        assert OPENING not in limited
     jsonschema.validate(WORDS | {"orders": one}, limit_schema(schema, 2, None))
-    sell = {"side": "sell", "good": two.produces, "qty": 1, "price": next(b.last for b in two.books if b.good == two.produces)}
-    if two.goods.get(two.produces, 0) > 0:
-        jsonschema.validate(WORDS | {"orders": [*_first(two), sell]}, schema)
-        jsonschema.validate(WORDS | {"orders": [*one, sell]}, limit_schema(schema, 2, None))
 
 
-def test_the_opening_leaves_a_slot_free_for_the_creatures_own_sells(views):
-    for v in views:
-        many = v.model_copy(update={"pebbles": 500, "foods_needed": 2, "burn": 2,
-                                    "short_on": {g: 1 for g in v.goods_all if g != v.produces}})
-        orders = answer_json_schema(many)["properties"]["orders"]
-        assert len(orders["prefixItems"]) == orders["maxItems"] - FREE_ORDERS == 2
+def test_a_maker_holding_more_than_it_keeps_must_offer_some_and_needs_share_the_slots(views):
+    two, lacking = _two_foods(views)
+    two = two.model_copy(update={"goods": {**two.goods, two.produces: KEEP + 3}})
+    need, sale = _first(two), _sale(two)
+    assert own_sale(two) == 3 and len(need) == 2 and sale
+    schema = answer_json_schema(two)
+    jsonschema.validate(WORDS | {"orders": [*need, *sale]}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(WORDS | {"orders": need}, schema)  # no sale
+    two_slots = limit_schema(schema, 2, None)
+    jsonschema.validate(WORDS | {"orders": [need[0], *sale]}, two_slots)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(WORDS | {"orders": need}, two_slots)  # the second need took the sale's slot
+    fed = two.model_copy(update={"short_on": {}, "foods_needed": 0})
+    only_sale = answer_json_schema(fed)["properties"]["orders"]
+    assert [k["properties"]["side"]["enum"][0] for k in only_sale["prefixItems"]] == ["sell"]
+    kept = two.model_copy(update={"goods": {**two.goods, two.produces: KEEP}})
+    assert own_sale(kept) == 0 and len(answer_json_schema(kept)["properties"]["orders"]["prefixItems"]) == 2
 
 
 def test_buys_ask_for_no_more_than_the_hoard_room_and_the_pebbles(views):

@@ -297,9 +297,9 @@ def test_the_echo_guard_keeps_heard_gossip_out_of_real_answers(engines):
 def test_a_creature_short_of_food_it_can_pay_for_buys_it_first(engines):
     """The answer grammar's opening (`need_buys` as prefixItems, cut to the model's `max_array_items`)
     reaches vLLM's grammar engine: every real answer of a creature that lacks food it can afford opens
-    with the planned buys, in order, each at the going price or dearer (as many as leave `FREE_ORDERS`
-    of the model's order slots free)."""
-    from engine.core.answer import FREE_ORDERS, need_buys
+    with the planned buys, in order, each at the going price or dearer, and a maker holding more than it
+    keeps offers its own good (`opening`, for the model's order slots)."""
+    from engine.core.answer import need_buys, opening, own_sale
     from engine.mind.prompt import build_prompt
     from engine.mind.view import view_for
     from tests.conftest import play, scripted_game
@@ -321,11 +321,14 @@ def test_a_creature_short_of_food_it_can_pay_for_buys_it_first(engines):
         # the game's parser: an answer cut off at the token limit is repaired, its opening intact
         orders = parse_answer(reply.raw, goods=[b.good for b in view.books]).answer.orders
         cap = min(3, registry.get(model).structured.max_array_items or 3)
-        opening = need_buys(view)[:max(1, cap - FREE_ORDERS)]
-        assert len(orders) >= len(opening), reply.raw
-        for order, need in zip(orders, opening):
-            assert (order.side, order.good) == ("buy", need.good) and order.price >= need.price, reply.raw
-            assert 1 <= order.qty <= need.qty, reply.raw
+        first = opening(need_buys(view), "sale" if own_sale(view) else None, cap)
+        assert len(orders) >= len(first), reply.raw
+        for order, need in zip(orders, first):
+            if need == "sale":
+                assert (order.side, order.good) == ("sell", view.produces), reply.raw
+            else:
+                assert (order.side, order.good) == ("buy", need.good) and order.price >= need.price, reply.raw
+                assert 1 <= order.qty <= need.qty, reply.raw
 
 
 @pytest.mark.vllm

@@ -267,11 +267,46 @@ PRICE_CEILING = 2.0
 
 
 FREE_ORDERS = 1
-"""Order slots the answer grammar's opening leaves free (also where the registry lets a model write fewer
-orders: `limit_schema` reads it from the schema's `FREE_ITEMS` key): a producer that lacks two things must
-still be able to sell its own good, or the others starve."""
-FREE_ITEMS = "x-free-items"
-"""The key of an orders array's schema that carries `FREE_ORDERS` to `limit_schema`, which removes it."""
+"""Order slots the answer grammar's opening leaves free where it has no sale of the creature's own good
+to require (`opening`)."""
+KEEP = 4
+"""Units of its own good a creature keeps back; above this its orders must offer some (`own_sale`), and
+the suggested sell is the rest (`engine.mind.prompt.example_orders`)."""
+OPENING = "x-opening"
+"""The key of an orders array's schema that carries the whole opening ({"needs": [...], "sale": ...}) to
+`limit_schema`, which builds the prefix for the model's order slots (`opening`) and removes the key: it is
+ours, not JSON Schema's."""
+
+
+def opening(needs: list, sale, slots: int) -> list:
+    """The orders the grammar requires first, for a model that may write `slots` orders: the buys of what
+    the creature lacks (`need_buys`), then the sale of its own good (`own_sale`). Where slots are short,
+    the first need comes before the sale and the sale before further needs (a producer that lacks two
+    things must still sell, or the others starve: SmolLM2 writes 2 orders); with no sale to require,
+    `FREE_ORDERS` slots stay free for the model's own choice.
+
+    >>> opening(["n1", "n2"], "sale", 3), opening(["n1", "n2"], "sale", 2), opening(["n1", "n2"], None, 2)
+    (['n1', 'n2', 'sale'], ['n1', 'sale'], ['n1'])
+    >>> opening([], "sale", 2), opening(["n1", "n2", "n3"], None, 3), opening(["n1"], "sale", 1)
+    (['sale'], ['n1', 'n2'], ['n1'])
+    """
+    if slots < 1:
+        return []
+    if sale is None:
+        return list(needs[:max(1, slots - FREE_ORDERS)])
+    if slots == 1:
+        return list(needs[:1]) or [sale]
+    return [*needs[:slots - 1], sale]
+
+
+def own_sale(view) -> int:
+    """Units of its own good a creature holds beyond `KEEP` (0 when none): where any, its orders must
+    include a sell of its own good. In the fresh-seed runs of prompt v10, the maker held some of a good a
+    buyer went hungry for and offered none in 22 of SmolLM2's cases (honey rotting above its hoard limit
+    while others starved)."""
+    if view.produces is None:
+        return 0
+    return max(0, view.goods.get(view.produces, 0) - KEEP)
 
 
 def price_band(last: int) -> tuple[int, int]:
@@ -369,9 +404,10 @@ def answer_json_schema(view=None) -> dict:
     name only offers it has, at least one order is required (where any order is possible), and a thought
     and gossip of `MIN_WORDS` characters at least (small models otherwise wrote ": " or nothing). Where
     it lacks food or fuel this turn and can pay for it, its orders open with `need_buys`, one order per
-    good in that order, each at the going price or dearer and for at most the planned units (the
-    registry's `max_array_items` cuts that opening short, leaving `FREE_ORDERS` slots: `limit_schema`). Every answer valid under it
-    is valid under `Answer`.
+    good in that order, each at the going price or dearer and for at most the planned units; where it
+    holds more than `KEEP` of its own good, with a sell of it (`opening` says how the two share the
+    model's order slots; `limit_schema` rebuilds the opening for the registry's `max_array_items`).
+    Every answer valid under it is valid under `Answer`.
     """
     if view is None or view.produces is None:
         return Answer.model_json_schema()
@@ -391,11 +427,11 @@ def answer_json_schema(view=None) -> dict:
     orders: dict = {"type": "array", "items": {"anyOf": kinds}, "minItems": 1, "maxItems": 3}
     if not kinds:
         orders = {"type": "array", "maxItems": 0}
-    needed = need_buys(view)
-    if needed:
-        opening = needed[:max(1, orders["maxItems"] - FREE_ORDERS)]
-        orders |= {"prefixItems": [order("buy", n.good, n.qty, least_price=n.price) for n in opening],
-                   "minItems": len(opening), FREE_ITEMS: FREE_ORDERS}
+    needs = [order("buy", n.good, n.qty, least_price=n.price) for n in need_buys(view)]
+    sale = order("sell", view.produces, min(10, view.goods[view.produces])) if own_sale(view) else None
+    first = opening(needs, sale, orders["maxItems"]) if kinds else []
+    if first:
+        orders |= {"prefixItems": first, "minItems": len(first), OPENING: {"needs": needs, "sale": sale}}
     offer_ids = [o.id for o in view.offers]
     offers = {"type": "array", "items": {"enum": offer_ids}} if offer_ids else {"type": "array", "maxItems": 0}
     text = {"type": "string", "minLength": MIN_WORDS, "maxLength": MAX_WORDS, "pattern": WORDS_PATTERN}
@@ -411,8 +447,8 @@ def limit_schema(schema: dict, max_items: int | None, max_length: int | None) ->
     string pattern ending in `X*$` carrying its length limits (`_bounded_pattern`).
 
     {"type": "array", "maxItems": 8}, max_items=2 -> {"type": "array", "maxItems": 2}
-    {"type": "array", "minItems": 2, "maxItems": 3, "prefixItems": [a, b], "x-free-items": 1}, max_items=2
-        -> {"type": "array", "minItems": 1, "maxItems": 2, "prefixItems": [a]}
+    {"type": "array", "maxItems": 3, "prefixItems": [a, b, s], "x-opening": {"needs": [a, b], "sale": s}},
+    max_items=2 -> {"type": "array", "minItems": 2, "maxItems": 2, "prefixItems": [a, s]} (`opening`)
     """
     def walk(node: Any) -> Any:
         if isinstance(node, list):
@@ -422,13 +458,12 @@ def limit_schema(schema: dict, max_items: int | None, max_length: int | None) ->
         out = {key: walk(value) for key, value in node.items()}
         if max_items is not None and out.get("type") == "array":
             out["maxItems"] = min(out.get("maxItems", max_items), max_items)
-            if "prefixItems" in out:  # an opening the model may not write in full is cut to what it may,
-                keep = max(1, out["maxItems"] - out.get(FREE_ITEMS, 0))  # less the slots kept free
-                out["prefixItems"] = out["prefixItems"][:keep]
-                out["minItems"] = min(out.get("minItems", 0), keep)
+            if OPENING in out:  # the opening, rebuilt for the orders this model may write
+                first = opening(out[OPENING]["needs"], out[OPENING]["sale"], out["maxItems"])
+                out["prefixItems"], out["minItems"] = first, len(first)
             if "minItems" in out:
                 out["minItems"] = min(out["minItems"], out["maxItems"])
-        out.pop(FREE_ITEMS, None)  # ours, not JSON Schema's: the grammar engine never sees it
+        out.pop(OPENING, None)  # ours, not JSON Schema's: the grammar engine never sees it
         if max_length is not None and out.get("type") == "string" and "enum" not in out and "const" not in out:
             out["maxLength"] = min(out.get("maxLength", max_length), max_length)
         if out.get("type") == "string" and str(out.get("pattern", "")).endswith("*$"):

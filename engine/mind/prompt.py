@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from engine.core.answer import going_price, need_buys
+from engine.core.answer import KEEP, going_price, need_buys
 from engine.mind.view import View, read_whisper
 
 MAX_BOOK_LEVELS = 3
@@ -32,8 +32,6 @@ ANSWER_FORMAT = (
 
 BARGAIN = 0.6
 """A good whose last price is at most this share of its recent median price is a bargain."""
-KEEP = 4
-"""Units of its own good a creature is advised to keep (it eats one a turn); it is advised to sell the rest."""
 TIP_FRESH = 3
 """A whisper is acted on for this many turns after the turn it is dated."""
 
