@@ -127,11 +127,39 @@ def test_the_words_pattern_carries_its_length_limits_into_structured_outputs(vie
     words = limit_schema(answer_json_schema(views[0]), 2, 60)["properties"]["thinking"]
     assert words == {"type": "string", "pattern": "^[A-Za-z][A-Za-z ,.!?'-]{7,59}$"}
     unlimited = limit_schema(answer_json_schema(views[0]), None, None)["properties"]["gossip"]
-    assert unlimited["pattern"].endswith("{7,199}$") and "maxLength" not in unlimited
+    # 200 characters at most, the repetition split at REPEAT_LIMIT (xgrammar cannot compile {7,199})
+    assert unlimited["pattern"] == "^[A-Za-z][A-Za-z ,.!?'-]{7,128}[A-Za-z ,.!?'-]{0,71}$"
+    assert "maxLength" not in unlimited
     jsonschema.validate("Honey is dear, friends!", words)
     for bad in ("Honey" * 13, "Short", "1 honey"):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, words)
+    jsonschema.validate("H" + "e" * 199, unlimited)
+    for bad in ("H" + "e" * 200, "Short"):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, unlimited)
+
+
+@pytest.mark.parametrize("low,high", [(0, 0), (7, 59), (7, 128), (7, 129), (7, 199), (130, 300), (0, 400)])
+def test_a_long_repetition_is_split_into_the_same_lengths(low, high):
+    import re
+
+    from engine.core.answer import REPEAT_LIMIT, _repeat
+    pattern = re.compile(_repeat("[a-z]", low, high) + "$")
+    assert all(int(b) <= REPEAT_LIMIT for b in re.findall(r"\d+", _repeat("[a-z]", low, high)))
+    lengths = {n for n in range(high + 3) if pattern.match("a" * n)}
+    assert lengths == set(range(low, high + 1))
+
+
+def test_every_schema_compiles_in_xgrammar_with_and_without_the_registry_limits(views):
+    """A model added without max_string_length had every request refused: xgrammar 0.2.8 cannot
+    compile a repetition bounded above 128 (the CI's `vllm serve` test answered 500 four times)."""
+    xgr = pytest.importorskip("xgrammar")
+    info = xgr.TokenizerInfo([chr(c) for c in range(32, 127)] + ["</s>"], stop_token_ids=[95])
+    for v in views:
+        for limits in ((None, None), (3, 60), (2, None)):
+            xgr.GrammarCompiler(info).compile_json_schema(
+                json.dumps(limit_schema(answer_json_schema(v), *limits)), any_whitespace=False)
 
 
 def test_a_creature_that_lacks_what_it_can_pay_for_must_buy_it_first(views):

@@ -473,15 +473,39 @@ def limit_schema(schema: dict, max_items: int | None, max_length: int | None) ->
     return walk(schema)
 
 
+REPEAT_LIMIT = 128
+"""The largest bound a pattern's repetition may carry: xgrammar (0.2.8, vLLM's default backend) fails to
+compile `X{7,149}` (an internal check, "per_rule_fsm_hashes"), and the server answers 500 to every
+request; `X{7,128}` compiles. Longer limits are written as several repetitions (`_repeat`)."""
+
+
 def _bounded_pattern(node: dict) -> dict:
     """A string node whose pattern ends in `X*$`, with its length limits moved into the pattern.
 
     Structured outputs ignore minLength and maxLength beside a pattern, so the pattern carries them:
     {"pattern": "^[A-Z][a-z]*$", "minLength": 3, "maxLength": 9} -> {"pattern": "^[A-Z][a-z]{2,8}$"}
-    (the first character class counts as one).
+    (the first character class counts as one); bounds above `REPEAT_LIMIT` are split:
+    maxLength 200 -> "^[A-Z][a-z]{2,128}[a-z]{0,71}$".
     """
     out = {k: v for k, v in node.items() if k not in ("minLength", "maxLength")}
     low, high = max(0, node.get("minLength", 1) - 1), node.get("maxLength")
-    tail = f"{{{low},{high - 1}}}$" if high is not None else f"{{{low},}}$"
-    out["pattern"] = node["pattern"][:-2] + tail
+    body = node["pattern"][:-2]  # without "*$"
+    cut = body.rindex("[") if body.endswith("]") else len(body) - 1
+    head, atom = body[:cut], body[cut:]
+    tail = f"{atom}{{{low},}}" if high is None else _repeat(atom, low, high - 1)
+    out["pattern"] = head + tail + "$"
     return out
+
+
+def _repeat(atom: str, low: int, high: int) -> str:
+    """`atom{low,high}` as repetitions whose bounds stay within `REPEAT_LIMIT` (the same strings).
+
+    _repeat("[a-z]", 7, 199) -> "[a-z]{7,128}[a-z]{0,71}"
+    """
+    parts = []
+    while high > REPEAT_LIMIT:
+        least = min(low, REPEAT_LIMIT)
+        parts.append(f"{atom}{{{least},{REPEAT_LIMIT}}}")
+        low, high = low - least, high - REPEAT_LIMIT
+    parts.append(f"{atom}{{{low},{high}}}")
+    return "".join(parts)
