@@ -23,6 +23,9 @@ from engine.models.prepare import PrepareError, _extract, available, prepare
 from engine.models.registry import load_registry
 
 EMBEDDED = ("smollm2-135m", "gemma3-270m")
+# Seconds a decision may take in these tests: they check the path, not the machine's speed (a loaded or
+# slow CPU would turn the measured deadline into timeouts; the deadlines have their own test below).
+PATIENT_S = 600.0
 
 
 # -- pure helpers (fast, no model) ------------------------------------------------------------------
@@ -166,7 +169,7 @@ def test_prepare_is_a_fast_no_op_once_done(engines):
 def test_two_turns_of_four_concurrent_decisions(engines):
     pool, loop, spawned, _ = engines
     assert spawned, "the engines run in child processes"
-    brains = [VLLMBrain(EMBEDDED[i % 2], pool) for i in range(4)]
+    brains = [VLLMBrain(EMBEDDED[i % 2], pool, PATIENT_S) for i in range(4)]
 
     async def turn():
         return await asyncio.gather(
@@ -206,7 +209,7 @@ def test_engines_serve_in_this_machines_precision_and_measure_their_pace(engines
 def test_gemma_json_closes_within_its_token_limit_no_whitespace_loop(engines):
     """Regression: the base model under a free-whitespace JSON grammar looped on blank lines."""
     pool, loop, _, _ = engines
-    brain = VLLMBrain("gemma3-270m", pool)
+    brain = VLLMBrain("gemma3-270m", pool, PATIENT_S)
     prompts = [PROMPT.format(name=n, good=g) + f"It is turn {t}.\n"
                for t in range(1, 4) for n, g in CREATURES][:10]
 
@@ -240,7 +243,7 @@ def test_a_streamed_answer_is_the_answer_not_streamed(engines):
     engine = pool.engines["smollm2-135m"]
     kept = engine.spec
     engine.spec = kept.model_copy(update={"sampling": kept.sampling.model_copy(update={"temperature": 0.0})})
-    brain = VLLMBrain("smollm2-135m", pool)
+    brain = VLLMBrain("smollm2-135m", pool, PATIENT_S)
     heard = []
     try:
         for name, good in CREATURES[:2]:
@@ -280,7 +283,7 @@ def test_the_echo_guard_keeps_heard_gossip_out_of_real_answers(engines):
     for name in ("Oona", "Sorrel", "Fennick", "Bramble"):
         view = view_for(game.state, name).model_copy(update={"events": events})
         for model in EMBEDDED:
-            asks.append(VLLMBrain(model, pool).decide(view, build_prompt(view), seed=len(asks)))
+            asks.append(VLLMBrain(model, pool, PATIENT_S).decide(view, build_prompt(view), seed=len(asks)))
             guarded.append(echo_phrases(view))
     assert "buy sell buy" in guarded[0] and "Buy honey now" in guarded[0]
 
@@ -310,7 +313,7 @@ def test_a_creature_short_of_food_it_can_pay_for_buys_it_first(engines):
     play(game, 8)
     views = [v for v in (view_for(game.state, t.name) for t in game.state.scenario.traders) if need_buys(v)]
     assert len(views) >= 2
-    asks = [VLLMBrain(model, pool).decide(v, build_prompt(v), seed=i)
+    asks = [VLLMBrain(model, pool, PATIENT_S).decide(v, build_prompt(v), seed=i)
             for i, (v, model) in enumerate((v, m) for v in views for m in EMBEDDED)]
 
     async def together():
