@@ -560,3 +560,24 @@ def test_the_report_gives_both_scores(tmp_path, fake_models):
     assert all(p["outcome_orders"] in ("toward", "against", "unchanged") for p in report["pairs"] if not p["lost"])
     text = (tmp_path / "p" / "probe.md").read_text()
     assert "## By order count" in text and "| reader | tip |" in text
+
+
+def test_the_penalties_reach_both_backends(fake_vllm):
+    """The registry's `frequency_penalty` (against "buy,buy,buy" loops) goes into vLLM's SamplingParams
+    and the OpenAI request; at 0.0 the OpenAI request leaves the field out."""
+    from engine.brains.openai_compat import OpenAIBrain
+    from engine.brains.vllm import _run
+    from engine.models.registry import load_registry
+
+    llm = PrefillCountingLLM()
+    engine = pool_with(llm, on_cpu=False).engines["smollm2-135m"]
+    sampling = engine.spec.sampling
+    engine.spec = engine.spec.model_copy(update={"sampling": sampling.model_copy(update={"frequency_penalty": 0.7})})
+    asyncio.run(_run(engine, [1, 2, 3]))
+    assert llm.sent[0].frequency_penalty == 0.7
+
+    reg = load_registry(None)
+    spec = reg.get("smollm2-135m").model_copy(update={"backend": "openai"})
+    for penalty, sent in ((0.0, None), (0.7, 0.7)):
+        s = spec.model_copy(update={"sampling": spec.sampling.model_copy(update={"frequency_penalty": penalty})})
+        assert OpenAIBrain(s, reg).request("Answer.", None)[1].get("frequency_penalty") == sent

@@ -67,6 +67,8 @@ class OpenAIBrain:
                         "max_tokens": s.max_tokens}
         if seed is not None:
             kwargs["seed"] = seed
+        if s.frequency_penalty:
+            kwargs["frequency_penalty"] = s.frequency_penalty
         extra: dict = {}
         if s.repetition_penalty != 1.0:
             extra["repetition_penalty"] = s.repetition_penalty

@@ -404,6 +404,7 @@ async def _run(engine: _Engine, prompt_ids: list[int], schema: dict | None = Non
         top_p=spec.sampling.top_p,
         max_tokens=spec.sampling.max_tokens,
         repetition_penalty=spec.sampling.repetition_penalty,
+        frequency_penalty=spec.sampling.frequency_penalty,
         seed=seed,
         bad_words=avoid or None,
         skip_special_tokens=spec.quirks.skip_special_tokens,

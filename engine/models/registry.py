@@ -185,7 +185,11 @@ class Sampling(_Frozen):
     max_tokens: int = Field(default=96, ge=1, le=8192)
     """Most new tokens per answer."""
     repetition_penalty: float = Field(default=1.0, gt=0, le=2)
-    """Penalty on repeated tokens (1.0 is none)."""
+    """Penalty on repeated tokens (1.0 is none): divides the logits of every token already in the prompt
+    or the answer (vLLM's `repetition_penalty`)."""
+    frequency_penalty: float = Field(default=0.0, ge=-2, le=2)
+    """Subtracted from a token's logit once for every time the answer has already written it (the OpenAI
+    API's `frequency_penalty`; 0.0 is none): against loops such as "buy,buy,buy,buy" in the words."""
     echo_guard: bool = True
     """Forbid repeating three words in a row of the gossip the prompt quotes (`engine.mind.echo`; sent
     as vLLM's `bad_words`: turn it off for a server that rejects that field)."""
