@@ -207,12 +207,18 @@ def test_a_creature_that_lacks_two_foods_must_buy_both(views):
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(WORDS | {"orders": one}, schema)
     jsonschema.validate(WORDS | {"orders": _first(two)}, schema)
-    # allowed 3 orders, both needs and one slot free; allowed 2, the cheaper need and one slot free
-    for cap, first in ((3, 2), (2, 1), (1, 1)):
+    # allowed 3 orders: both needs and one slot free; allowed 2 or 1: both needs (fixed orders cannot
+    # repeat, so the opening passes the model's cap) and no slot free (v13)
+    for cap, (first, most) in ((3, (2, 3)), (2, (2, 2)), (1, (2, 2))):
         limited = limit_schema(schema, cap, None)["properties"]["orders"]
-        assert (limited["minItems"], limited["maxItems"], len(limited["prefixItems"])) == (first, cap, first)
+        assert (limited["minItems"], limited["maxItems"], len(limited["prefixItems"])) == (first, most, first)
         assert OPENING not in limited
-    jsonschema.validate(WORDS | {"orders": one}, limit_schema(schema, 2, None))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(WORDS | {"orders": one}, limit_schema(schema, 2, None))
+    jsonschema.validate(WORDS | {"orders": _first(two)}, limit_schema(schema, 2, None))
+    one_need = two.model_copy(update={"short_on": {lacking[0]: 1}, "foods_needed": 1})
+    spare = limit_schema(answer_json_schema(one_need), 2, None)["properties"]["orders"]
+    assert (spare["minItems"], spare["maxItems"]) == (1, 2)  # one need within the cap: one slot free
 
 
 def test_a_maker_holding_more_than_it_keeps_must_offer_some_and_needs_share_the_slots(views):
@@ -224,10 +230,13 @@ def test_a_maker_holding_more_than_it_keeps_must_offer_some_and_needs_share_the_
     jsonschema.validate(WORDS | {"orders": [*need, *sale]}, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(WORDS | {"orders": need}, schema)  # no sale
-    two_slots = limit_schema(schema, 2, None)
-    jsonschema.validate(WORDS | {"orders": [need[0], *sale]}, two_slots)
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(WORDS | {"orders": need}, two_slots)  # the second need took the sale's slot
+    two_slots = limit_schema(schema, 2, None)  # a model capped at 2 orders still writes all 3 fixed ones
+    jsonschema.validate(WORDS | {"orders": [*need, *sale]}, two_slots)
+    for short in ([need[0], *sale], need):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(WORDS | {"orders": short}, two_slots)
+    one_slot = limit_schema(schema, 1, None)["properties"]["orders"]
+    assert one_slot["maxItems"] == one_slot["minItems"] == 3
     fed = two.model_copy(update={"short_on": {}, "foods_needed": 0})
     only_sale = answer_json_schema(fed)["properties"]["orders"]
     assert [k["properties"]["side"]["enum"][0] for k in only_sale["prefixItems"]] == ["sell"]

@@ -282,8 +282,9 @@ def opening(needs: list, sale, slots: int) -> list:
     """The orders the grammar requires first, for a model that may write `slots` orders: the buys of what
     the creature lacks (`need_buys`), then the sale of its own good (`own_sale`). Where slots are short,
     the first need comes before the sale and the sale before further needs (a producer that lacks two
-    things must still sell, or the others starve: SmolLM2 writes 2 orders); with no sale to require,
-    `FREE_ORDERS` slots stay free for the model's own choice.
+    things must still sell, or the others starve); with no sale to require, `FREE_ORDERS` slots stay free
+    for the model's own choice. `limit_schema` gives a model whose cap would cut the opening the schema's
+    own slots instead.
 
     >>> opening(["n1", "n2"], "sale", 3), opening(["n1", "n2"], "sale", 2), opening(["n1", "n2"], None, 2)
     (['n1', 'n2', 'sale'], ['n1', 'sale'], ['n1'])
@@ -447,8 +448,14 @@ def limit_schema(schema: dict, max_items: int | None, max_length: int | None) ->
     string pattern ending in `X*$` carrying its length limits (`_bounded_pattern`).
 
     {"type": "array", "maxItems": 8}, max_items=2 -> {"type": "array", "maxItems": 2}
+    The opening (`opening`) is rebuilt for the model's cap, except where the cap would cut it: its orders
+    are fixed by the grammar and cannot repeat (the cap is against free orders repeated), so it then takes
+    the schema's own slots and leaves none free. In prompt trial v13, cut to [a, s] for SmolLM2's two
+    slots, the fuel it lacked came after the sale and was never bought (cold in 35 of its 120 turns):
     {"type": "array", "maxItems": 3, "prefixItems": [a, b, s], "x-opening": {"needs": [a, b], "sale": s}},
-    max_items=2 -> {"type": "array", "minItems": 2, "maxItems": 2, "prefixItems": [a, s]} (`opening`)
+    max_items=2 -> {"type": "array", "minItems": 3, "maxItems": 3, "prefixItems": [a, b, s]}
+    {"type": "array", "maxItems": 3, "prefixItems": [a], "x-opening": {"needs": [a], "sale": None}},
+    max_items=2 -> {"type": "array", "minItems": 1, "maxItems": 2, "prefixItems": [a]} (one slot free)
     """
     def walk(node: Any) -> Any:
         if isinstance(node, list):
@@ -457,10 +464,16 @@ def limit_schema(schema: dict, max_items: int | None, max_length: int | None) ->
             return node
         out = {key: walk(value) for key, value in node.items()}
         if max_items is not None and out.get("type") == "array":
-            out["maxItems"] = min(out.get("maxItems", max_items), max_items)
+            allowed = out.get("maxItems", max_items)
+            out["maxItems"] = min(allowed, max_items)
             if OPENING in out:  # the opening, rebuilt for the orders this model may write
-                first = opening(out[OPENING]["needs"], out[OPENING]["sale"], out["maxItems"])
+                needs, sale = out[OPENING]["needs"], out[OPENING]["sale"]
+                wanted = len(needs) + (1 if sale is not None else FREE_ORDERS)
+                # The cap is against free orders repeated; the opening's are fixed, so where the cap
+                # would cut it the opening takes the schema's own slots and none stays free.
+                first = opening(needs, sale, allowed if wanted > out["maxItems"] else out["maxItems"])
                 out["prefixItems"], out["minItems"] = first, len(first)
+                out["maxItems"] = max(out["maxItems"], len(first))
             if "minItems" in out:
                 out["minItems"] = min(out["minItems"], out["maxItems"])
         out.pop(OPENING, None)  # ours, not JSON Schema's: the grammar engine never sees it
