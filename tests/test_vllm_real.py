@@ -293,16 +293,17 @@ def test_the_echo_guard_keeps_heard_gossip_out_of_real_answers(engines):
     replies = loop.run_until_complete(together())
     for reply, phrases in zip(replies, guarded):
         assert reply.fault is None and parse_answer(reply.raw).found_json, reply
-        assert not [p for p in phrases if p in reply.raw], reply.raw
+        # as words: "buy sell buying" is not the guarded "buy sell buy" (another token, another word)
+        assert not [p for p in phrases if re.search(rf"(?<![A-Za-z]){re.escape(p)}(?![A-Za-z])", reply.raw)], reply.raw
 
 
 @pytest.mark.vllm
 def test_a_creature_short_of_food_it_can_pay_for_buys_it_first(engines):
-    """The answer grammar's opening (`need_buys` as prefixItems, cut to the model's `max_array_items`)
-    reaches vLLM's grammar engine: every real answer of a creature that lacks food it can afford opens
-    with the planned buys, in order, each at the going price or dearer, and a maker holding more than it
-    keeps offers its own good (`opening`, for the model's order slots)."""
-    from engine.core.answer import need_buys, opening, own_sale
+    """The answer grammar's opening (`need_buys` as prefixItems, rebuilt by `limit_schema` for the model's
+    `max_array_items`) reaches vLLM's grammar engine: every real answer of a creature that lacks food it
+    can afford opens with the planned buys, in order, each at the going price or dearer, and a maker
+    holding more than it keeps offers its own good."""
+    from engine.core.answer import answer_json_schema, need_buys
     from engine.mind.prompt import build_prompt
     from engine.mind.view import view_for
     from tests.conftest import play, scripted_game
@@ -323,15 +324,18 @@ def test_a_creature_short_of_food_it_can_pay_for_buys_it_first(engines):
         assert reply.fault is None, reply
         # the game's parser: an answer cut off at the token limit is repaired, its opening intact
         orders = parse_answer(reply.raw, goods=[b.good for b in view.books]).answer.orders
-        cap = min(3, registry.get(model).structured.max_array_items or 3)
-        first = opening(need_buys(view), "sale" if own_sale(view) else None, cap)
+        so = registry.get(model).structured
+        first = limit_schema(answer_json_schema(view), so.max_array_items, so.max_string_length)
+        first = [item["properties"] for item in first["properties"]["orders"]["prefixItems"]]
+        planned = [n.good for n in need_buys(view)]
+        buys = [p["good"]["enum"][0] for p in first if p["side"]["enum"] == ["buy"]]
+        assert buys and buys == planned[:len(buys)]  # the plan, in order
         assert len(orders) >= len(first), reply.raw
-        for order, need in zip(orders, first):
-            if need == "sale":
-                assert (order.side, order.good) == ("sell", view.produces), reply.raw
-            else:
-                assert (order.side, order.good) == ("buy", need.good) and order.price >= need.price, reply.raw
-                assert 1 <= order.qty <= need.qty, reply.raw
+        for order, p in zip(orders, first):
+            assert (order.side, order.good) == (p["side"]["enum"][0], p["good"]["enum"][0]), reply.raw
+            assert order.price >= p["price"]["minimum"] and 1 <= order.qty <= p["qty"]["maximum"], reply.raw
+            if order.side == "sell":
+                assert order.good == view.produces, reply.raw
 
 
 @pytest.mark.vllm
