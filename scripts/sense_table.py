@@ -12,6 +12,9 @@ import json
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from engine.lab.evaluation.report import markdown_table  # noqa: E402
+
 HEAD = ["run", "model", "answers", "faults", "buys of short goods", "meals missed", "cold turns",
         "unmet while affordable", "surplus offered / sold", "absurd prices", "thinking copied",
         "gossip copied", "thinking repeats", "gossip repeats", "distinct gossip", "cut off",
@@ -44,11 +47,7 @@ def main(argv: list[str]) -> int:
     if not argv or any("=" not in a for a in argv):
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    table = [row for a in argv for row in rows(*_split(a))]
-    print("| " + " | ".join(HEAD) + " |")
-    print("|" + "---|" * len(HEAD))
-    for row in table:
-        print("| " + " | ".join(row) + " |")
+    print("\n".join(markdown_table(HEAD, [row for a in argv for row in rows(*_split(a))])))
     return 0
 
 

@@ -325,8 +325,8 @@ def test_a_creature_short_of_food_it_can_pay_for_buys_it_first(engines):
         # the game's parser: an answer cut off at the token limit is repaired, its opening intact
         orders = parse_answer(reply.raw, goods=[b.good for b in view.books]).answer.orders
         so = registry.get(model).structured
-        first = limit_schema(answer_json_schema(view), so.max_array_items, so.max_string_length)
-        first = [item["properties"] for item in first["properties"]["orders"]["prefixItems"]]
+        schema = limit_schema(answer_json_schema(view), so.max_array_items, so.max_string_length)
+        first = [item["properties"] for item in schema["properties"]["orders"]["prefixItems"]]
         planned = [n.good for n in need_buys(view)]
         buys = [p["good"]["enum"][0] for p in first if p["side"]["enum"] == ["buy"]]
         assert buys and buys == planned[:len(buys)]  # the plan, in order

@@ -272,10 +272,6 @@ to require (`opening`)."""
 KEEP = 4
 """Units of its own good a creature keeps back; above this its orders must offer some (`own_sale`), and
 the suggested sell is the rest (`engine.mind.prompt.example_orders`)."""
-OPENING = "x-opening"
-"""The key of an orders array's schema that carries the whole opening ({"needs": [...], "sale": ...}) to
-`limit_schema`, which builds the prefix for the model's order slots (`opening`) and removes the key: it is
-ours, not JSON Schema's."""
 
 
 def opening(needs: list, sale, slots: int) -> list:
@@ -283,8 +279,8 @@ def opening(needs: list, sale, slots: int) -> list:
     the creature lacks (`need_buys`), then the sale of its own good (`own_sale`). Where slots are short,
     the first need comes before the sale and the sale before further needs (a producer that lacks two
     things must still sell, or the others starve); with no sale to require, `FREE_ORDERS` slots stay free
-    for the model's own choice. `limit_schema` gives a model whose cap would cut the opening the schema's
-    own slots instead.
+    for the model's own choice. The answer schema builds it for its own 3 slots; `limit_schema` lets it
+    pass a model's smaller cap.
 
     >>> opening(["n1", "n2"], "sale", 3), opening(["n1", "n2"], "sale", 2), opening(["n1", "n2"], None, 2)
     (['n1', 'n2', 'sale'], ['n1', 'sale'], ['n1'])
@@ -407,7 +403,7 @@ def answer_json_schema(view=None) -> dict:
     it lacks food or fuel this turn and can pay for it, its orders open with `need_buys`, one order per
     good in that order, each at the going price or dearer and for at most the planned units; where it
     holds more than `KEEP` of its own good, with a sell of it (`opening` says how the two share the
-    model's order slots; `limit_schema` rebuilds the opening for the registry's `max_array_items`).
+    model's order slots; `limit_schema` keeps the opening whole under the registry's `max_array_items`).
     Every answer valid under it is valid under `Answer`.
     """
     if view is None or view.produces is None:
@@ -432,7 +428,7 @@ def answer_json_schema(view=None) -> dict:
     sale = order("sell", view.produces, min(10, view.goods[view.produces])) if own_sale(view) else None
     first = opening(needs, sale, orders["maxItems"]) if kinds else []
     if first:
-        orders |= {"prefixItems": first, "minItems": len(first), OPENING: {"needs": needs, "sale": sale}}
+        orders |= {"prefixItems": first, "minItems": len(first)}
     offer_ids = [o.id for o in view.offers]
     offers = {"type": "array", "items": {"enum": offer_ids}} if offer_ids else {"type": "array", "maxItems": 0}
     text = {"type": "string", "minLength": MIN_WORDS, "maxLength": MAX_WORDS, "pattern": WORDS_PATTERN}
@@ -448,14 +444,12 @@ def limit_schema(schema: dict, max_items: int | None, max_length: int | None) ->
     string pattern ending in `X*$` carrying its length limits (`_bounded_pattern`).
 
     {"type": "array", "maxItems": 8}, max_items=2 -> {"type": "array", "maxItems": 2}
-    The opening (`opening`) is rebuilt for the model's cap, except where the cap would cut it: its orders
-    are fixed by the grammar and cannot repeat (the cap is against free orders repeated), so it then takes
-    the schema's own slots and leaves none free. In prompt trial v13, cut to [a, s] for SmolLM2's two
-    slots, the fuel it lacked came after the sale and was never bought (cold in 35 of its 120 turns):
-    {"type": "array", "maxItems": 3, "prefixItems": [a, b, s], "x-opening": {"needs": [a, b], "sale": s}},
-    max_items=2 -> {"type": "array", "minItems": 3, "maxItems": 3, "prefixItems": [a, b, s]}
-    {"type": "array", "maxItems": 3, "prefixItems": [a], "x-opening": {"needs": [a], "sale": None}},
-    max_items=2 -> {"type": "array", "minItems": 1, "maxItems": 2, "prefixItems": [a]} (one slot free)
+    The cap is against free orders repeated; an array's fixed prefix (the grammar's `opening`) cannot
+    repeat, so it stays whole and the cap then leaves no slot free. In prompt trial v13, cut to [a, s]
+    for SmolLM2's two slots, the fuel it lacked came after the sale and was never bought (cold in 35 of
+    its 120 turns):
+    {"type": "array", "maxItems": 3, "minItems": 3, "prefixItems": [a, b, s]}, max_items=2 -> unchanged
+    {"type": "array", "maxItems": 3, "minItems": 1, "prefixItems": [a]}, max_items=2 -> maxItems 2 (one free)
     """
     def walk(node: Any) -> Any:
         if isinstance(node, list):
@@ -464,19 +458,9 @@ def limit_schema(schema: dict, max_items: int | None, max_length: int | None) ->
             return node
         out = {key: walk(value) for key, value in node.items()}
         if max_items is not None and out.get("type") == "array":
-            allowed = out.get("maxItems", max_items)
-            out["maxItems"] = min(allowed, max_items)
-            if OPENING in out:  # the opening, rebuilt for the orders this model may write
-                needs, sale = out[OPENING]["needs"], out[OPENING]["sale"]
-                wanted = len(needs) + (1 if sale is not None else FREE_ORDERS)
-                # The cap is against free orders repeated; the opening's are fixed, so where the cap
-                # would cut it the opening takes the schema's own slots and none stays free.
-                first = opening(needs, sale, allowed if wanted > out["maxItems"] else out["maxItems"])
-                out["prefixItems"], out["minItems"] = first, len(first)
-                out["maxItems"] = max(out["maxItems"], len(first))
+            out["maxItems"] = max(min(out.get("maxItems", max_items), max_items), len(out.get("prefixItems", [])))
             if "minItems" in out:
                 out["minItems"] = min(out["minItems"], out["maxItems"])
-        out.pop(OPENING, None)  # ours, not JSON Schema's: the grammar engine never sees it
         if max_length is not None and out.get("type") == "string" and "enum" not in out and "const" not in out:
             out["maxLength"] = min(out.get("maxLength", max_length), max_length)
         if out.get("type") == "string" and str(out.get("pattern", "")).endswith("*$"):
