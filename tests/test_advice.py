@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from engine.mind.prompt import BARGAIN, KEEP, TIP_FRESH, bargains, build_prompt, example_orders, tipped
-from engine.mind.view import View, view_for, whisper_line
+from engine.mind.prompt import BARGAIN, KEEP, TIP_FRESH, bargains, build_prompt, example_orders, legend_rising, tipped
+from engine.mind.view import View, legend_line, view_for, whisper_line
 from tests.conftest import play, scripted_game
 
 SUGGESTED = "Orders that would make sense now (yours to change):"
@@ -45,7 +45,7 @@ def _suggested(prompt: str) -> list[dict]:
 
 
 def test_it_buys_the_cheapest_foods_it_lacks_one_kind_per_meal_missed(bramble):
-    view = _priced(_with(bramble, whispers=[]), honey=9, acorns=4, berries=5, firewood=5)
+    view = _priced(_with(bramble, whispers=[], legends=[]), honey=9, acorns=4, berries=5, firewood=5)
     assert _buys(example_orders(view)) == {"acorns": (1, 5), "berries": (1, 6)}
     one_meal = _with(view, foods_needed=1)
     assert _buys(example_orders(one_meal)) == {"acorns": (1, 5)}
@@ -53,7 +53,7 @@ def test_it_buys_the_cheapest_foods_it_lacks_one_kind_per_meal_missed(bramble):
 
 def test_a_food_it_cannot_afford_gives_way_to_one_it_can(bramble):
     """Regression (seed 2 of the v5 trials): the first short food was too dear, so nothing was suggested."""
-    view = _priced(_with(bramble, whispers=[], pebbles=11, foods_needed=1,
+    view = _priced(_with(bramble, whispers=[], legends=[], pebbles=11, foods_needed=1,
                          short_on={"honey": 1, "berries": 1}), honey=12, acorns=4, berries=5)
     assert _buys(example_orders(view)) == {"berries": (1, 6)}
     broke = _with(view, pebbles=3)
@@ -61,14 +61,14 @@ def test_a_food_it_cannot_afford_gives_way_to_one_it_can(bramble):
 
 
 def test_fuel_is_bought_as_far_as_the_pebbles_go_after_food(bramble):
-    view = _priced(_with(bramble, whispers=[], produces="honey", pebbles=20, foods_needed=1,
+    view = _priced(_with(bramble, whispers=[], legends=[], produces="honey", pebbles=20, foods_needed=1,
                          short_on={"acorns": 1, "firewood": 5}), acorns=4, firewood=4)
     # acorns at 5 first, then 15 pebbles buy 3 firewood at 5
     assert _buys(example_orders(view)) == {"acorns": (1, 5), "firewood": (3, 5)}
 
 
 def test_a_fresh_whisper_that_a_good_will_rise_adds_one_unit_of_it(bramble):
-    calm = _with(_no_asks(bramble), short_on={}, foods_needed=0, whispers=[])
+    calm = _with(_no_asks(bramble), short_on={}, foods_needed=0, whispers=[], legends=[])
     assert _buys(example_orders(calm)) == {}
     tipped_view = _with(calm, whispers=[whisper_line(bramble.turn - 1, "honey", "rise")])
     assert tipped(tipped_view) == ["honey"]
@@ -79,8 +79,27 @@ def test_a_fresh_whisper_that_a_good_will_rise_adds_one_unit_of_it(bramble):
     assert tipped(stale) == tipped(falling) == tipped(own) == []
 
 
+def test_a_legend_that_pushes_a_good_up_adds_one_unit_of_it_after_the_sale(bramble):
+    """Since v15 a legend's line says which way it pushes goods, and the suggestion buys one of a good it
+    pushes up, after the needs and the sale (the grammar's opening) where the free slot follows."""
+    calm = _with(_no_asks(bramble), short_on={}, foods_needed=0, whispers=[], legends=[])
+    mania = legend_line("Bluebell Mania", bramble.turn + 3, "The hives cannot keep up.", {"honey": "rise"})
+    notes = legend_line("Acorn-Backed Notes", bramble.turn + 2, "Husks.", {"acorns": "fall"})
+    risen = _with(calm, legends=[mania, notes])
+    assert legend_rising(risen) == ["honey"] and "Honey will rise." in build_prompt(risen)
+    orders = example_orders(risen)
+    assert [(o["side"], o["good"]) for o in orders] == [("sell", "firewood"), ("buy", "honey")]
+    assert orders[1]["price"] == _last(bramble, "honey") + 1
+    own = _with(calm, legends=[legend_line("The Long Frost", bramble.turn + 4, "Cold.", {"firewood": "rise"})])
+    full = _with(risen, goods={**risen.goods, "honey": risen.hoard_limits["honey"]})
+    assert legend_rising(own) == legend_rising(full) == [] and _buys(example_orders(own)) == {}
+    hungry = _priced(_with(risen, foods_needed=1, short_on={"acorns": 1}), acorns=4)
+    assert [(o["side"], o["good"]) for o in example_orders(hungry)] == [
+        ("buy", "acorns"), ("sell", "firewood"), ("buy", "honey")]  # needs, sale, then the legend's buy
+
+
 def test_a_bargain_is_named_in_the_prompt_and_bought(bramble):
-    calm = _with(bramble, short_on={}, foods_needed=0, whispers=[])
+    calm = _with(bramble, short_on={}, foods_needed=0, whispers=[], legends=[])
     books = []
     for b in calm.books:
         if b.good == "berries":
@@ -104,7 +123,7 @@ def test_it_never_suggests_buying_its_own_good_and_sells_all_but_a_few(bramble):
     held = view.goods["firewood"]
     assert held > KEEP + 2
     assert [o for o in orders if o["side"] == "sell"] == [
-        {"side": "sell", "good": "firewood", "qty": held - KEEP, "price": _last(bramble, "firewood")}]
+        {"side": "sell", "good": "firewood", "qty": min(10, held - KEEP), "price": _last(bramble, "firewood")}]
     assert sum(q * p for q, p in _buys(orders).values()) <= view.pebbles
     for few, sold in ((KEEP + 1, 2), (3, 2), (2, 1), (1, None)):
         orders = example_orders(_with(view, goods={**view.goods, "firewood": few}))
@@ -112,7 +131,7 @@ def test_it_never_suggests_buying_its_own_good_and_sells_all_but_a_few(bramble):
 
 
 def test_a_dearer_resting_ask_within_the_band_sets_the_bid(bramble):
-    view = _priced(_with(bramble, whispers=[], foods_needed=1, short_on={"acorns": 1}), acorns=4)
+    view = _priced(_with(bramble, whispers=[], legends=[], foods_needed=1, short_on={"acorns": 1}), acorns=4)
     books = [b.model_copy(update={"asks": [(7, 2), (9, 1)]}) if b.good == "acorns" else b for b in view.books]
     assert _buys(example_orders(_with(view, books=books))) == {"acorns": (1, 7)}  # the ask, not 4 + 1
     far = [b.model_copy(update={"asks": [(9, 2)]}) if b.good == "acorns" else b for b in view.books]

@@ -31,7 +31,8 @@ def _sale(v) -> list[dict]:
     """The sell of its own good a creature holding more than KEEP must make ([] if none)."""
     if not own_sale(v):
         return []
-    return [{"side": "sell", "good": v.produces, "qty": 1, "price": next(b.last for b in v.books if b.good == v.produces)}]
+    return [{"side": "sell", "good": v.produces, "qty": min(10, own_sale(v)),
+             "price": next(b.last for b in v.books if b.good == v.produces)}]
 
 
 def _open(v, slots: int = 3) -> list[dict]:
@@ -207,9 +208,9 @@ def test_a_creature_that_lacks_two_foods_must_buy_both(views):
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(WORDS | {"orders": one}, schema)
     jsonschema.validate(WORDS | {"orders": _first(two)}, schema)
-    # allowed 3 orders: both needs and one slot free; allowed 2 or 1: both needs (fixed orders cannot
-    # repeat, so the opening passes the model's cap) and no slot free (v13)
-    for cap, (first, most) in ((3, (2, 3)), (2, (2, 2)), (1, (2, 2))):
+    # whatever the model's cap: both needs (fixed orders cannot repeat, so the opening passes the cap, v13)
+    # and one slot free after them (v15)
+    for cap, (first, most) in ((3, (2, 3)), (2, (2, 3)), (1, (2, 3))):
         limited = limit_schema(schema, cap, None)["properties"]["orders"]
         assert (limited["minItems"], limited["maxItems"], len(limited["prefixItems"])) == (first, most, first)
         assert not [k for k in limited if k.startswith("x-")]  # nothing of ours reaches the grammar engine
@@ -230,18 +231,40 @@ def test_a_maker_holding_more_than_it_keeps_must_offer_some_and_needs_share_the_
     jsonschema.validate(WORDS | {"orders": [*need, *sale]}, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(WORDS | {"orders": need}, schema)  # no sale
+    for wrong in ({"qty": 2}, {"price": sale[0]["price"] + 1}):  # less than the surplus; dearer than the last price
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(WORDS | {"orders": [*need, sale[0] | wrong]}, schema)
+    jsonschema.validate(WORDS | {"orders": [*need, sale[0] | {"qty": 4, "price": sale[0]["price"] - 1}]}, schema)
     two_slots = limit_schema(schema, 2, None)  # a model capped at 2 orders still writes all 3 fixed ones
     jsonschema.validate(WORDS | {"orders": [*need, *sale]}, two_slots)
     for short in ([need[0], *sale], need):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(WORDS | {"orders": short}, two_slots)
     one_slot = limit_schema(schema, 1, None)["properties"]["orders"]
-    assert one_slot["maxItems"] == one_slot["minItems"] == 3
+    assert (one_slot["minItems"], one_slot["maxItems"]) == (3, 4)  # the opening, then one free slot (v15)
+    good, branch = next(iter(_branches(schema, "buy").items()))
+    extra = {"side": "buy", "good": good, "qty": 1, "price": branch["properties"]["price"]["minimum"]}
+    # the free slot takes any allowed order after the opening (a tipped buy, say); a fifth order is refused
+    jsonschema.validate(WORDS | {"orders": [*need, *sale, extra]}, limit_schema(schema, 1, None))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(WORDS | {"orders": [*need, *sale, extra, extra]}, limit_schema(schema, 1, None))
     fed = two.model_copy(update={"short_on": {}, "foods_needed": 0})
     only_sale = answer_json_schema(fed)["properties"]["orders"]
     assert [k["properties"]["side"]["enum"][0] for k in only_sale["prefixItems"]] == ["sell"]
     kept = two.model_copy(update={"goods": {**two.goods, two.produces: KEEP}})
     assert own_sale(kept) == 0 and len(answer_json_schema(kept)["properties"]["orders"]["prefixItems"]) == 2
+
+
+def test_pebbles_short_of_the_going_price_bid_the_last_price(views):
+    """A maker's surplus is offered at the last price or cheaper, so a buyer whose pebbles reach the last
+    price but not the going one (last + 1) bids the last price, and still eats."""
+    two, lacking = _two_foods(views)
+    books = {b.good: b for b in two.books}
+    first = min(lacking, key=lambda g: (books[g].last, g))
+    for pebbles, price in ((books[first].last, books[first].last), (books[first].last + 1, books[first].last + 1),
+                           (books[first].last - 1, None)):
+        plan = need_buys(two.model_copy(update={"pebbles": pebbles, "short_on": {first: 1}, "foods_needed": 1}))
+        assert [(n.good, n.price) for n in plan] == ([(first, price)] if price else []), pebbles
 
 
 def test_buys_ask_for_no_more_than_the_hoard_room_and_the_pebbles(views):

@@ -315,17 +315,17 @@ def test_the_measure_flags_a_reading_brain_and_no_other(tmp_path, fake_models):
 
 
 def test_held_suggestions_leave_only_the_prompts_words_to_read(tmp_path, fake_models):
-    """A brain that plays the suggested orders follows a shortage, a tip and a bargain through them, and
-    nothing once every variant suggests its control's orders; a reading brain reads the words either way."""
+    """A brain that plays the suggested orders follows a shortage, a tip, a bargain and a legend through
+    them (a legend's line says which way it pushes goods since v15), and nothing once every variant
+    suggests its control's orders; a reading brain reads the words either way."""
     council = "Oona=follower,Sorrel=reader,Fennick=follower,Bramble=reader"
     free = results(probe(tmp_path, "free", council=council))
     held_report = probe(tmp_path, "held", council=council, hold_suggestions=True)
     held = results(held_report)
-    for kind in ("shortage", "tip", "price"):
+    for kind in KINDS:
         assert free[("follower", kind)]["toward"] > 0 and free[("follower", kind)]["against"] == 0, kind
         assert held[("follower", kind)]["unchanged"] == held[("follower", kind)]["pairs"] > 0, kind
         assert held[("reader", kind)]["verdict"] == "responds", kind
-    assert free[("follower", "legend")]["toward"] == 0  # a legend's words name no good the advice could follow
     assert held_report["hold_suggestions"] is True
     assert "held at the control's" in (tmp_path / "held" / "probe.md").read_text()
 

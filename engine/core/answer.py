@@ -267,8 +267,9 @@ PRICE_CEILING = 2.0
 
 
 FREE_ORDERS = 1
-"""Order slots the answer grammar's opening leaves free where it has no sale of the creature's own good
-to require (`opening`)."""
+"""Order slots the answer grammar leaves free after its opening (`opening`), for the model's own choice:
+a tip, a legend, a bargain or anything else. Until prompt v15 a creature that lacked two things and had a
+surplus to sell had every slot taken by the opening, and could follow no tip whatever it read."""
 KEEP = 4
 """Units of its own good a creature keeps back; above this its orders must offer some (`own_sale`), and
 the suggested sell is the rest (`engine.mind.prompt.example_orders`)."""
@@ -298,9 +299,13 @@ def opening(needs: list, sale, slots: int) -> list:
 
 def own_sale(view) -> int:
     """Units of its own good a creature holds beyond `KEEP` (0 when none): where any, its orders must
-    include a sell of its own good. In the fresh-seed runs of prompt v10, the maker held some of a good a
-    buyer went hungry for and offered none in 22 of SmolLM2's cases (honey rotting above its hoard limit
-    while others starved)."""
+    include a sell of its own good, of all of them (up to 10) at the good's last price or cheaper. In the
+    fresh-seed runs of prompt v10, the maker held some of a good a buyer went hungry for and offered none
+    in 22 of SmolLM2's cases (honey rotting above its hoard limit while others starved). Until v15 the
+    sale was of any size at any price in the band, and on seeds 61-63 most creatures that went hungry
+    with the pebbles to eat had bid the going price against a maker asking more, or offering 2 of its
+    28 (Bramble's firewood, in winter); a buyer who lacks a good bids the going price, at least the last
+    + 1 (`need_buys`), so the two now always cross."""
     if view.produces is None:
         return 0
     return max(0, view.goods.get(view.produces, 0) - KEEP)
@@ -323,7 +328,8 @@ class NeedBuy(NamedTuple):
     """Units: one per food (each meal is a different food), what the fire burns for the fuel, at most
     what the pebbles still pay for."""
     price: int
-    """The going price (`going_price`)."""
+    """The going price (`going_price`), or the last price where the pebbles stop short of the going one
+    (a maker's surplus is offered at the last price or cheaper, `own_sale`)."""
 
 
 def going_price(book) -> int:
@@ -364,6 +370,8 @@ def need_buys(view) -> list[NeedBuy]:
     wanted += [(g, view.short_on[g]) for g in lacking if g not in view.foods]
     for good, units in wanted:
         price = going_price(books[good])
+        if books[good].last <= left < price:  # the last price still buys it from a maker's surplus (`own_sale`)
+            price = books[good].last
         qty = min(units, left // price)
         if qty > 0:
             out.append(NeedBuy(good, qty, price))
@@ -402,20 +410,24 @@ def answer_json_schema(view=None) -> dict:
     and gossip of `MIN_WORDS` characters at least (small models otherwise wrote ": " or nothing). Where
     it lacks food or fuel this turn and can pay for it, its orders open with `need_buys`, one order per
     good in that order, each at the going price or dearer and for at most the planned units; where it
-    holds more than `KEEP` of its own good, with a sell of it (`opening` says how the two share the
-    model's order slots; `limit_schema` keeps the opening whole under the registry's `max_array_items`).
+    holds more than `KEEP` of its own good, with a sell of all it holds beyond `KEEP` (up to 10) at the
+    last price or cheaper (`own_sale`; `opening` says how the two share the model's order slots;
+    `limit_schema` keeps the opening whole under the registry's `max_array_items`, and one slot free
+    after it, `FREE_ORDERS`).
     Every answer valid under it is valid under `Answer`.
     """
     if view is None or view.produces is None:
         return Answer.model_json_schema()
     last = {b.good: b.last for b in view.books}
 
-    def order(side: str, good: str, most: int, least_price: int | None = None) -> dict:
+    def order(side: str, good: str, most: int, least_price: int | None = None, least: int = 1,
+              most_price: int | None = None) -> dict:
         low, high = price_band(last.get(good, 1))
         return {"type": "object", "additionalProperties": False,
                 "properties": {"side": {"enum": [side]}, "good": {"enum": [good]},
-                               "qty": {"type": "integer", "minimum": 1, "maximum": most},
-                               "price": {"type": "integer", "minimum": max(low, least_price or low), "maximum": high}},
+                               "qty": {"type": "integer", "minimum": least, "maximum": most},
+                               "price": {"type": "integer", "minimum": max(low, least_price or low),
+                                         "maximum": min(high, most_price or high)}},
                 "required": ["side", "good", "qty", "price"]}
 
     kinds = [order("buy", g, buy_room(view, g)) for g in view.goods_all
@@ -425,10 +437,12 @@ def answer_json_schema(view=None) -> dict:
     if not kinds:
         orders = {"type": "array", "maxItems": 0}
     needs = [order("buy", n.good, n.qty, least_price=n.price) for n in need_buys(view)]
-    sale = order("sell", view.produces, min(10, view.goods[view.produces])) if own_sale(view) else None
+    surplus = min(10, own_sale(view))
+    sale = order("sell", view.produces, min(10, view.goods[view.produces]), least=surplus,
+                 most_price=last.get(view.produces)) if surplus else None
     first = opening(needs, sale, orders["maxItems"]) if kinds else []
     if first:
-        orders |= {"prefixItems": first, "minItems": len(first)}
+        orders |= {"prefixItems": first, "minItems": len(first), "maxItems": max(3, len(first) + FREE_ORDERS)}
     offer_ids = [o.id for o in view.offers]
     offers = {"type": "array", "items": {"enum": offer_ids}} if offer_ids else {"type": "array", "maxItems": 0}
     text = {"type": "string", "minLength": MIN_WORDS, "maxLength": MAX_WORDS, "pattern": WORDS_PATTERN}
@@ -445,11 +459,11 @@ def limit_schema(schema: dict, max_items: int | None, max_length: int | None) ->
 
     {"type": "array", "maxItems": 8}, max_items=2 -> {"type": "array", "maxItems": 2}
     The cap is against free orders repeated; an array's fixed prefix (the grammar's `opening`) cannot
-    repeat, so it stays whole and the cap then leaves no slot free. In prompt trial v13, cut to [a, s]
-    for SmolLM2's two slots, the fuel it lacked came after the sale and was never bought (cold in 35 of
-    its 120 turns):
-    {"type": "array", "maxItems": 3, "minItems": 3, "prefixItems": [a, b, s]}, max_items=2 -> unchanged
-    {"type": "array", "maxItems": 3, "minItems": 1, "prefixItems": [a]}, max_items=2 -> maxItems 2 (one free)
+    repeat, so it stays whole, and `FREE_ORDERS` slots after it stay free (where the schema has them).
+    In prompt trial v13, cut to [a, s] for SmolLM2's two slots, the fuel it lacked came after the sale
+    and was never bought (cold in 35 of its 120 turns):
+    {"type": "array", "maxItems": 4, "minItems": 3, "prefixItems": [a, b, s]}, max_items=2 -> unchanged
+    {"type": "array", "maxItems": 3, "minItems": 1, "prefixItems": [a]}, max_items=1 -> maxItems 2 (one free)
     """
     def walk(node: Any) -> Any:
         if isinstance(node, list):
@@ -458,7 +472,9 @@ def limit_schema(schema: dict, max_items: int | None, max_length: int | None) ->
             return node
         out = {key: walk(value) for key, value in node.items()}
         if max_items is not None and out.get("type") == "array":
-            out["maxItems"] = max(min(out.get("maxItems", max_items), max_items), len(out.get("prefixItems", [])))
+            most = out.get("maxItems", max_items)
+            fixed = len(out.get("prefixItems", []))
+            out["maxItems"] = max(min(most, max_items), min(most, fixed + FREE_ORDERS) if fixed else 0)
             if "minItems" in out:
                 out["minItems"] = min(out["minItems"], out["maxItems"])
         if max_length is not None and out.get("type") == "string" and "enum" not in out and "const" not in out:

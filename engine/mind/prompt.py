@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 
 from engine.core.answer import KEEP, going_price, need_buys
-from engine.mind.view import View, read_whisper
+from engine.mind.view import View, read_legend, read_whisper
 
 MAX_BOOK_LEVELS = 3
 """Price levels shown per side of each book."""
@@ -69,6 +69,22 @@ def tipped(view: View) -> list[str]:
     return out
 
 
+def legend_rising(view: View) -> list[str]:
+    """Goods a legend under way pushes up (`engine.mind.view.read_legend`), other than the creature's own.
+
+    >>> from engine.mind.view import legend_line
+    >>> line = legend_line("Bluebell Mania", 9, "The hives cannot keep up.", {"honey": "rise", "acorns": "fall"})
+    >>> legend_rising(View.model_construct(produces="berries", goods={}, hoard_limits={}, legends=[line]))
+    ['honey']
+    """
+    out = []
+    for line in view.legends:
+        for good, way in read_legend(line).items():
+            if way == "rise" and good != view.produces and good not in out and not _at_limit(view, good):
+                out.append(good)
+    return out
+
+
 def _at_limit(view: View, good: str) -> bool:
     limit = view.hoard_limits.get(good)
     return limit is not None and view.goods.get(good, 0) >= limit
@@ -81,11 +97,17 @@ def example_orders(view: View) -> list[dict]:
     - buy what it lacks this turn (`engine.core.answer.need_buys`, the opening the answer grammar
       requires): the cheapest of the foods it is short of, as many kinds as meals it would miss, then
       the fuel it must burn (as much as the pebbles allow);
-    - buy one unit of a good a fresh whisper says will rise, and of a good whose price fell to a bargain;
-    - sell its own good: all but `KEEP` units (two at least, keeping one), so food reaches the hungry.
+    - sell its own good: all but `KEEP` units (two at least, keeping one; ten at most), at its last price
+      (the grammar's most for that sale, `engine.core.answer.own_sale`), so food reaches the hungry;
+    - buy one unit of a good a fresh whisper says will rise, of a good a legend under way pushes up, and
+      of a good whose price fell to a bargain.
 
-    Buys are at the going price (`going_price`: the last price + 1, or the lowest resting ask where one
-    is dearer, up to twice the last price, the grammar's band), and only while the pebbles last, needs first.
+    The order is the grammar's: its opening is the needs, then the sale, and a free slot follows
+    (`engine.core.answer.FREE_ORDERS`); a model that copies the suggestion in order reaches the first
+    optional buy there. (Until prompt v15 the optional buys came before the sale, where the grammar
+    allowed only the sale.) Buys are at the going price (`going_price`: the last price + 1, or the lowest
+    resting ask where one is dearer, up to twice the last price, the grammar's band), and only while the
+    pebbles last, needs first.
     """
     books = {b.good: b for b in view.books}
     orders = [{"side": "buy", "good": n.good, "qty": n.qty, "price": n.price} for n in need_buys(view)]
@@ -99,12 +121,12 @@ def example_orders(view: View) -> list[dict]:
             orders.append({"side": "buy", "good": good, "qty": qty, "price": price})
             left -= price * qty
 
-    for good in [*tipped(view), *bargains(view)]:
-        buy(good, 1)
     held = view.goods.get(view.produces, 0) if view.produces else 0
     if held > 1:
-        orders.append({"side": "sell", "good": view.produces, "qty": max(min(2, held - 1), held - KEEP),
+        orders.append({"side": "sell", "good": view.produces, "qty": min(10, max(min(2, held - 1), held - KEEP)),
                        "price": books[view.produces].last})
+    for good in [*tipped(view), *legend_rising(view), *bargains(view)]:
+        buy(good, 1)
     return orders
 
 

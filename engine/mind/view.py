@@ -205,13 +205,30 @@ def read_said(line: str) -> tuple[str, str] | None:
     return (m.group(1), m.group(2)) if m else None
 
 
-def legend_line(name: str, ends: int, words: str) -> str:
-    """How a legend under way appears in a view: its name, its last turn and its public words.
+def legend_line(name: str, ends: int, words: str, moves: dict[str, str] | None = None) -> str:
+    """How a legend under way appears in a view: its name, its last turn, its public words and which way
+    it pushes each good it touches (the scenario's `moves`, public in the rules' legend table).
 
-    >>> legend_line("The Long Frost", 12, "Every hearth burns hungrier.")
-    'The Long Frost (until turn 12): Every hearth burns hungrier.'
+    The words alone name no direction a small model could read ("the hives cannot keep up"): probed, no
+    model bid for a good a legend pushed up (docs/probes-embedded.md, runs 1-4), so the line says it.
+
+    >>> legend_line("The Long Frost", 12, "Every hearth burns hungrier.", {"firewood": "rise"})
+    'The Long Frost (until turn 12): Every hearth burns hungrier. Firewood will rise.'
     """
-    return f"{name} (until turn {ends}): {words}"
+    said = "".join(f" {g.capitalize()} will {way}." for g, way in (moves or {}).items())
+    return f"{name} (until turn {ends}): {words}{said}"
+
+
+_LEGEND_MOVE_RE = re.compile(r" ([A-Z][a-z]+) will (rise|fall)\.")
+
+
+def read_legend(line: str) -> dict[str, str]:
+    """good -> "rise" or "fall", as a `legend_line` states them ({} for a line that states none).
+
+    >>> read_legend(legend_line("Bluebell Mania", 9, "The hives cannot keep up.", {"honey": "rise"}))
+    {'honey': 'rise'}
+    """
+    return {g.lower(): way for g, way in _LEGEND_MOVE_RE.findall(line)}
 
 
 def view_for(state: GameState, me: str) -> View:
@@ -243,7 +260,8 @@ def view_for(state: GameState, me: str) -> View:
              if ln.creature == me and ln.status == "active"]
     whispers = [whisper_line(t.turn, t.good, t.direction) for t in hid.tips if t.creature == me][-WHISPER_WINDOW:]
     others = [t.name for t in sc.traders if t.name != me] + ([] if is_patron else [PATRON])
-    legends = [legend_line(lg.name, lg.ends, lg.words) for lg in pub.legends if lg.ends >= turn]
+    moves = {lg.id: lg.moves for lg in sc.legends}
+    legends = [legend_line(lg.name, lg.ends, lg.words, moves.get(lg.id)) for lg in pub.legends if lg.ends >= turn]
     secrets = _patron_secrets(state, turn) if is_patron else None
     return View(
         turn=turn, season_length=sc.season_length, me=me,

@@ -16,7 +16,8 @@ Each kind changes only what the game itself can show a creature, in the words th
 - tip: a whisper that a good will rise, worded as the Patron's tips are (`engine.mind.view.whisper_line`),
   dated the turn before; it should bid for that good more;
 - legend: a scenario legend that pushes a good up appears as under way (`engine.mind.view.legend_line`),
-  only its words: none of its effects; it should bid for the goods it pushes up more.
+  its line only (its words and which way it pushes goods): none of its effects; it should bid for the
+  goods it pushes up more.
 
 Every kind targets goods the creature does not make (it may never buy those). Where a view offers a kind
 several targets, one is drawn from a generator seeded by the view's key and the kind, so the same views
@@ -171,7 +172,7 @@ def legend_variant(view: View, sc: Scenario, rng: random.Random) -> Variant | No
     if not options:
         return None
     lg, rising = rng.choice(options)
-    line = legend_line(lg.name, view.turn + lg.turns - 1, lg.words)
+    line = legend_line(lg.name, view.turn + lg.turns - 1, lg.words, lg.moves)
     changed = view.model_copy(update={"legends": [*view.legends, line]})
     return Variant("legend", changed, rising, line)
 
