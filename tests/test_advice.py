@@ -46,9 +46,14 @@ def _suggested(prompt: str) -> list[dict]:
 
 def test_it_buys_the_cheapest_foods_it_lacks_one_kind_per_meal_missed(bramble):
     view = _priced(_with(bramble, whispers=[], legends=[]), honey=9, acorns=4, berries=5, firewood=5)
-    assert _buys(example_orders(view)) == {"acorns": (1, 5), "berries": (1, 6)}
+    # two meals to miss: the two cheapest foods, then the third as a backup (v16)
+    assert _buys(example_orders(view)) == {"acorns": (1, 5), "berries": (1, 6), "honey": (1, 10)}
     one_meal = _with(view, foods_needed=1)
-    assert _buys(example_orders(one_meal)) == {"acorns": (1, 5)}
+    assert _buys(example_orders(one_meal)) == {"acorns": (1, 5), "berries": (1, 6)}
+    poor = _with(one_meal, pebbles=9)  # the backup only as far as the pebbles go (4 left: not even the last price)
+    assert _buys(example_orders(poor)) == {"acorns": (1, 5)}
+    fed = _with(view, foods_needed=0)
+    assert _buys(example_orders(fed)) == {}  # no meal to miss: no backup either
 
 
 def test_a_food_it_cannot_afford_gives_way_to_one_it_can(bramble):

@@ -320,6 +320,13 @@ def price_band(last: int) -> tuple[int, int]:
     return max(1, math.ceil(PRICE_FLOOR * last)), max(2, math.floor(PRICE_CEILING * last))
 
 
+BACKUP_FOODS = 1
+"""Foods a hungry creature bids for beyond the meals it would miss, in case a bid finds no seller (a unit
+it gets and does not eat keeps for the next turn). On seeds 61-63 under prompt v15, 12 of 19 turns
+hungry with the pebbles to eat were a bid for the cheapest food against a maker with little to sell,
+while another food it lacked was on offer (docs/prompt-trials.md, fourth round)."""
+
+
 class NeedBuy(NamedTuple):
     """One buy of what a creature lacks this turn, as `need_buys` plans it."""
 
@@ -349,8 +356,9 @@ def going_price(book) -> int:
 def need_buys(view) -> list[NeedBuy]:
     """The buys that cover what a creature lacks this turn, in order, as far as its pebbles go: the
     cheapest of the foods it is short of, as many kinds as meals it would miss (one unit each), then the
-    fuel its fire must burn, each at the going price. A creature that goes hungry or cold with the pebbles
-    to avoid it in its pouch is nonsense the measures kept finding (issue 15); the prompt suggests these
+    fuel its fire must burn, each at the going price; then `BACKUP_FOODS` more of the foods it lacks, one
+    unit each, as far as the pebbles still go. A creature that goes hungry or cold with the pebbles to
+    avoid it in its pouch is nonsense the measures kept finding (issue 15); the prompt suggests these
     buys (`engine.mind.prompt.example_orders`) and the answer grammar opens the orders with them
     (`answer_json_schema`).
 
@@ -361,13 +369,17 @@ def need_buys(view) -> list[NeedBuy]:
     ...          books=[b("honey", 12), b("berries", 5), b("firewood", 3)])
     >>> need_buys(view)
     [NeedBuy(good='berries', qty=1, price=6), NeedBuy(good='firewood', qty=2, price=4)]
+    >>> need_buys(V(**{**vars(view), "pebbles": 40}))  # the honey too, as a backup
+    [NeedBuy(good='berries', qty=1, price=6), NeedBuy(good='firewood', qty=3, price=4), NeedBuy(good='honey', qty=1, price=13)]
     """
     books = {b.good: b for b in view.books}
     left, out = view.pebbles, []
     lacking = [g for g in view.short_on if g in books and g != view.produces]
     foods = sorted((g for g in lacking if g in view.foods), key=lambda g: (books[g].last, g))
-    wanted = [(g, 1) for g in foods][:max(0, view.foods_needed)]
+    needed = max(0, view.foods_needed)
+    wanted = [(g, 1) for g in foods][:needed]
     wanted += [(g, view.short_on[g]) for g in lacking if g not in view.foods]
+    wanted += [(g, 1) for g in foods[needed:needed + BACKUP_FOODS]] if needed else []
     for good, units in wanted:
         price = going_price(books[good])
         if books[good].last <= left < price:  # the last price still buys it from a maker's surplus (`own_sale`)
