@@ -55,20 +55,30 @@ def test_no_self_buy_can_be_written(views):
                                                                   "price": 3}]}, schema)
 
 
-def test_sells_only_what_it_holds_at_most_all_of_it_and_at_least_one_order(views):
+def test_sells_only_what_it_holds_and_does_not_eat_or_burn_this_turn_and_at_least_one_order(views):
     for v in views:
         schema = answer_json_schema(v)
         sells = _branches(schema, "sell")
-        assert set(sells) == {g for g, q in v.goods.items() if q > 0}
+        spare = {g: q - (g != v.produces and (1 if g in v.foods else v.burn)) for g, q in v.goods.items()}
+        assert set(sells) == {g for g, q in spare.items() if q > 0}
         for good, branch in sells.items():
-            assert branch["properties"]["qty"]["maximum"] == min(10, v.goods[good])
+            assert branch["properties"]["qty"]["maximum"] == min(10, spare[good])
             last = next(b.last for b in v.books if b.good == good)
-            too_many = {"side": "sell", "good": good, "qty": v.goods[good] + 1, "price": last}
-            if v.goods[good] < 10:
+            too_many = {"side": "sell", "good": good, "qty": spare[good] + 1, "price": last}
+            if spare[good] < 10:
                 with pytest.raises(jsonschema.ValidationError):
                     jsonschema.validate(WORDS | {"orders": [*_open(v), too_many]}, schema)
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(WORDS | {"orders": []}, schema)
+
+
+def test_the_last_unit_of_a_food_it_eats_is_not_for_sale(views):
+    """v17: a fox sold the one honey it held for its second meal and went hungry with 123 pebbles."""
+    v = next(v for v in views if v.produces != "honey")
+    one = v.model_copy(update={"goods": {**v.goods, "honey": 1}})
+    assert "honey" not in _branches(answer_json_schema(one), "sell")
+    two = v.model_copy(update={"goods": {**v.goods, "honey": 2}})
+    assert _branches(answer_json_schema(two), "sell")["honey"]["properties"]["qty"]["maximum"] == 1
 
 
 def test_limit_prices_stay_within_the_band_of_the_last_price(views):

@@ -391,6 +391,26 @@ def need_buys(view) -> list[NeedBuy]:
     return out
 
 
+def sellable(view, good: str) -> int:
+    """Units of `good` a creature may offer: all it holds of its own good; of another food, all but the
+    one unit a meal of it eats this turn; of fuel, all but what its fire burns this turn. On seeds 61-63
+    under prompt v16 a fox sold the one honey it held for its second meal, and went hungry with 123
+    pebbles.
+
+    >>> from types import SimpleNamespace as V
+    >>> fox = V(produces="berries", foods=["honey", "acorns", "berries"], goods={"berries": 11, "honey": 2,
+    ...         "firewood": 3}, burn=2)
+    >>> [sellable(fox, g) for g in ("berries", "honey", "acorns", "firewood")]
+    [11, 1, 0, 1]
+    """
+    held = view.goods.get(good, 0)
+    if good == view.produces:
+        return held
+    if good in view.foods:
+        return max(0, held - 1)
+    return max(0, held - view.burn)
+
+
 def buy_room(view, good: str) -> int:
     """The most units of `good` one buy order may ask for: 10, no more than a perishable good's hoard room
     (above its limit it rots) and no more than the pebbles pay for at the going price (0 when they pay for
@@ -444,7 +464,7 @@ def answer_json_schema(view=None) -> dict:
 
     kinds = [order("buy", g, buy_room(view, g)) for g in view.goods_all
              if g != view.produces and g in last and buy_room(view, g) > 0]
-    kinds += [order("sell", g, min(10, view.goods[g])) for g in view.goods_all if view.goods.get(g, 0) > 0]
+    kinds += [order("sell", g, min(10, sellable(view, g))) for g in view.goods_all if sellable(view, g) > 0]
     orders: dict = {"type": "array", "items": {"anyOf": kinds}, "minItems": 1, "maxItems": 3}
     if not kinds:
         orders = {"type": "array", "maxItems": 0}
