@@ -133,6 +133,9 @@ def test_it_never_suggests_buying_its_own_good_and_sells_all_but_a_few(bramble):
     for few, sold in ((KEEP + 1, 2), (3, 2), (2, 1), (1, None)):
         orders = example_orders(_with(view, goods={**view.goods, "firewood": few}))
         assert [o["qty"] for o in orders if o["side"] == "sell"] == ([sold] if sold else []), few
+    for few, burn, sold in ((3, 2, 1), (2, 2, None), (KEEP + 6, 2, 6)):  # winter: never the firewood it burns (v17)
+        orders = example_orders(_with(view, goods={**view.goods, "firewood": few}, burn=burn))
+        assert [o["qty"] for o in orders if o["side"] == "sell"] == ([sold] if sold else []), (few, burn)
 
 
 def test_a_dearer_resting_ask_within_the_band_sets_the_bid(bramble):

@@ -59,7 +59,7 @@ def test_sells_only_what_it_holds_and_does_not_eat_or_burn_this_turn_and_at_leas
     for v in views:
         schema = answer_json_schema(v)
         sells = _branches(schema, "sell")
-        spare = {g: q - (g != v.produces and (1 if g in v.foods else v.burn)) for g, q in v.goods.items()}
+        spare = {g: q - (1 if g in v.foods else v.burn) for g, q in v.goods.items()}
         assert set(sells) == {g for g, q in spare.items() if q > 0}
         for good, branch in sells.items():
             assert branch["properties"]["qty"]["maximum"] == min(10, spare[good])

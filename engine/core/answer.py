@@ -392,23 +392,21 @@ def need_buys(view) -> list[NeedBuy]:
 
 
 def sellable(view, good: str) -> int:
-    """Units of `good` a creature may offer: all it holds of its own good; of another food, all but the
-    one unit a meal of it eats this turn; of fuel, all but what its fire burns this turn. On seeds 61-63
-    under prompt v16 a fox sold the one honey it held for its second meal, and went hungry with 123
-    pebbles.
+    """Units of `good` a creature may offer: of a food, all but the one unit a meal of it eats this turn;
+    of fuel, all but what its fire burns this turn (its own good included). On seeds 61-63 under prompt
+    v16 a fox sold the one honey it held for its second meal, and went hungry with 123 pebbles; on seeds
+    71-73 under v17 Bramble sold 2 of its last 3 firewood in winter and went cold.
 
     >>> from types import SimpleNamespace as V
     >>> fox = V(produces="berries", foods=["honey", "acorns", "berries"], goods={"berries": 11, "honey": 2,
     ...         "firewood": 3}, burn=2)
     >>> [sellable(fox, g) for g in ("berries", "honey", "acorns", "firewood")]
-    [11, 1, 0, 1]
+    [10, 1, 0, 1]
+    >>> badger = V(produces="firewood", foods=fox.foods, goods={"firewood": 3}, burn=1)
+    >>> sellable(badger, "firewood")
+    2
     """
-    held = view.goods.get(good, 0)
-    if good == view.produces:
-        return held
-    if good in view.foods:
-        return max(0, held - 1)
-    return max(0, held - view.burn)
+    return max(0, view.goods.get(good, 0) - (1 if good in view.foods else view.burn))
 
 
 def buy_room(view, good: str) -> int:
@@ -469,9 +467,9 @@ def answer_json_schema(view=None) -> dict:
     if not kinds:
         orders = {"type": "array", "maxItems": 0}
     needs = [order("buy", n.good, n.qty, least_price=n.price) for n in need_buys(view)]
-    surplus = min(10, own_sale(view))
-    sale = order("sell", view.produces, min(10, view.goods[view.produces]), least=surplus,
-                 most_price=last.get(view.produces)) if surplus else None
+    most = min(10, sellable(view, view.produces))
+    surplus = min(own_sale(view), most)  # KEEP is never less than what it eats or burns of its own good
+    sale = order("sell", view.produces, most, least=surplus, most_price=last.get(view.produces)) if surplus else None
     first = opening(needs, sale, orders["maxItems"]) if kinds else []
     if first:
         orders |= {"prefixItems": first, "minItems": len(first), "maxItems": max(3, len(first) + FREE_ORDERS)}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from engine.core.answer import KEEP, going_price, need_buys
+from engine.core.answer import KEEP, going_price, need_buys, sellable
 from engine.mind.view import View, read_legend, read_whisper
 
 MAX_BOOK_LEVELS = 3
@@ -97,8 +97,9 @@ def example_orders(view: View) -> list[dict]:
     - buy what it lacks this turn (`engine.core.answer.need_buys`, the opening the answer grammar
       requires): the cheapest of the foods it is short of, as many kinds as meals it would miss, then
       the fuel it must burn (as much as the pebbles allow);
-    - sell its own good: all but `KEEP` units (two at least, keeping one; ten at most), at its last price
-      (the grammar's most for that sale, `engine.core.answer.own_sale`), so food reaches the hungry;
+    - sell its own good: all but `KEEP` units (two at least, keeping one; ten at most; never what it eats
+      or burns this turn, `engine.core.answer.sellable`), at its last price (the grammar's most for that
+      sale, `engine.core.answer.own_sale`), so food reaches the hungry;
     - buy one unit of a good a fresh whisper says will rise, of a good a legend under way pushes up, and
       of a good whose price fell to a bargain.
 
@@ -122,9 +123,9 @@ def example_orders(view: View) -> list[dict]:
             left -= price * qty
 
     held = view.goods.get(view.produces, 0) if view.produces else 0
-    if held > 1:
-        orders.append({"side": "sell", "good": view.produces, "qty": min(10, max(min(2, held - 1), held - KEEP)),
-                       "price": books[view.produces].last})
+    spare = min(10, max(min(2, held - 1), held - KEEP), sellable(view, view.produces)) if held > 1 else 0
+    if spare > 0:
+        orders.append({"side": "sell", "good": view.produces, "qty": spare, "price": books[view.produces].last})
     for good in [*tipped(view), *legend_rising(view), *bargains(view)]:
         buy(good, 1)
     return orders
