@@ -14,6 +14,11 @@ from engine.play.council import resolve_council
 from engine.play.game import Game
 from engine.play.scenario_files import load_scenario
 
+PATIENT_S = 600
+"""Seconds a decision may take in the real-path tests (tests/test_vllm_real.py, test_real_council.py):
+they check the path, not the machine's speed (a loaded or slow CPU would turn the measured deadline into
+timeouts; the deadlines have their own test)."""
+
 
 def scripted_game(seed: int = 1, *, patron_moves: list[dict] | None = None, scenario=None,
                   traces=None, autosave=None, state=None) -> Game:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PATIENT_S
 from tokenwood_tui.cli import main
 
 pytestmark = pytest.mark.vllm
@@ -53,7 +54,7 @@ def test_embedded_council_plays_turns_in_process(tmp_path):
     # A generous deadline: this test checks the path, not the machine's speed (a loaded or slow CPU
     # would turn the measured deadline into timeouts; deadlines are pinned in tests/test_hardware.py).
     rc = main(["run", "--council", "embedded", "--turns", "2", "--seed", "4", "--no-progress",
-               "--answer-timeout", "600", "--summary-json", str(out), "--traces", str(traces)])
+               "--answer-timeout", str(PATIENT_S), "--summary-json", str(out), "--traces", str(traces)])
     assert rc == 0
     s = json.loads(out.read_text())
     assert s["turns_played"] == 2 and s["conservation_ok"] and s["firewall_leaks"] == 0
@@ -135,7 +136,7 @@ path = "{model_dir('smollm2-135m')}"
     monkeypatch.setenv("TOKENWOOD_MODELS", str(user))
     out, traces = tmp_path / "s.json", tmp_path / "t.jsonl"
     rc = main(["run", "--council", "Oona=smollm2-served,Fennick=smollm2-served", "--turns", "2",
-               "--no-progress", "--answer-timeout", "600", "--summary-json", str(out), "--traces", str(traces)])
+               "--no-progress", "--answer-timeout", str(PATIENT_S), "--summary-json", str(out), "--traces", str(traces)])
     assert rc == 0
     s = json.loads(out.read_text())
     m = s["models"]["smollm2-served"]

@@ -22,10 +22,9 @@ from engine.mind.parsing import parse_answer
 from engine.models.prepare import PrepareError, _extract, available, prepare
 from engine.models.registry import load_registry
 
+from tests.conftest import PATIENT_S
+
 EMBEDDED = ("smollm2-135m", "gemma3-270m")
-# Seconds a decision may take in these tests: they check the path, not the machine's speed (a loaded or
-# slow CPU would turn the measured deadline into timeouts; the deadlines have their own test below).
-PATIENT_S = 600.0
 
 
 # -- pure helpers (fast, no model) ------------------------------------------------------------------
