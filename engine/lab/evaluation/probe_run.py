@@ -332,7 +332,7 @@ def render_markdown(r: dict) -> str:
            "Suggested orders and answer grammar: " + (
                "held at the control's (`--hold-suggestions`): the fact changes in the prompt's words only"
                if r.get("hold_suggestions") else
-               "each prompt's own, as in the game (they follow a shortage, a tip and a price)"),
+               "each prompt's own, as in the game (they follow a shortage, a tip, a price and a legend)"),
            ""]
     out += ["| kind | the fact changed, and the expected move |", "|---|---|"]
     out += [f"| {k} | {EXPECTED[k]} |" for k in r["kinds"]]
