@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.lab.evaluation.sense import Situation, cover_cost  # noqa: E402
-from engine.lab.evaluation.sense_figures import outcomes  # noqa: E402
+from engine.lab.evaluation.sense_figures import outcomes, unmet_affordable  # noqa: E402
 
 
 def _orders(row: dict, side: str) -> list[dict]:
@@ -45,9 +45,9 @@ def unmet_rows(season: Path) -> list[str]:
             continue
         sit = Situation(**r["situation"])
         o = fate.get((r["creature"], r["turn"]))
-        cost = cover_cost(sit)
-        if o is None or o.missed is None or not (o.missed or o.cold) or cost is None or cost > sit.pebbles:
+        if o is None or o.missed is None or not unmet_affordable(o, sit):
             continue
+        cost = cover_cost(sit)
         wanted = {g for g in sit.foods if not sit.goods.get(g) and g != sit.produces} | {sit.fuel or ""}
         asks = [f"{q['creature']}:{_said(x)}" for q in by_turn[r["turn"]] if q["creature"] != r["creature"]
                 for x in _orders(q, "sell") if x["good"] in wanted]

@@ -123,7 +123,7 @@ def example_orders(view: View) -> list[dict]:
             left -= price * qty
 
     held = view.goods.get(view.produces, 0) if view.produces else 0
-    spare = min(10, max(min(2, held - 1), held - KEEP), sellable(view, view.produces)) if held > 1 else 0
+    spare = min(10, max(min(2, held - 1), held - KEEP), sellable(view, view.produces))
     if spare > 0:
         orders.append({"side": "sell", "good": view.produces, "qty": spare, "price": books[view.produces].last})
     for good in [*tipped(view), *legend_rising(view), *bargains(view)]:

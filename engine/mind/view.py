@@ -260,8 +260,7 @@ def view_for(state: GameState, me: str) -> View:
              if ln.creature == me and ln.status == "active"]
     whispers = [whisper_line(t.turn, t.good, t.direction) for t in hid.tips if t.creature == me][-WHISPER_WINDOW:]
     others = [t.name for t in sc.traders if t.name != me] + ([] if is_patron else [PATRON])
-    moves = {lg.id: lg.moves for lg in sc.legends}
-    legends = [legend_line(lg.name, lg.ends, lg.words, moves.get(lg.id)) for lg in pub.legends if lg.ends >= turn]
+    legends = [legend_line(lg.name, lg.ends, lg.words, sc.legend(lg.id).moves) for lg in pub.legends if lg.ends >= turn]
     secrets = _patron_secrets(state, turn) if is_patron else None
     return View(
         turn=turn, season_length=sc.season_length, me=me,

@@ -85,6 +85,13 @@ def outcomes(series: dict) -> dict[tuple[str, int], Outcome]:
     return out
 
 
+def unmet_affordable(outcome: Outcome, sit: Situation) -> bool:
+    """Whether the creature missed a meal or went cold on a turn whose cover cost its pebbles paid when it
+    decided ("unmet while affordable", docs/EVAL.md)."""
+    cost = cover_cost(sit)
+    return bool(outcome.missed or outcome.cold) and cost is not None and cost <= sit.pebbles
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -164,9 +171,8 @@ class SenseTally:
             return
         c["surplus_sold"] += sum(min(k, outcome.sold.get(g, 0)) for g, k in n.surplus.items())
         if outcome.missed is not None and outcome.cold is not None:
-            cost = cover_cost(sit)
             c["outcome_turns"] += 1
-            c["unmet_affordable"] += bool(outcome.missed or outcome.cold) and cost is not None and cost <= sit.pebbles
+            c["unmet_affordable"] += unmet_affordable(outcome, sit)
 
     def add_season(self, missed: list[int], cold: list[bool]) -> None:
         """Add one creature's season of meals missed and cold turns."""
