@@ -327,6 +327,47 @@ hungry with the pebbles to eat were a bid for the cheapest food against a maker 
 while another food it lacked was on offer (docs/prompt-trials.md, fourth round)."""
 
 
+WINTER_STOCK = 6
+"""Units of fuel a creature that does not make it gathers before winter: the first stretch of winter's
+burn (1 a turn for the default scenario's first 6 winter turns). On seeds 61-63 and 71-73 (prompt v17)
+no creature bought firewood before winter, so Bramble, who makes only firewood and eats two bought foods
+a turn, had 0-4 pebbles from turn 8-10 until winter, went hungry, weak and faint (making less
+firewood), and in winter the firewood was short (docs/prompt-trials.md, fourth round)."""
+STOCK_AHEAD = 8
+"""Turns before winter's start from which a creature gathers its `WINTER_STOCK`."""
+STOCK_RESERVE_TURNS = 2
+"""Turns of meals, at the dearest last price of a food it buys, a creature keeps in pebbles beyond a
+winter-stock buy (`winter_stock`): fuel for later must not cost the next meals."""
+
+
+def winter_stock(view, left: int | None = None) -> int:
+    """Units of fuel a creature should buy now toward its `WINTER_STOCK`: in the `STOCK_AHEAD` turns before
+    winter, what it lacks of the stock (never its own good), as far as `left` pebbles (its pebbles by
+    default) pay for at the going price while keeping `STOCK_RESERVE_TURNS` turns of meals.
+
+    >>> from types import SimpleNamespace as V
+    >>> owl = V(turn=9, winter_starts=16, produces="honey", fuels=["firewood"], goods={"firewood": 1},
+    ...         pebbles=60, meals=2, foods=["honey", "acorns", "berries"],
+    ...         books=[V(good="acorns", last=4, asks=[]), V(good="berries", last=5, asks=[]),
+    ...                V(good="firewood", last=5, asks=[])])
+    >>> winter_stock(owl), winter_stock(owl, left=30), winter_stock(V(**{**vars(owl), "turn": 7}))
+    (5, 1, 0)
+    >>> winter_stock(V(**{**vars(owl), "produces": "firewood"})), winter_stock(V(**{**vars(owl), "turn": 16}))
+    (0, 0)
+    """
+    fuel = view.fuels[0] if view.fuels else None
+    if (fuel is None or view.produces in (None, fuel)
+            or not view.winter_starts - STOCK_AHEAD <= view.turn < view.winter_starts):
+        return 0
+    books = {b.good: b for b in view.books}
+    if fuel not in books:
+        return 0
+    lack = WINTER_STOCK - view.goods.get(fuel, 0)
+    dearest = max((books[f].last for f in view.foods if f in books and f != view.produces), default=0)
+    spare = (view.pebbles if left is None else left) - STOCK_RESERVE_TURNS * view.meals * dearest
+    return max(0, min(lack, spare // going_price(books[fuel])))
+
+
 class NeedBuy(NamedTuple):
     """One buy of what a creature lacks this turn, as `need_buys` plans it."""
 
@@ -357,14 +398,15 @@ def need_buys(view) -> list[NeedBuy]:
     """The buys that cover what a creature lacks this turn, in order, as far as its pebbles go: the
     cheapest of the foods it is short of, as many kinds as meals it would miss (one unit each), then the
     fuel its fire must burn, each at the going price; then `BACKUP_FOODS` more of the foods it lacks, one
-    unit each, as far as the pebbles still go. A creature that goes hungry or cold with the pebbles to
+    unit each, as far as the pebbles still go; then, in the turns before winter, its `winter_stock`. A creature that goes hungry or cold with the pebbles to
     avoid it in its pouch is nonsense the measures kept finding (issue 15); the prompt suggests these
     buys (`engine.mind.prompt.example_orders`) and the answer grammar opens the orders with them
     (`answer_json_schema`).
 
     >>> from types import SimpleNamespace as V
     >>> b = lambda g, last, asks=(): V(good=g, last=last, asks=list(asks))
-    >>> view = V(produces="acorns", pebbles=14, foods=["honey", "acorns", "berries"], foods_needed=1,
+    >>> view = V(produces="acorns", pebbles=14, foods=["honey", "acorns", "berries"], foods_needed=1, turn=20,
+    ...          winter_starts=16, fuels=["firewood"], goods={}, meals=2,
     ...          short_on={"honey": 1, "berries": 1, "firewood": 3},
     ...          books=[b("honey", 12), b("berries", 5), b("firewood", 3)])
     >>> need_buys(view)
@@ -388,6 +430,14 @@ def need_buys(view) -> list[NeedBuy]:
         if qty > 0:
             out.append(NeedBuy(good, qty, price))
             left -= qty * price
+    stock = winter_stock(view, left)
+    if stock:  # one order per good: a legend's burn before winter already bids for some of the fuel
+        fuel = view.fuels[0]
+        same = next((i for i, n in enumerate(out) if n.good == fuel), None)
+        if same is None:
+            out.append(NeedBuy(fuel, stock, going_price(books[fuel])))
+        else:
+            out[same] = out[same]._replace(qty=min(10, out[same].qty + stock))
     return out
 
 
@@ -472,7 +522,16 @@ def answer_json_schema(view=None) -> dict:
     sale = order("sell", view.produces, most, least=surplus, most_price=last.get(view.produces)) if surplus else None
     first = opening(needs, sale, orders["maxItems"]) if kinds else []
     if first:
-        orders |= {"prefixItems": first, "minItems": len(first), "maxItems": max(3, len(first) + FREE_ORDERS)}
+        # the free slots hold no second order of a side and good the opening has: on seeds 81-83 (v17)
+        # SmolLM2 wrote the opening's sale of 10 of its 15 honey and a second sale of 10 dearer in the free
+        # slot; the market takes orders in a seeded shuffle, so the cheap sale was refused half the time,
+        # and the dear one rested unsold while buyers went hungry
+        taken = [_side_good(k) for k in first]
+        free = [k for k in kinds if _side_good(k) not in taken]
+        orders |= {"prefixItems": first, "minItems": len(first),
+                   "maxItems": max(3, len(first) + FREE_ORDERS) if free else len(first)}
+        if free:  # (with none, maxItems ends the list at the opening)
+            orders["items"] = {"anyOf": free}
     offer_ids = [o.id for o in view.offers]
     offers = {"type": "array", "items": {"enum": offer_ids}} if offer_ids else {"type": "array", "maxItems": 0}
     text = {"type": "string", "minLength": MIN_WORDS, "maxLength": MAX_WORDS, "pattern": WORDS_PATTERN}
@@ -481,6 +540,12 @@ def answer_json_schema(view=None) -> dict:
                            "orders": orders,
                            "gossip": text, "accept": offers, "decline": offers},
             "required": ["thinking", "orders", "gossip"]}
+
+
+def _side_good(order_schema: dict) -> tuple[str, str]:
+    """(side, good) of one order's schema as `answer_json_schema` builds it."""
+    props = order_schema["properties"]
+    return props["side"]["enum"][0], props["good"]["enum"][0]
 
 
 def limit_schema(schema: dict, max_items: int | None, max_length: int | None) -> dict:

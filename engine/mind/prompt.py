@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from engine.core.answer import KEEP, going_price, need_buys, sellable
+from engine.core.answer import KEEP, WINTER_STOCK, going_price, need_buys, sellable, winter_stock
 from engine.mind.view import View, read_legend, read_whisper
 
 MAX_BOOK_LEVELS = 3
@@ -156,6 +156,19 @@ def _next_fuel_lines(view: View) -> list[str]:
     return out
 
 
+def _stock_lines(view: View) -> list[str]:
+    """The winter stock a creature should gather now (`engine.core.answer.winter_stock`), in words.
+
+    An owl with 1 firewood on turn 9, winter on turn 16 ->
+    ["Winter comes on turn 16: gather 6 firewood before it (you have 1)."]
+    """
+    if not winter_stock(view, view.pebbles + 10**6):  # the window and the lack, whatever the pebbles
+        return []
+    fuel = view.fuels[0]
+    return [f"Winter comes on turn {view.winter_starts}: gather {WINTER_STOCK} {fuel} before it "
+            f"(you have {view.goods.get(fuel, 0)})."]
+
+
 def build_prompt(view: View, suggested: list[dict] | None = None) -> str:
     """The whole prompt for one creature's turn (plain text; the chat format is the backend's job).
 
@@ -192,6 +205,7 @@ def build_prompt(view: View, suggested: list[dict] | None = None) -> str:
         lines.append("You are short on nothing this turn.")
     lines += _spoil_lines(view)
     lines += _next_fuel_lines(view)
+    lines += _stock_lines(view)
     last = {b.good: b.last for b in view.books}
     lines += [f"{g.capitalize()} is cheap now: {last[g]} pebbles, against {median} of late."
               for g, median in bargains(view).items()]
