@@ -33,7 +33,8 @@ def rows(label: str, folder: Path) -> list[list[str]]:
             continue
         needs, sanity, voice = m["sense"]["needs"], m["sense"]["sanity"], m["sense"]["voice"]
         think, gossip = voice["thinking"], voice["gossip"]
-        out.append([label, model, str(m["answers"]), str(m["faults"]), pct(needs["buys_short"], needs["buys"]),
+        out.append([label, model, str(m["answers"]), str(m["faults"]), pct(needs["buys_short"], needs["buys"])
+                    + (f"; +{needs['buys_stock']} winter stock" if needs.get("buys_stock") else ""),
                     str(needs["meals_missed"]), str(needs["cold_turns"]), str(needs["unmet_affordable"]),
                     f"{needs['surplus_offered']}/{needs['surplus_sold']} of {needs['surplus_units']}",
                     pct(sanity["absurd"], sanity["orders_priced"]), pct(think["copied"], think["texts"]),

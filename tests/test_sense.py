@@ -66,6 +66,23 @@ def test_worked_example_answer_faults_and_score():
     assert s.bid_and_ask == ["firewood"] and s.needs.surplus == {}
 
 
+def test_worked_example_winter_stock_buys_are_counted_beside_the_share():
+    """docs/EVAL.md's example: an owl on turn 10 (winter on 16) holding 2 firewood, fed, bids for 4
+    firewood and 1 acorn: buys of short goods 0 / 2, +1 winter stock."""
+    owl = Situation(me="Oona", produces="honey", meals=2, foods=FOODS, fuel="firewood", pebbles=60, last=LAST,
+                    goods={"honey": 7, "acorns": 3, "berries": 2, "firewood": 2}, winter_in=6)
+    orders = [{"side": "buy", "good": "firewood", "qty": 4, "price": 6},
+              {"side": "buy", "good": "acorns", "qty": 1, "price": 5}]
+    n = answer_sense({"orders": orders}, owl, "").needs
+    assert (n.buys, n.buys_short, n.buys_stock) == (2, 0, 1)
+    for off in ({"winter_in": 9}, {"winter_in": 0}, {"winter_in": None}, {"goods": {**owl.goods, "firewood": 6}},
+                {"produces": "firewood"}):
+        assert answer_sense({"orders": orders}, owl.model_copy(update=off), "").needs.buys_stock == 0, off
+    tally = SenseTally()
+    tally.add({"parsed": {"orders": orders}, "situation": owl.model_dump(mode="json"), "prompt": "", "creature": "Oona"})
+    assert tally.figures()["needs"]["buys_stock"] == 1 and tally.figures()["needs"]["buys_short_share"] == 0
+
+
 def test_cover_cost_and_a_need_left_unbought():
     lean = Situation(me="Oona", produces="honey", meals=2, foods=FOODS, goods={"honey": 5}, last=LAST,
                      fuel="firewood", burn=2, pebbles=14)

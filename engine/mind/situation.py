@@ -48,6 +48,8 @@ class Situation(BaseModel):
     """Missed meals not yet recovered from."""
     cold: int = 0
     """Cold turns not yet recovered from."""
+    winter_in: int | None = None
+    """Turns until winter starts (0 or less once it has; None in traces from before it was kept)."""
 
 
 def situation_of(view: View) -> Situation:
@@ -61,5 +63,5 @@ def situation_of(view: View) -> Situation:
         last={b.good: b.last for b in view.books}, meals=view.meals if creature else 0, foods=list(view.foods),
         fuel=view.fuels[0] if view.fuels else None, burn=view.burn if creature else 0,
         burn_next=view.burn_next if creature else 0, hoard_limits=dict(view.hoard_limits),
-        hunger=view.hunger, cold=view.cold,
+        hunger=view.hunger, cold=view.cold, winter_in=view.winter_starts - view.turn,
     )

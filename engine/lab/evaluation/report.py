@@ -312,7 +312,8 @@ def _spread(q: dict) -> str:
 def _needs_row(name: str, n: dict | None) -> list:
     if n is None:
         return [name, *["n/a"] * 6]
-    return [name, count_share(n["buys_short"], n["buys"], n["buys_short_share"]),
+    stock = f"; +{n['buys_stock']} winter stock" if n.get("buys_stock") else ""
+    return [name, count_share(n["buys_short"], n["buys"], n["buys_short_share"]) + stock,
             f"{n['need_now']} / {n['need_now_affordable']} / {n['need_now_unbought']}",
             _na(n["meals_missed"]), _na(n["cold_turns"]), _na(n["unmet_affordable"]),
             f"{n['surplus_units']} / {n['surplus_offered']} / {n['surplus_sold']}"]

@@ -23,7 +23,7 @@ from typing import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
-from engine.core.answer import PRICE_CEILING, PRICE_FLOOR
+from engine.core.answer import PRICE_CEILING, PRICE_FLOOR, STOCK_AHEAD, WINTER_STOCK
 from engine.mind.situation import Situation
 from engine.mind.view import read_said
 
@@ -68,6 +68,8 @@ class Needs(_Frozen):
     """Buy orders in the answer."""
     buys_short: int
     """Buy orders for a short good."""
+    buys_stock: int = 0
+    """Buy orders, not for a short good, of the fuel a creature gathers before winter (`stock_good`)."""
     need_now: bool
     """Whether it lacks food or fuel for this very turn."""
     affordable: bool
@@ -211,6 +213,21 @@ def surplus(sit: Situation) -> dict[str, int]:
     return out
 
 
+def stock_good(sit: Situation) -> str | None:
+    """The fuel a creature is gathering for winter, or None: in the `STOCK_AHEAD` turns before winter
+    starts, while it holds less than `WINTER_STOCK` of the fuel it does not make (the rules publish when
+    winter starts and the prompt asks for the stock: `engine.core.answer.winter_stock`).
+
+    >>> owl = Situation(me="Oona", produces="honey", meals=2, foods=["honey", "acorns", "berries"],
+    ...                 fuel="firewood", goods={"firewood": 2}, winter_in=5)
+    >>> stock_good(owl), stock_good(owl.model_copy(update={"winter_in": 9})), stock_good(owl.model_copy(update={"winter_in": None}))
+    ('firewood', None, None)
+    """
+    if sit.fuel is None or sit.fuel == sit.produces or sit.winter_in is None or not 0 < sit.winter_in <= STOCK_AHEAD:
+        return None
+    return sit.fuel if sit.goods.get(sit.fuel, 0) < WINTER_STOCK else None
+
+
 def needs_of(orders: list[dict], sit: Situation) -> Needs | None:
     """The needs measures of an answer's orders; None for a trader without needs (the Patron)."""
     if sit.produces is None or not sit.meals:
@@ -226,6 +243,7 @@ def needs_of(orders: list[dict], sit: Situation) -> Needs | None:
             offered[o["good"]] += int(o.get("qty") or 0)
     return Needs(
         short=short, buys=len(buys), buys_short=sum(o.get("good") in short for o in buys),
+        buys_stock=sum(o.get("good") == stock_good(sit) and o.get("good") not in short for o in buys),
         need_now=bool(now), affordable=affordable,
         need_now_unbought=bool(now) and affordable and not any(o.get("good") in now for o in buys),
         surplus=rot, surplus_offered={g: min(offered[g], n) for g, n in rot.items()},

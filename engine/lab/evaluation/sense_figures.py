@@ -161,6 +161,7 @@ class SenseTally:
         c["needs_answers"] += 1
         c["buys"] += n.buys
         c["buys_short"] += n.buys_short
+        c["buys_stock"] += n.buys_stock
         c["need_now"] += n.need_now
         c["need_now_affordable"] += n.need_now and n.affordable
         c["need_now_unbought"] += n.need_now_unbought
@@ -203,7 +204,7 @@ class SenseTally:
             return None
         return {
             "answers": c["needs_answers"], "buys": c["buys"], "buys_short": c["buys_short"],
-            "buys_short_share": _share(c["buys_short"], c["buys"]),
+            "buys_short_share": _share(c["buys_short"], c["buys"]), "buys_stock": c["buys_stock"],
             "need_now": c["need_now"], "need_now_affordable": c["need_now_affordable"],
             "need_now_unbought": c["need_now_unbought"],
             "meals_missed": c["meals_missed"] if c["needs_turns"] else None,
