@@ -96,7 +96,8 @@ def example_orders(view: View) -> list[dict]:
 
     - buy what it lacks this turn (`engine.core.answer.need_buys`, the opening the answer grammar
       requires): the cheapest of the foods it is short of, as many kinds as meals it would miss, then
-      the fuel it must burn (as much as the pebbles allow);
+      the fuel it must burn (as much as the pebbles allow), and in the turns before winter the rest of its
+      winter stock (`engine.core.answer.winter_stock`);
     - sell its own good: all but `KEEP` units (two at least, keeping one; ten at most; never what it eats
       or burns this turn, `engine.core.answer.sellable`), at its last price (the grammar's most for that
       sale, `engine.core.answer.own_sale`), so food reaches the hungry;
