@@ -79,7 +79,8 @@ def test_worked_example_winter_stock_buys_are_counted_beside_the_share():
                 {"produces": "firewood"}):
         assert answer_sense({"orders": orders}, owl.model_copy(update=off), "").needs.buys_stock == 0, off
     tally = SenseTally()
-    tally.add({"parsed": {"orders": orders}, "situation": owl.model_dump(mode="json"), "prompt": "", "creature": "Oona"})
+    tally.add({"parsed": {"orders": orders}, "situation": owl.model_dump(mode="json"), "prompt": "",
+               "creature": "Oona"})
     assert tally.figures()["needs"]["buys_stock"] == 1 and tally.figures()["needs"]["buys_short_share"] == 0
 
 

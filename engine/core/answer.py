@@ -398,8 +398,9 @@ def need_buys(view) -> list[NeedBuy]:
     """The buys that cover what a creature lacks this turn, in order, as far as its pebbles go: the
     cheapest of the foods it is short of, as many kinds as meals it would miss (one unit each), then the
     fuel its fire must burn, each at the going price; then `BACKUP_FOODS` more of the foods it lacks, one
-    unit each, as far as the pebbles still go; then, in the turns before winter, its `winter_stock`. A creature that goes hungry or cold with the pebbles to
-    avoid it in its pouch is nonsense the measures kept finding (issue 15); the prompt suggests these
+    unit each, as far as the pebbles still go; then, in the turns before winter, its `winter_stock`. A
+    creature that goes hungry or cold with the pebbles to avoid it in its pouch is nonsense the measures
+    kept finding (issue 15); the prompt suggests these
     buys (`engine.mind.prompt.example_orders`) and the answer grammar opens the orders with them
     (`answer_json_schema`).
 

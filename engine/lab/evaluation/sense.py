@@ -220,7 +220,8 @@ def stock_good(sit: Situation) -> str | None:
 
     >>> owl = Situation(me="Oona", produces="honey", meals=2, foods=["honey", "acorns", "berries"],
     ...                 fuel="firewood", goods={"firewood": 2}, winter_in=5)
-    >>> stock_good(owl), stock_good(owl.model_copy(update={"winter_in": 9})), stock_good(owl.model_copy(update={"winter_in": None}))
+    >>> early, unknown = owl.model_copy(update={"winter_in": 9}), owl.model_copy(update={"winter_in": None})
+    >>> stock_good(owl), stock_good(early), stock_good(unknown)
     ('firewood', None, None)
     """
     if sit.fuel is None or sit.fuel == sit.produces or sit.winter_in is None or not 0 < sit.winter_in <= STOCK_AHEAD:
