@@ -6,7 +6,8 @@ what was on offer: the rows behind the "unmet while affordable" figure of an eva
 FOLDER is an eval's output (`tokenwood eval --out FOLDER`): every seasons/seed-S/ with its season.json
 and traces.jsonl. Per row: the creature's pebbles, the cover cost at last prices, its holdings, the last
 prices; its own buys and sells; every other trader's sell of a good it lacked (or of firewood) that turn;
-and the trades of those goods. docs/prompt-trials.md (fourth round) reads these rows one by one.
+and the trades of those goods, each buyer marked "(short now)" where it lacked that good this very turn
+itself. docs/prompt-trials.md (fourth and sixth rounds) reads these rows one by one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from engine.lab.evaluation.sense import Situation, cover_cost  # noqa: E402
+from engine.lab.evaluation.sense import Situation, cover_cost, short_goods  # noqa: E402
 from engine.lab.evaluation.sense_figures import outcomes, unmet_affordable  # noqa: E402
 
 
@@ -26,6 +27,15 @@ def _orders(row: dict, side: str) -> list[dict]:
 
 def _said(o: dict) -> str:
     return f"{o['good']} {o['qty']}@{o['price']}"
+
+
+def _short_now(by_turn: dict[int, list[dict]], turn: int, trade: dict) -> str:
+    """" (short now)" where the buyer of a trade lacked that good this very turn, " (not short now)" where
+    it did not (the Patron has no needs: "")."""
+    row = next((q for q in by_turn[turn] if q["creature"] == trade["buyer"]), None)
+    if row is None or not row.get("situation") or not row["situation"].get("produces"):
+        return ""
+    return " (short now)" if trade["good"] in short_goods(Situation(**row["situation"]), turns=1) else " (not short now)"
 
 
 def unmet_rows(season: Path) -> list[str]:
@@ -51,7 +61,7 @@ def unmet_rows(season: Path) -> list[str]:
         wanted = {g for g in sit.foods if not sit.goods.get(g) and g != sit.produces} | {sit.fuel or ""}
         asks = [f"{q['creature']}:{_said(x)}" for q in by_turn[r["turn"]] if q["creature"] != r["creature"]
                 for x in _orders(q, "sell") if x["good"] in wanted]
-        done = [f"{t['buyer']}<-{t['seller']} {t['good']} {t['qty']}@{t['price']}"
+        done = [f"{t['buyer']}<-{t['seller']} {t['good']} {t['qty']}@{t['price']}" + _short_now(by_turn, r["turn"], t)
                 for t in trades.get(r["turn"], []) if t["good"] in wanted]
         out.append(f"{season.name} turn {r['turn']} {r['creature']}: pebbles {sit.pebbles}, cover cost {cost}, "
                    f"holds {sit.goods}, last {sit.last}, missed {o.missed}, cold {o.cold}"

@@ -7,9 +7,9 @@ import pytest
 jsonschema = pytest.importorskip("jsonschema")
 
 from engine.brains.vllm import limit_schema  # noqa: E402
-from engine.core.answer import (KEEP, WINTER_STOCK, Answer, answer_json_schema, buy_room, need_buys,  # noqa: E402
-                                 opening, own_sale, price_band, winter_stock)
-from engine.mind.prompt import build_prompt  # noqa: E402
+from engine.core.answer import (KEEP, WINTER_STOCK, Answer, answer_json_schema, buy_room, going_price,  # noqa: E402
+                                 need_buys, opening, own_sale, price_band, winter_stock)
+from engine.mind.prompt import build_prompt, example_orders  # noqa: E402
 from engine.mind.view import view_for  # noqa: E402
 from tests.conftest import play, scripted_game  # noqa: E402
 
@@ -322,6 +322,30 @@ def test_the_free_slot_holds_no_second_order_of_a_side_and_good_the_opening_has(
                         schema)
 
 
+def test_a_free_slot_buy_spends_only_the_pebbles_the_opening_leaves(views):
+    """On seeds 94-96 a badger bid for its meal in the opening and for 7 honey in the free slot, 52
+    pebbles in all with 52 in hand less the meal: the turn's shuffled arrival escrowed the honey first, the
+    meal was refused, and it went hungry with the pebbles to eat."""
+    two, lacking = _two_foods(views)
+    need = _first(two)
+    cost = sum(o["qty"] * o["price"] for o in need)
+    other = next(g for g in two.goods_all if g not in {o["good"] for o in need} and g != two.produces)
+    price = going = going_price(next(b for b in two.books if b.good == other))
+    rich = two.model_copy(update={"pebbles": cost + 3 * going + going - 1,
+                                  "goods": {**two.goods, two.produces: KEEP}})  # no sale in the opening
+    rich = rich.model_copy(update={"hoard_limits": {}})
+    schema = answer_json_schema(rich)
+    assert _first(rich) == need  # the same opening
+    buy = {"side": "buy", "good": other, "price": price}
+    jsonschema.validate(WORDS | {"orders": [*need, buy | {"qty": 3}]}, schema)
+    with pytest.raises(jsonschema.ValidationError):  # 4 would cost the pebbles of the opening's buys
+        jsonschema.validate(WORDS | {"orders": [*need, buy | {"qty": 4}]}, schema)
+    jsonschema.validate(WORDS | {"orders": [buy | {"qty": 4}]}, answer_json_schema(rich.model_copy(
+        update={"short_on": {}, "foods_needed": 0, "turn": rich.winter_starts})))  # with no opening, all of them
+    broke = rich.model_copy(update={"pebbles": cost + going - 1})
+    assert _first(broke) == need and _branches(answer_json_schema(broke), "buy").keys() == {o["good"] for o in need}
+
+
 def test_pebbles_short_of_the_going_price_bid_the_last_price(views):
     """A maker's surplus is offered at the last price or cheaper, so a buyer whose pebbles reach the last
     price but not the going one (last + 1) bids the last price, and still eats."""
@@ -334,15 +358,50 @@ def test_pebbles_short_of_the_going_price_bid_the_last_price(views):
         assert [(n.good, n.price) for n in plan] == ([(first, price)] if price else []), pebbles
 
 
+def test_pebbles_that_pay_for_every_lack_at_last_prices_only_bid_the_last_prices(views):
+    """On seeds 97-99 a fox with 20 pebbles lacked an acorn and a firewood, both last traded at 10: it bid
+    11 for the acorn, had 9 left, bid for no firewood and went cold."""
+    two, lacking = _two_foods(views)
+    two = two.model_copy(update={"goods": {**two.goods, two.produces: 0}})
+    last = {b.good: b.last for b in two.books}
+    at_last = sum(last[g] for g in lacking)
+    plan = need_buys(two.model_copy(update={"pebbles": at_last}))
+    assert sorted((n.good, n.price) for n in plan) == sorted((g, last[g]) for g in lacking)
+    first = min(lacking, key=lambda g: (last[g], g))
+    short = need_buys(two.model_copy(update={"pebbles": at_last - 1}))  # not even that: the first at the going price
+    assert [(n.good, n.price) for n in short] == [(first, going_price(next(b for b in two.books if b.good == first)))]
+
+
 def test_buys_ask_for_no_more_than_the_hoard_room_and_the_pebbles(views):
     for v in views:
         buys = _branches(answer_json_schema(v), "buy")
         planned = {o["good"]: o["qty"] for o in _open(v) if o["side"] == "buy"}
+        left = v.pebbles - sum(o["qty"] * o["price"] for o in _open(v) if o["side"] == "buy")
         for good, branch in buys.items():
             most = branch["properties"]["qty"]["maximum"]
-            assert most == planned.get(good, buy_room(v, good)) >= 1  # an opening's buy: its planned units
+            assert most == planned.get(good, buy_room(v, good, left)) >= 1  # an opening's buy: its planned units
             if good in v.hoard_limits:
                 assert most <= max(1, v.hoard_limits[good] - v.goods.get(good, 0))
             assert most * branch["properties"]["price"]["minimum"] <= v.pebbles
         broke = v.model_copy(update={"pebbles": 0})
         assert _branches(answer_json_schema(broke), "buy") == {}
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_the_suggested_orders_cut_to_the_grammars_length_are_a_valid_answer(seed):
+    """The suggestion follows the grammar's order (needs, the sale, then the free slot: a model that copies
+    it writes what the grammar allows), on every creature's view of a scripted season, with each view's
+    pebbles also cut to a third (where needs are cut short and the free slot's budget binds)."""
+    game = scripted_game(seed)
+    checked = 0
+    for _ in range(20):
+        for t in game.state.scenario.traders:
+            full = view_for(game.state, t.name)
+            for v in (full, full.model_copy(update={"pebbles": full.pebbles // 3})):
+                schema = answer_json_schema(v)
+                most = schema["properties"]["orders"].get("maxItems", 0)
+                suggested = example_orders(v)[:most]
+                if suggested:
+                    jsonschema.validate(WORDS | {"orders": suggested}, schema)
+                    checked += 1
+        play(game, 1)
+    assert checked > 100

@@ -266,6 +266,9 @@ PRICE_CEILING = 2.0
 """The highest limit price a constrained creature may write, as a multiple of the good's last price."""
 
 
+ORDER_SLOTS = 3
+"""Orders an answer may write beyond its grammar's opening (`opening`); where the opening is longer, it
+and `FREE_ORDERS` more."""
 FREE_ORDERS = 1
 """Order slots the answer grammar leaves free after its opening (`opening`), for the model's own choice:
 a tip, a legend, a bargain or anything else. Until prompt v15 a creature that lacked two things and had a
@@ -376,8 +379,9 @@ class NeedBuy(NamedTuple):
     """Units: one per food (each meal is a different food), what the fire burns for the fuel, at most
     what the pebbles still pay for."""
     price: int
-    """The going price (`going_price`), or the last price where the pebbles stop short of the going one
-    (a maker's surplus is offered at the last price or cheaper, `own_sale`)."""
+    """The going price (`going_price`), or the last price where the pebbles pay for the whole lack only
+    at last prices, or buy more units of this good there (a maker's surplus is offered at the last price
+    or cheaper, `own_sale`)."""
 
 
 def going_price(book) -> int:
@@ -397,7 +401,8 @@ def going_price(book) -> int:
 def need_buys(view) -> list[NeedBuy]:
     """The buys that cover what a creature lacks this turn, in order, as far as its pebbles go: the
     cheapest of the foods it is short of, as many kinds as meals it would miss (one unit each), then the
-    fuel its fire must burn, each at the going price; then `BACKUP_FOODS` more of the foods it lacks, one
+    fuel its fire must burn, each at the going price (at the last price where only that pays for them
+    all, or buys more units of one with the pebbles left); then `BACKUP_FOODS` more of the foods it lacks, one
     unit each, as far as the pebbles still go; then, in the turns before winter, its `winter_stock`. A
     creature that goes hungry or cold with the pebbles to avoid it in its pouch is nonsense the measures
     kept finding (issue 15); the prompt suggests these
@@ -410,8 +415,10 @@ def need_buys(view) -> list[NeedBuy]:
     ...          winter_starts=16, fuels=["firewood"], goods={}, meals=2,
     ...          short_on={"honey": 1, "berries": 1, "firewood": 3},
     ...          books=[b("honey", 12), b("berries", 5), b("firewood", 3)])
-    >>> need_buys(view)
-    [NeedBuy(good='berries', qty=1, price=6), NeedBuy(good='firewood', qty=2, price=4)]
+    >>> need_buys(view)  # 14 pebbles pay for the lack at last prices (5 + 3 x 3), not at going ones
+    [NeedBuy(good='berries', qty=1, price=5), NeedBuy(good='firewood', qty=3, price=3)]
+    >>> need_buys(V(**{**vars(view), "pebbles": 13}))
+    [NeedBuy(good='berries', qty=1, price=6), NeedBuy(good='firewood', qty=2, price=3)]
     >>> need_buys(V(**{**vars(view), "pebbles": 40}))  # the honey too, as a backup
     [NeedBuy(good='berries', qty=1, price=6), NeedBuy(good='firewood', qty=3, price=4), NeedBuy(good='honey', qty=1, price=13)]
     """
@@ -422,11 +429,17 @@ def need_buys(view) -> list[NeedBuy]:
     needed = max(0, view.foods_needed)
     wanted = [(g, 1) for g in foods][:needed]
     wanted += [(g, view.short_on[g]) for g in lacking if g not in view.foods]
+    # where the pebbles pay for this turn's lack at last prices but not at going prices, every such buy
+    # bids the last price (a maker's surplus is offered there, `own_sale`): on seeds 97-99 a fox with 20
+    # pebbles bid 11 for an acorn and had 9 left for firewood at 11, and went cold
+    at_last = (sum(u * books[g].last for g, u in wanted) <= left
+               < sum(u * going_price(books[g]) for g, u in wanted))
+    lack = {g for g, _ in wanted}
     wanted += [(g, 1) for g in foods[needed:needed + BACKUP_FOODS]] if needed else []
     for good, units in wanted:
         price = going_price(books[good])
-        if books[good].last <= left < price:  # the last price still buys it from a maker's surplus (`own_sale`)
-            price = books[good].last
+        if (at_last and good in lack) or min(units, left // books[good].last) > min(units, left // price):
+            price = books[good].last  # (the last price still buys it, or buys more of it)
         qty = min(units, left // price)
         if qty > 0:
             out.append(NeedBuy(good, qty, price))
@@ -460,11 +473,11 @@ def sellable(view, good: str) -> int:
     return max(0, view.goods.get(good, 0) - (1 if good in view.foods else view.burn))
 
 
-def buy_room(view, good: str) -> int:
+def buy_room(view, good: str, pebbles: int | None = None) -> int:
     """The most units of `good` one buy order may ask for: 10, no more than a perishable good's hoard room
-    (above its limit it rots) and no more than the pebbles pay for at the going price (0 when they pay for
-    none). Small models bid for 10 units of a food they eat one of a turn, and the market refuses a whole
-    bid the pebbles cannot cover (issue 15).
+    (above its limit it rots) and no more than `pebbles` (its pebbles by default) pay for at the going
+    price (0 when they pay for none). Small models bid for 10 units of a food they eat one of a turn, and
+    the market refuses a whole bid the pebbles cannot cover (issue 15).
 
     >>> from types import SimpleNamespace as V
     >>> view = V(pebbles=40, goods={"honey": 9}, hoard_limits={"honey": 12},
@@ -476,7 +489,7 @@ def buy_room(view, good: str) -> int:
     room = 10
     if good in view.hoard_limits:
         room = min(room, max(1, view.hoard_limits[good] - view.goods.get(good, 0)))
-    return min(room, view.pebbles // going_price(book))
+    return min(room, max(0, view.pebbles if pebbles is None else pebbles) // going_price(book))
 
 
 def answer_json_schema(view=None) -> dict:
@@ -494,7 +507,7 @@ def answer_json_schema(view=None) -> dict:
     holds more than `KEEP` of its own good, with a sell of all it holds beyond `KEEP` (up to 10) at the
     last price or cheaper (`own_sale`; `opening` says how the two share the model's order slots;
     `limit_schema` keeps the opening whole under the registry's `max_array_items`, and one slot free
-    after it, `FREE_ORDERS`).
+    after it, `FREE_ORDERS`, whose buys spend only the pebbles the opening's buys leave).
     Every answer valid under it is valid under `Answer`.
     """
     if view is None or view.produces is None:
@@ -511,13 +524,17 @@ def answer_json_schema(view=None) -> dict:
                                          "maximum": min(high, most_price or high)}},
                 "required": ["side", "good", "qty", "price"]}
 
-    kinds = [order("buy", g, buy_room(view, g)) for g in view.goods_all
-             if g != view.produces and g in last and buy_room(view, g) > 0]
-    kinds += [order("sell", g, min(10, sellable(view, g))) for g in view.goods_all if sellable(view, g) > 0]
-    orders: dict = {"type": "array", "items": {"anyOf": kinds}, "minItems": 1, "maxItems": 3}
+    def buys(pebbles: int) -> list[dict]:
+        return [order("buy", g, buy_room(view, g, pebbles)) for g in view.goods_all
+                if g != view.produces and g in last and buy_room(view, g, pebbles) > 0]
+
+    sells = [order("sell", g, min(10, sellable(view, g))) for g in view.goods_all if sellable(view, g) > 0]
+    kinds = buys(view.pebbles) + sells
+    orders: dict = {"type": "array", "items": {"anyOf": kinds}, "minItems": 1, "maxItems": ORDER_SLOTS}
     if not kinds:
         orders = {"type": "array", "maxItems": 0}
-    needs = [order("buy", n.good, n.qty, least_price=n.price) for n in need_buys(view)]
+    plan = need_buys(view)
+    needs = [order("buy", n.good, n.qty, least_price=n.price) for n in plan]
     most = min(10, sellable(view, view.produces))
     surplus = min(own_sale(view), most)  # KEEP is never less than what it eats or burns of its own good
     sale = order("sell", view.produces, most, least=surplus, most_price=last.get(view.produces)) if surplus else None
@@ -528,9 +545,13 @@ def answer_json_schema(view=None) -> dict:
         # slot; the market takes orders in a seeded shuffle, so the cheap sale was refused half the time,
         # and the dear one rested unsold while buyers went hungry
         taken = [_side_good(k) for k in first]
-        free = [k for k in kinds if _side_good(k) not in taken]
+        # and their buys spend only the pebbles the opening's buys leave: on seeds 94-96 both creatures
+        # that went hungry with the pebbles to eat had bid for their meal in the opening and spent the
+        # pebbles on a free-slot buy (7 honey, 1 firewood) that the turn's shuffled arrival escrowed first
+        reserved = sum(n.qty * n.price for n, k in zip(plan, needs) if k in first)
+        free = [k for k in buys(view.pebbles - reserved) + sells if _side_good(k) not in taken]
         orders |= {"prefixItems": first, "minItems": len(first),
-                   "maxItems": max(3, len(first) + FREE_ORDERS) if free else len(first)}
+                   "maxItems": max(ORDER_SLOTS, len(first) + FREE_ORDERS) if free else len(first)}
         if free:  # (with none, maxItems ends the list at the opening)
             orders["items"] = {"anyOf": free}
     offer_ids = [o.id for o in view.offers]

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 
-from engine.core.answer import KEEP, WINTER_STOCK, going_price, need_buys, sellable, winter_stock
+from engine.core.answer import (KEEP, ORDER_SLOTS, WINTER_STOCK, going_price, need_buys, opening,
+                                 sellable, winter_stock)
 from engine.mind.view import View, read_legend, read_whisper
 
 MAX_BOOK_LEVELS = 3
@@ -104,16 +105,19 @@ def example_orders(view: View) -> list[dict]:
     - buy one unit of a good a fresh whisper says will rise, of a good a legend under way pushes up, and
       of a good whose price fell to a bargain.
 
-    The order is the grammar's: its opening is the needs, then the sale, and a free slot follows
-    (`engine.core.answer.FREE_ORDERS`); a model that copies the suggestion in order reaches the first
-    optional buy there. (Until prompt v15 the optional buys came before the sale, where the grammar
-    allowed only the sale.) Buys are at the going price (`going_price`: the last price + 1, or the lowest
-    resting ask where one is dearer, up to twice the last price, the grammar's band), and only while the
-    pebbles last, needs first.
+    The order is the grammar's: its opening is the needs, then the sale (`engine.core.answer.opening`),
+    and a free slot follows (`engine.core.answer.FREE_ORDERS`); a model that copies the suggestion in
+    order reaches the first optional buy there. (Until prompt v15 the optional buys came before the sale,
+    where the grammar allowed only the sale; until 2026-12-05 a third need, the backup food, came before
+    the sale too, where the grammar's three slots held the sale: on seeds 97-99 Gemma's badger then wrote
+    no backup at all, and went hungry four times with the pebbles to eat when its two foods sold out.)
+    Buys are at the going price (`going_price`: the last price + 1, or the lowest resting ask where one
+    is dearer, up to twice the last price, the grammar's band), and only while the pebbles last, needs
+    first.
     """
     books = {b.good: b for b in view.books}
-    orders = [{"side": "buy", "good": n.good, "qty": n.qty, "price": n.price} for n in need_buys(view)]
-    left = view.pebbles - sum(o["qty"] * o["price"] for o in orders)
+    needs = [{"side": "buy", "good": n.good, "qty": n.qty, "price": n.price} for n in need_buys(view)]
+    left = view.pebbles - sum(o["qty"] * o["price"] for o in needs)
 
     def buy(good: str, qty: int) -> None:
         nonlocal left
@@ -125,8 +129,10 @@ def example_orders(view: View) -> list[dict]:
 
     held = view.goods.get(view.produces, 0) if view.produces else 0
     spare = min(10, max(min(2, held - 1), held - KEEP), sellable(view, view.produces))
-    if spare > 0:
-        orders.append({"side": "sell", "good": view.produces, "qty": spare, "price": books[view.produces].last})
+    sale = ({"side": "sell", "good": view.produces, "qty": spare, "price": books[view.produces].last}
+            if spare > 0 else None)
+    orders = opening(needs, sale, ORDER_SLOTS)
+    orders += [o for o in [*needs, sale] if o is not None and o not in orders]
     for good in [*tipped(view), *legend_rising(view), *bargains(view)]:
         buy(good, 1)
     return orders
