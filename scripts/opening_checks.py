@@ -21,8 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.lab.evaluation.sense import Situation, short_goods  # noqa: E402
-
-SUGGESTED = "Orders that would make sense now (yours to change):"
+from engine.mind.prompt import SUGGESTED_HEAD as SUGGESTED  # noqa: E402
 
 
 def backup_of(prompt: str) -> str | None:

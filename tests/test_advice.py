@@ -7,11 +7,10 @@ import json
 
 import pytest
 
+from engine.mind.prompt import SUGGESTED_HEAD as SUGGESTED
 from engine.mind.prompt import BARGAIN, KEEP, TIP_FRESH, bargains, build_prompt, example_orders, legend_rising, tipped
 from engine.mind.view import View, legend_line, view_for, whisper_line
 from tests.conftest import play, scripted_game
-
-SUGGESTED = "Orders that would make sense now (yours to change):"
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from engine.lab.evaluation.probe_run import ProbeOptions, collect_views, plan, r
 from engine.lab.evaluation.probes import KINDS, make_variant, net_demand, outcome
 from engine.lab.evaluation.stats import sign_test_p
 from engine.mind.parsing import Quirks
-from engine.mind.prompt import build_prompt
+from engine.mind.prompt import SUGGESTED_HEAD, build_prompt
 from engine.play.scenario_files import load_scenario
 
 TURNS = [2, 5, 9, 17, 21]
@@ -256,7 +256,7 @@ class FollowerBrain:
 
     async def decide(self, view, prompt: str, seed: int | None = None) -> Reply:
         lines = prompt.split("\n")
-        head = "Orders that would make sense now (yours to change):"
+        head = SUGGESTED_HEAD
         orders = json.loads(lines[lines.index(head) + 1]) if head in lines else []
         return Reply(raw=json.dumps({"orders": orders}), model=self.model)
 

@@ -267,8 +267,9 @@ PRICE_CEILING = 2.0
 
 
 ORDER_SLOTS = 3
-"""Orders an answer may write beyond its grammar's opening (`opening`); where the opening is longer, it
-and `FREE_ORDERS` more."""
+"""Orders an answer may write, its grammar's opening (`opening`) included; where the opening is longer,
+the opening and `FREE_ORDERS` more. The suggested orders follow the same split
+(`engine.mind.prompt.example_orders`)."""
 FREE_ORDERS = 1
 """Order slots the answer grammar leaves free after its opening (`opening`), for the model's own choice:
 a tip, a legend, a bargain or anything else. Until prompt v15 a creature that lacked two things and had a
@@ -402,11 +403,11 @@ def need_buys(view) -> list[NeedBuy]:
     """The buys that cover what a creature lacks this turn, in order, as far as its pebbles go: the
     cheapest of the foods it is short of, as many kinds as meals it would miss (one unit each), then the
     fuel its fire must burn, each at the going price (at the last price where only that pays for them
-    all, or buys more units of one with the pebbles left); then `BACKUP_FOODS` more of the foods it lacks, one
-    unit each, as far as the pebbles still go; then, in the turns before winter, its `winter_stock`. A
-    creature that goes hungry or cold with the pebbles to avoid it in its pouch is nonsense the measures
-    kept finding (issue 15); the prompt suggests these
-    buys (`engine.mind.prompt.example_orders`) and the answer grammar opens the orders with them
+    all, or buys more units of one with the pebbles left); then `BACKUP_FOODS` more of the foods it
+    lacks, one unit each, as far as the pebbles still go; then, in the turns before winter, its
+    `winter_stock`. A creature that goes hungry or cold with the pebbles to avoid it in its pouch is
+    nonsense the measures kept finding (issue 15); the prompt suggests these buys
+    (`engine.mind.prompt.example_orders`) and the answer grammar opens the orders with them
     (`answer_json_schema`).
 
     >>> from types import SimpleNamespace as V
@@ -420,7 +421,9 @@ def need_buys(view) -> list[NeedBuy]:
     >>> need_buys(V(**{**vars(view), "pebbles": 13}))
     [NeedBuy(good='berries', qty=1, price=6), NeedBuy(good='firewood', qty=2, price=3)]
     >>> need_buys(V(**{**vars(view), "pebbles": 40}))  # the honey too, as a backup
-    [NeedBuy(good='berries', qty=1, price=6), NeedBuy(good='firewood', qty=3, price=4), NeedBuy(good='honey', qty=1, price=13)]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [NeedBuy(good='berries', qty=1, price=6), NeedBuy(good='firewood', qty=3, price=4),
+     NeedBuy(good='honey', qty=1, price=13)]
     """
     books = {b.good: b for b in view.books}
     left, out = view.pebbles, []

@@ -29,6 +29,8 @@ ANSWER_FORMAT = (
     '"decline": [offer ids]}.'
 )
 """What every creature is told on every turn: the prompt's shared opening."""
+SUGGESTED_HEAD = "Orders that would make sense now (yours to change):"
+"""The line above the suggested orders (`example_orders`), which the next line holds as JSON."""
 
 
 BARGAIN = 0.6
@@ -234,7 +236,7 @@ def build_prompt(view: View, suggested: list[dict] | None = None) -> str:
     lines += ["", f"The magistrate's mood: {view.suspicion}."]
     orders = example_orders(view) if suggested is None else suggested
     if orders:
-        lines += ["", "Orders that would make sense now (yours to change):", json.dumps(orders)]
+        lines += ["", SUGGESTED_HEAD, json.dumps(orders)]
     return "\n".join(lines)
 
 

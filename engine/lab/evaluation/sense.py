@@ -24,6 +24,7 @@ from typing import Mapping
 from pydantic import BaseModel, ConfigDict
 
 from engine.core.answer import PRICE_CEILING, PRICE_FLOOR, STOCK_AHEAD, WINTER_STOCK
+from engine.mind.prompt import SUGGESTED_HEAD
 from engine.mind.situation import Situation
 from engine.mind.view import read_said
 
@@ -305,7 +306,7 @@ def _segments(text: str) -> list[str]:
     return [p for p in parts if len(p.split()) >= MIN_SEGMENT_WORDS]
 
 
-EXAMPLE_HEADS = ("Example answer:", "Orders that would make sense now (yours to change):")
+EXAMPLE_HEADS = ("Example answer:", SUGGESTED_HEAD)
 """The lines a prompt's example follows (engine.mind.prompt), today's and before issue 15's."""
 
 
