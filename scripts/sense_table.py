@@ -17,7 +17,7 @@ from engine.lab.evaluation.report import markdown_table  # noqa: E402
 
 HEAD = ["run", "model", "answers", "faults", "buys of short goods", "meals missed", "cold turns",
         "unmet while affordable", "surplus offered / sold", "absurd prices", "thinking copied",
-        "gossip copied", "thinking repeats", "gossip repeats", "distinct gossip", "cut off",
+        "gossip copied", "thinking repeats", "gossip repeats", "gossip coined", "distinct gossip", "cut off",
         "tokens/answer"]
 
 
@@ -39,7 +39,9 @@ def rows(label: str, folder: Path) -> list[list[str]]:
                     f"{needs['surplus_offered']}/{needs['surplus_sold']} of {needs['surplus_units']}",
                     pct(sanity["absurd"], sanity["orders_priced"]), pct(think["copied"], think["texts"]),
                     pct(gossip["copied"], gossip["texts"]), pct(think["repeats"], think["texts"]),
-                    pct(gossip["repeats"], gossip["texts"]), f"{gossip['distinct_ratio']:.2f}",
+                    pct(gossip["repeats"], gossip["texts"]),
+                    pct(gossip["coined"], gossip["texts"]) if "coined" in gossip else "n/a",
+                    f"{gossip['distinct_ratio']:.2f}",
                     str(dict(m["top_repairs"]).get("cut_off", 0)), f"{m['tokens_per_answer']:.0f}"])
     return out
 

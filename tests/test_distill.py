@@ -75,8 +75,8 @@ def test_filter_drops_the_whole_turn_of_a_firewall_hit_and_counts_reasons(tmp_pa
     assert [e.source for e in examples] == ["seed-1.jsonl:t1:Oona", "seed-1.jsonl:t1:Sorrel"]
     assert (report.answers, report.kept, report.other_rows) == (4, 2, 1)
     assert report.as_dict()["rejected"] == {"firewall": 1, "fault": 0, "parser_dropped": 0, "self_buy": 1,
-                                            "refused": 0, "no_action": 0, "copied_words": 0, "repeated_words": 0, "absurd_price": 0,
-                                            "too_long": 0}
+                                            "refused": 0, "no_action": 0, "copied_words": 0, "repeated_words": 0,
+                                            "coined_words": 0, "absurd_price": 0, "too_long": 0}
     assert report.refusal_reasons == {"self_buy": 1}
 
 

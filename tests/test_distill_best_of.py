@@ -58,6 +58,7 @@ def answer_of(kind: str, view) -> dict:
     its prompt word for word as thought and gossip (copied words);
     self_buy: a bid for its own good; absurd: the good orders plus a bid at a fifth of a good's last price;
     loop: the good orders with a thought that repeats itself (repeated words);
+    coined: the good orders with gossip of coined words, "buy-sell" (coined words);
     no_offer: the good answer accepting an offer nobody made (the rules refuse it; no sense fault).
     """
     last = {b.good: b.last for b in view.books}
@@ -68,6 +69,8 @@ def answer_of(kind: str, view) -> dict:
         return good | {"thinking": "..."}
     if kind == "loop":
         return good | {"thinking": "no, no, no, no, no, no, no, no"}
+    if kind == "coined":
+        return good | {"gossip": "winter-spring-winterFroze. buy,sell"}
     if kind == "no_offer":
         return good | {"accept": [999]}
     if kind == "copy":
@@ -212,6 +215,16 @@ def test_a_thought_that_repeats_itself_is_not_chosen_and_not_kept(teacher, tmp_p
         assert good["check"] is None and d["chosen"] == 1
 
 
+def test_gossip_with_a_coined_word_is_not_chosen_and_not_kept(teacher, tmp_path):
+    teacher("coined", "good")
+    played = collect(tmp_path, best_of=2, turns=1)
+    for d in read_decisions(played.candidates[0]):
+        odd, good = d["candidates"]
+        assert odd["check"] == "coined_words" and odd["faults"]["gossip_coined"] == 1
+        assert odd["faults"]["thinking_coined"] == 0 and good["faults"]["gossip_coined"] == 0
+        assert good["check"] is None and d["chosen"] == 1
+
+
 def _as_played_before_the_check(played) -> None:
     """Rewrite a collect as if candidate 0 had been played (a collect made before a check existed)."""
     path, cpath = played.traces[0], played.candidates[0]
@@ -349,12 +362,14 @@ def test_best_of_seasons_resume_and_replay_only_when_asked_differently(teacher, 
 # -- the filter's sense checks ---------------------------------------------------------------------------------
 
 
-def test_the_sense_checks_drop_copied_words_and_absurd_prices(teacher, tmp_path):
+def test_the_sense_checks_drop_copied_words_coined_words_and_absurd_prices(teacher, tmp_path):
     teacher("copy")
     copied = collect(tmp_path / "copy", best_of=1, turns=1)
     teacher("absurd")
     absurd = collect(tmp_path / "absurd", best_of=1, turns=1)
-    for played, reason in ((copied, "copied_words"), (absurd, "absurd_price")):
+    teacher("coined")
+    odd = collect(tmp_path / "coined", best_of=1, turns=1)
+    for played, reason in ((copied, "copied_words"), (absurd, "absurd_price"), (odd, "coined_words")):
         _, off = filter_traces(played.traces, TEACHER)
         _, on = filter_traces(played.traces, TEACHER, sense_checks=True)
         assert off.kept == 4 and off.rejected[reason] == 0
@@ -366,6 +381,9 @@ def test_sense_reason_limits():
     assert sense_reason(faults) is None and sense_reason(None) is None
     assert sense_reason(faults | {"thinking_copied": 1}) == "copied_words"
     assert sense_reason(faults | {"absurd_price": 2}) == "absurd_price"
+    assert sense_reason(faults | {"gossip_coined": 1}) == "coined_words"
+    assert sense_reason(faults | {"thinking_coined": 1, "absurd_price": 1}) == "coined_words"  # checked first
+    assert sense_reason(faults | {"thinking_repeats": 1, "gossip_coined": 1}) == "repeated_words"
     assert row_faults({"parsed": None}) is None
 
 
@@ -433,6 +451,16 @@ def test_sense_table_and_verdict():
     assert v["better"] == ["buys of goods the creature is short of", "thinking copied from the prompt"]
     assert v["worse"] == [] and "cold turns (all creatures, all seasons)" in v["n/a"]
     assert "better on 2" in v["text"]
+
+
+def test_sense_table_counts_coined_words_and_reads_older_figures_as_n_a():
+    older, newer = _fig("t", 5, 8, 3), _fig("s", 9, 0, 3)  # older figures carry no "coined"
+    newer["sense"]["voice"]["gossip"]["coined"] = 2
+    newer["sense"]["voice"]["thinking"]["coined"] = 0
+    rows = {line.split(" | ")[0][2:]: line for line in sense_table(older, newer)[2:]}
+    assert rows["gossip with coined words"].endswith("| n/a | 2 / 10 (20%) |")
+    assert rows["thinking with coined words"].endswith("| n/a | 0 / 10 (0%) |")
+    assert "gossip with coined words" in sense_verdict(older, newer)["n/a"]
 
 
 def test_the_report_shows_the_decision_measures_and_the_selection():

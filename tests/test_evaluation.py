@@ -16,6 +16,7 @@ from engine.lab.evaluation import EvalError, compare, export, figures, report, s
 from engine.lab.evaluation.compare import CompareOptions, run_compare, verdict
 from engine.lab.evaluation.export import export_traces
 from engine.lab.evaluation.report import EvalOptions, run_eval
+from engine.lab.evaluation.sense_figures import SenseTally
 from engine.play.seeds import SeedsError, parse_seeds
 
 TURNS = 8
@@ -221,6 +222,32 @@ def test_a_season_recorded_before_the_sense_measures_reads_as_n_a(evaluated, tmp
     assert sense["voice"]["thinking"]["texts"] == TURNS
     md = report.sense_section(figs["models"], figs["traders"])
     assert any(line.startswith("| Oona | n/a |") for line in md)
+
+
+def test_the_voice_table_counts_coined_words_and_reads_older_reports_without_them():
+    tally = SenseTally()
+    tally.add({"turn": 1, "creature": "Oona", "model": "m", "prompt": "", "situation": None,
+               "parsed": {"thinking": "buy,sell", "gossip": "winter-spring-winterFroze."}})
+    tally.add({"turn": 2, "creature": "Oona", "model": "m", "prompt": "", "situation": None,
+               "parsed": {"thinking": "honey now", "gossip": "Snow is here, it's coming in!"}})
+    sense_figs = tally.figures()
+
+    def voice_table(figs: dict) -> dict[str, str]:
+        md = report.sense_section({"m": {"sense": figs}}, {})
+        at = next(i for i, line in enumerate(md) if line.startswith("| model / trader | thinking copied"))
+        head, row = md[at], md[at + 2]  # the header, its rule, model m's row
+        return dict(zip(head[2:-2].split(" | "), row[2:-2].split(" | ")))
+
+    cells = voice_table(sense_figs)
+    names = list(cells)
+    assert names.index("thinking coined") == names.index("thinking repeats") + 1
+    assert names.index("gossip coined") == names.index("gossip repeats") + 1
+    assert (cells["thinking coined"], cells["gossip coined"]) == ("1 / 2 (50%)", "1 / 2 (50%)")
+    for field in ("thinking", "gossip"):  # a report.json written before the coined measure
+        for key in ("coined", "coined_share"):
+            del sense_figs["voice"][field][key]
+    older = voice_table(sense_figs)
+    assert (older["thinking coined"], older["gossip coined"]) == ("n/a", "n/a")  # not measured, not 0
 
 
 def test_latency_quantiles_and_the_top_drop_reasons():

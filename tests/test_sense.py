@@ -216,6 +216,47 @@ def test_repeats_are_faults_and_voice_figures():
     assert (v["thinking"]["repeats"], v["gossip"]["repeats"], v["gossip"]["repeats_share"]) == (1, 1, 0.5)
 
 
+@pytest.mark.parametrize(("text", "tokens"), [
+    ("winter-spring-winterFroze.", ["winter-spring-winterFroze"]),
+    ("no-nonsense-nonsense-no-nonsenseless.", ["no-nonsense-nonsense-no-nonsenseless"]),
+    ("snowball-snowball-snowball-surprise", ["snowball-snowball-snowball-surprise"]),
+    ("yes-no-not", ["yes-no-not"]), ("buy-sell", ["buy-sell"]), ("buy,sell", ["buy,sell"]),
+    ("bramble-bramble-jons.json", ["bramble-bramble-jons.json"]),
+    ("nootherworkeffouworkeffouworkeffouworefowellifeoffendsortate",
+     ["nootherworkeffouworkeffouworkeffouworefowellifeoffendsortate"]),
+    ("winterFrozen.Bromble", ["winterFrozen.Bromble"]), ("I will no-trad today.", ["no-trad"]),
+    ('"buy-sell" (buy,sell) buy-sell!', ["buy-sell", "buy,sell", "buy-sell"]),  # stripped, in order, duplicates kept
+    ("buyhoney", []),  # two real words run together: not seen without a dictionary
+    ("winter is coming.", []), ("I don't like this.", []), ("the Magistrate's mood is calm.", []),
+    ("snow is here, it's coming in!", []), ("all right now", []), ("buy, sell", []), ("'Fair prices!'", []),
+    ("Oona's honey isn\u2019t cheap", []),  # apostrophes, straight or curly, between letters are fine
+    ("disappointments", []), ("disappointmentss", ["disappointmentss"]),  # 15 letters, then 16
+    ("honey:5 3-for-2 OONA", []), ("", [])])
+def test_coined_words(text, tokens):
+    assert sense.coined(text) == tokens
+    assert sense.words_of(text, []).coined is bool(tokens)
+
+
+def test_the_longest_word_is_a_declared_threshold():
+    assert sense.LONGEST_WORD == 15
+    assert sense.coined("a" * sense.LONGEST_WORD) == [] and sense.coined("a" * (sense.LONGEST_WORD + 1)) != []
+
+
+def test_coined_words_are_faults_and_voice_figures():
+    odd = {"thinking": "Acorns are cheap, I will hold mine.", "gossip": "winter-spring-winterFroze."}
+    faults = sense.answer_faults(odd, None, "")
+    assert (faults["thinking_coined"], faults["gossip_coined"]) == (0, 1)
+    assert faults["thinking_repeats"] == faults["gossip_repeats"] == 0
+    assert sense.answer_score(faults) == -1.0
+    assert sense.answer_faults({"thinking": "buy,sell", "gossip": "yes-no-not"}, None, "")["thinking_coined"] == 1
+    tally = SenseTally()
+    tally.add(_row("Oona", odd))
+    tally.add(_row("Oona", {"thinking": "honey now", "gossip": "Snow is here, it's coming in!"}))
+    v = tally.figures()["voice"]
+    assert (v["thinking"]["coined"], v["gossip"]["coined"], v["gossip"]["coined_share"]) == (0, 1, 0.5)
+    assert v["thinking"]["coined_share"] == 0.0
+
+
 def test_the_copies_of_a_real_prompt_are_found():
     game = scripted_game(2)
     views = []

@@ -13,6 +13,7 @@ failed, in this order:
     no_action       nothing to act on: an answer with no order, cancel, accept or decline
     copied_words    its thinking or gossip copies the prompt (sense checks only: best-of-n collections)
     repeated_words  its thinking or gossip repeats itself, "no, no, no, no, no, no" (sense checks only)
+    coined_words    its thinking or gossip holds a coined word, "no-trad", "buy,sell" (sense checks only)
     absurd_price    an order's price is absurd against the last price (sense checks only)
     too_long        the answer is longer, in the student's tokens, than the student may write
 
@@ -39,7 +40,7 @@ from engine.lab.evaluation.sense import answer_faults, answer_score
 from engine.mind.synonyms import says_nothing
 
 REASONS = ("firewall", "fault", "parser_dropped", "self_buy", "refused", "no_action", "copied_words",
-           "repeated_words", "absurd_price", "too_long")
+           "repeated_words", "coined_words", "absurd_price", "too_long")
 """Why a teacher answer was not kept, in the order the checks run."""
 MAX_COPIED = 0
 """Texts (thinking, gossip) that copy the prompt, verbatim or nearly (`sense.copy_kind`), a kept answer
@@ -84,7 +85,7 @@ class FilterReport:
     rechosen: int = 0
     """Answers the filter chose again among the candidates (`rechoose`) other than the one played."""
     sense_checks: bool = False
-    """Whether `copied_words`, `repeated_words` and `absurd_price` were checked."""
+    """Whether `copied_words`, `repeated_words`, `coined_words` and `absurd_price` were checked."""
 
     def as_dict(self) -> dict:
         """JSON-ready figures."""
@@ -178,7 +179,8 @@ def row_faults(row: Mapping) -> dict[str, int] | None:
 
 
 def sense_reason(faults: Mapping[str, int] | None) -> str | None:
-    """The first sense check an answer's faults fail: "copied_words", "repeated_words", "absurd_price", or None.
+    """The first sense check an answer's faults fail: "copied_words", "repeated_words", "coined_words",
+    "absurd_price", or None.
 
     {"thinking_copied": 0, "gossip_copied": 1, "absurd_price": 0, ...} -> "copied_words"
     """
@@ -188,6 +190,8 @@ def sense_reason(faults: Mapping[str, int] | None) -> str | None:
         return "copied_words"
     if faults.get("thinking_repeats", 0) + faults.get("gossip_repeats", 0) > 0:
         return "repeated_words"
+    if faults.get("thinking_coined", 0) + faults.get("gossip_coined", 0) > 0:
+        return "coined_words"
     if faults["absurd_price"] > MAX_ABSURD:
         return "absurd_price"
     return None
@@ -248,11 +252,11 @@ def filter_traces(
 ) -> tuple[list[Example], FilterReport]:
     """Keep the teacher's clean answers from traces files; `count_tokens` measures the learned text.
 
-    `sense_checks` adds `copied_words`, `repeated_words` and `absurd_price`; `choices` (source -> how the
-    answer was chosen among the teacher's candidates) is attached to each kept example. With `decisions`
-    (source -> the decision's record in the candidates file), each answer is first chosen again among its
-    candidates with today's checks (`rechoose`): a collect made before a check existed still gives the
-    candidate that passes it, where one does.
+    `sense_checks` adds `copied_words`, `repeated_words`, `coined_words` and `absurd_price`; `choices` (source ->
+    how the answer was chosen among the teacher's candidates) is attached to each kept example. With
+    `decisions` (source -> the decision's record in the candidates file), each answer is first chosen again
+    among its candidates with today's checks (`rechoose`): a collect made before a check existed still gives
+    the candidate that passes it, where one does.
     """
     report = FilterReport(sense_checks=sense_checks)
     examples: list[Example] = []

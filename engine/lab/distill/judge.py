@@ -241,6 +241,8 @@ SENSE_ROWS = (
     SenseRow("gossip copied from the prompt", ("voice", "gossip"), "copied", "texts", -1),
     SenseRow("thinking that repeats itself", ("voice", "thinking"), "repeats", "texts", -1),
     SenseRow("gossip that repeats itself", ("voice", "gossip"), "repeats", "texts", -1),
+    SenseRow("thinking with coined words", ("voice", "thinking"), "coined", "texts", -1),
+    SenseRow("gossip with coined words", ("voice", "gossip"), "coined", "texts", -1),
     SenseRow("distinct gossip lines", ("voice", "gossip"), "distinct", "lines", +1),
 )
 """The decision measures the judge shows (docs/EVAL.md defines them; `sense_figures` counts them)."""

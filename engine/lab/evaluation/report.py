@@ -336,7 +336,8 @@ def _voice_row(name: str, sense: dict) -> list:
         w = v[field]
         cells += [f"{count_share(w['copied'], w['texts'], w['copied_share'])}: {w['verbatim']} / {w['near']}",
                   " / ".join(str(w["copied_from"][s]) for s in SOURCES), f"{w['no_letters']} ({w['empty']})",
-                  count_share(w.get("repeats", 0), w["texts"], w.get("repeats_share", 0.0))]
+                  count_share(w.get("repeats", 0), w["texts"], w.get("repeats_share", 0.0)),
+                  count_share(w["coined"], w["texts"], w["coined_share"]) if "coined" in w else "n/a"]
     g = v["gossip"]
     return [*cells, count_share(g["distinct"], g["lines"], g["distinct_ratio"])]
 
@@ -357,8 +358,8 @@ def sense_section(models: dict[str, dict], traders: dict[str, dict]) -> list[str
                   [_sanity_row(name, s) for name, s in rows])
     out += ["", "Voice (copied: verbatim / near; from: " + " / ".join(SOURCES) + "; no letters (of which empty)):", ""]
     out += markdown_table(["model / trader", "thinking copied", "thinking from", "thinking no letters",
-                           "thinking repeats", "gossip copied", "gossip from", "gossip no letters", "gossip repeats",
-                           "distinct gossip"],
+                           "thinking repeats", "thinking coined", "gossip copied", "gossip from", "gossip no letters",
+                           "gossip repeats", "gossip coined", "distinct gossip"],
                   [_voice_row(name, s) for name, s in rows])
     return out
 

@@ -11,7 +11,9 @@ may rank candidate answers with `answer_score`. Every definition is pre-declared
   units lacking over this turn and the next, eating and burning as the rules do (`unmet`);
 - *absurd* price: a limit price below `ABSURD_LOW` or above `ABSURD_HIGH` times the good's last price;
 - *copy*: thinking or gossip that repeats a segment of the prompt verbatim, or nearly (normalised
-  difflib ratio at least `NEAR`), tagged with the prompt part it came from (`SOURCES`).
+  difflib ratio at least `NEAR`), tagged with the prompt part it came from (`SOURCES`);
+- *coined* word: a token of the raw text joined by punctuation between letters ("buy-sell", "buy,sell"),
+  with a capital after a small letter ("winterFroze") or more than `LONGEST_WORD` letters in a row.
 """
 
 from __future__ import annotations
@@ -44,16 +46,26 @@ REPEAT_MIN_WORDS = 6
 itself ("no, no, no, no, no, no"): a small model stuck in a loop until its token limit."""
 REPEAT_SHARE = 0.5
 """Distinct words / words below which a long enough text repeats itself."""
+LONGEST_WORD = 15
+"""A token with a run of more letters than this is a coined word (`coined`): English words that long are
+vanishingly rare in gossip, and a small model's run-together "nootherworkeffouworkeffou..." has 60."""
+TOKEN_EDGES = ".,!?;:'\"()"
+"""Punctuation stripped from both ends of a whitespace-separated token before `coined` judges it (so a
+sentence's full stop, a quote or a bracket around a word is not punctuation between letters)."""
 SOURCES = ("example", "format", "heard", "prompt")
 """Where a copied segment came from, in the order a tie is given: the example answer, the answer format
 (the prompt's first paragraph), another trader's gossip quoted in the news, anything else in the prompt."""
 UNPARSED_SCORE = -100.0
 """`answer_score` of an answer that was not parsed, below any parsed answer's: its 8 orders at most
-cost 3 faults each, plus 4 goods bid and offered, 1 need, 1 per perishable good and 6 for its words
-(37 in the default wood)."""
+cost 3 faults each, plus 4 goods bid and offered, 1 need, 1 per perishable good and 8 for its words
+(39 in the default wood)."""
 
 _SPLIT_RE = re.compile(r'[\n"(){}\[\]:;]|[.!?](?=\s|$)')
 _NON_WORD_RE = re.compile(r"[\W_]+")
+_LETTER = r"[^\W\d_]"
+_JOINED_RE = re.compile(rf"{_LETTER}(?:[^\w\s'\u2019]|_)+{_LETTER}")
+"""Punctuation other than an apostrophe (straight or curly) between two letters: "buy-sell", "buy,sell"."""
+_LONG_RE = re.compile(rf"{_LETTER}{{{LONGEST_WORD + 1},}}")
 
 
 class _Frozen(BaseModel):
@@ -105,6 +117,8 @@ class Words(_Frozen):
     """Not a single letter (empty included): ":{", "...", "42"."""
     repeats: bool = False
     """It repeats itself (`repeats`): "no, no, no, no, no, no"."""
+    coined: bool = False
+    """It holds a coined word (`coined`): "buy-sell", "buy,sell", "winterFroze"."""
     copied: str | None
     """"verbatim" or "near" when it copies a prompt segment, else None."""
     source: str | None
@@ -384,6 +398,31 @@ def repeats(norm: str) -> bool:
     return len(words) >= REPEAT_MIN_WORDS and len(set(words)) < REPEAT_SHARE * len(words)
 
 
+def coined(text: str) -> list[str]:
+    """The coined tokens of a raw (not normalised) text, in order, as written but stripped of `TOKEN_EDGES`.
+
+    A token (the text split at whitespace) is coined when it holds punctuation other than an apostrophe
+    between two letters (a hyphen: "no-trad", "yes-no-not"; a comma or full stop: "buy,sell", "jons.json"),
+    a capital right after a small letter ("winterFroze"), or a run of more than `LONGEST_WORD` letters.
+    Small models coin such words; gossip never needs them. A run-together word of two real words
+    ("buyhoney") is not seen: that needs a dictionary.
+
+    >>> coined("winter-spring-winterFroze. Snow is here, it's coming in! buy,sell buy, sell")
+    ['winter-spring-winterFroze', 'buy,sell']
+    >>> coined("I don't like this; the Magistrate's mood is calm."), coined("buyhoney")
+    ([], [])
+    >>> coined("(winterFrozen.Bromble) disappointments nootherworkeffou")  # 15 letters, then 16
+    ['winterFrozen.Bromble', 'nootherworkeffou']
+    """
+    out = []
+    for token in str(text).split():
+        word = token.strip(TOKEN_EDGES)
+        if _JOINED_RE.search(word) or _LONG_RE.search(word) \
+                or any(a.islower() and b.isupper() for a, b in zip(word, word[1:])):
+            out.append(word)
+    return out
+
+
 def words_of(text: str, segments: list[tuple[str, str]]) -> Words:
     """The voice measures of one text against the prompt's segments (verbatim beats near; then `SOURCES` order)."""
     norm = normalise(text)
@@ -395,8 +434,8 @@ def words_of(text: str, segments: list[tuple[str, str]]) -> Words:
             if best is None or rank < best[:2]:
                 best = (*rank, kind, source)
     return Words(empty=not str(text).strip(), no_letters=not any(c.isalpha() for c in str(text)),
-                 repeats=repeats(norm), copied=best[2] if best else None, source=best[3] if best else None,
-                 normal=norm)
+                 repeats=repeats(norm), coined=bool(coined(text)), copied=best[2] if best else None,
+                 source=best[3] if best else None, normal=norm)
 
 
 # -- one answer -------------------------------------------------------------------------------------
@@ -434,7 +473,7 @@ def _borrowed(parsed: Mapping) -> Counter:
 
 FAULTS = ("buy_not_short", "need_now_unbought", "surplus_kept", "absurd_price", "sell_not_held", "bid_and_ask",
           "self_buy", "thinking_copied", "gossip_copied", "thinking_no_letters", "gossip_no_letters",
-          "thinking_repeats", "gossip_repeats")
+          "thinking_repeats", "gossip_repeats", "thinking_coined", "gossip_coined")
 """The faults `answer_faults` counts, each worth one point against `answer_score`."""
 
 
@@ -446,7 +485,7 @@ def answer_faults(parsed: Mapping | None, situation: Situation | Mapping | None,
     this turn, could afford it and bid for none of it; surplus_kept: perishable goods with a surplus
     its sells did not cover; absurd_price, sell_not_held, self_buy: orders; bid_and_ask: goods both
     bid and offered; *_copied: 1 when the text copies the prompt; *_no_letters: 1 when it has no letter;
-    *_repeats: 1 when it repeats itself (`repeats`).
+    *_repeats: 1 when it repeats itself (`repeats`); *_coined: 1 when it holds a coined word (`coined`).
 
     >>> sit = Situation(me="Oona", produces="honey", rate=3, pebbles=60, meals=2, foods=["honey", "acorns"],
     ...                 goods={"honey": 5}, last={"honey": 6, "acorns": 4})
@@ -475,6 +514,8 @@ def answer_faults(parsed: Mapping | None, situation: Situation | Mapping | None,
         "gossip_no_letters": int(s.gossip.no_letters),
         "thinking_repeats": int(s.thinking.repeats),
         "gossip_repeats": int(s.gossip.repeats),
+        "thinking_coined": int(s.thinking.coined),
+        "gossip_coined": int(s.gossip.coined),
     }
 
 

@@ -140,6 +140,7 @@ class SenseTally:
         c["empty"] += w.empty
         c["no_letters"] += w.no_letters
         c["repeats"] += w.repeats
+        c["coined"] += w.coined
         if w.copied is not None:
             c[w.copied] += 1
             c[f"from {w.source}"] += 1
@@ -233,6 +234,7 @@ class SenseTally:
             copied = w["verbatim"] + w["near"]
             out[name] = {"texts": w["texts"], "empty": w["empty"], "no_letters": w["no_letters"],
                          "repeats": w["repeats"], "repeats_share": _share(w["repeats"], w["texts"]),
+                         "coined": w["coined"], "coined_share": _share(w["coined"], w["texts"]),
                          "verbatim": w["verbatim"], "near": w["near"], "copied": copied,
                          "copied_share": _share(copied, w["texts"]),
                          "copied_from": {s: w[f"from {s}"] for s in SOURCES}}
