@@ -142,32 +142,38 @@ def test_without_a_view_it_is_the_whole_answer_schema():
 
 
 def test_the_words_pattern_carries_its_length_limits_into_structured_outputs(views):
-    from engine.brains.vllm import limit_schema
+    """Structured outputs ignore minLength/maxLength beside a pattern: the pattern counts the words."""
+    from engine.core.answer import CHARS_PER_WORD, words_pattern
     words = limit_schema(answer_json_schema(views[0]), 2, 60)["properties"]["thinking"]
-    assert words == {"type": "string", "pattern": "^[A-Za-z][A-Za-z ,.!?'-]{7,59}$"}
+    assert words == {"type": "string", "pattern": words_pattern(8, 60)}
     unlimited = limit_schema(answer_json_schema(views[0]), None, None)["properties"]["gossip"]
-    # 200 characters at most, the repetition split at REPEAT_LIMIT (xgrammar cannot compile {7,199})
-    assert unlimited["pattern"] == "^[A-Za-z][A-Za-z ,.!?'-]{7,128}[A-Za-z ,.!?'-]{0,71}$"
-    assert "maxLength" not in unlimited
+    assert unlimited == {"type": "string", "pattern": words_pattern(8, 200)}
     jsonschema.validate("Honey is dear, friends!", words)
-    for bad in ("Honey" * 13, "Short", "1 honey"):
+    most = 60 // CHARS_PER_WORD
+    jsonschema.validate(" ".join(["bee"] * most), words)
+    jsonschema.validate(" ".join(["bee"] * (200 // CHARS_PER_WORD)), unlimited)
+    for bad in (" ".join(["bee"] * (most + 1)), "Short", "1 honey"):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, words)
-    jsonschema.validate("H" + "e" * 199, unlimited)
-    for bad in ("H" + "e" * 200, "Short"):
-        with pytest.raises(jsonschema.ValidationError):
-            jsonschema.validate(bad, unlimited)
 
 
-@pytest.mark.parametrize("low,high", [(0, 0), (7, 59), (7, 128), (7, 129), (7, 199), (130, 300), (0, 400)])
-def test_a_long_repetition_is_split_into_the_same_lengths(low, high):
-    import re
+@pytest.mark.parametrize("text", ["no-trade today", "buy,sell now", "winter-spring-winterFroze.", "winterFroze is here",
+                                  "nootherworkeffouworkeffou now", "bramble-bramble-jons.json", "yes-no-not",
+                                  "snow  is here", " snow is here", "snow is here ", "buy!! now", "Honey"])
+def test_the_words_pattern_refuses_coined_words(text):
+    """Issue 15, seeds 97-103: under the old pattern (letters, spaces and ",.!?'-" in any order) the small
+    models coined words, hyphen-joined, comma-joined, capitals inside, runs of 60 letters."""
+    from engine.core.answer import words_pattern
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(text, {"type": "string", "pattern": words_pattern(8, 200)})
 
-    from engine.core.answer import REPEAT_LIMIT, _repeat
-    pattern = re.compile(_repeat("[a-z]", low, high) + "$")
-    assert all(int(b) <= REPEAT_LIMIT for b in re.findall(r"\d+", _repeat("[a-z]", low, high)))
-    lengths = {n for n in range(high + 3) if pattern.match("a" * n)}
-    assert lengths == set(range(low, high + 1))
+
+@pytest.mark.parametrize("text", ["winter is coming.", "I don't like this.", "snow is here, it's coming in!",
+                                  "the Magistrate's mood is calm.", "all right now", "Who sells acorns cheap?",
+                                  "I'm cold, Bramble! Sell me firewood?"])
+def test_the_words_pattern_lets_plain_sentences_through(text):
+    from engine.core.answer import words_pattern
+    jsonschema.validate(text, {"type": "string", "pattern": words_pattern(8, 200)})
 
 
 def test_every_schema_compiles_in_xgrammar_with_and_without_the_registry_limits(views):

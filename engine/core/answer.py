@@ -256,10 +256,44 @@ def count_in(parsed: Mapping[str, Any], kinds: Iterable[ActionKind] = ActionKind
                for k in kinds if k.is_action)
 
 
-WORDS_PATTERN = r"^[A-Za-z][A-Za-z ,.!?'-]*$"
-"""What a constrained thought or gossip may hold: words and light punctuation, starting with a letter.
-No digits, braces, quotes or colons: small models otherwise filled them with counting ("0, 1, 2, 3"),
-serial numbers and scraps of JSON (issue 15)."""
+LONGEST_WORD = 12
+"""The most letters one word of a constrained thought or gossip may hold (before an apostrophe's ending)."""
+WORD = rf"[A-Za-z][a-z]{{0,{LONGEST_WORD - 1}}}(?:'[a-z]{{1,2}})?[,.!?]?"
+"""One word of a constrained thought or gossip: letters, capital only at its start, an apostrophe's
+ending ("don't", "Bramble's", "I'm") and one mark of punctuation after it. Until the seventh round of
+the prompt trials (docs/prompt-trials.md) the text was any run of letters, spaces and ",.!?'-" (and before
+that of anything, when small models filled it with counting, serial numbers and scraps of JSON); in it
+they coined words: "winter-spring-winterFroze", "snowball-snowball-surprise", "buy,sell",
+"nootherworkeffouworkeffou..." (issue 15, seeds 97-103)."""
+REPEAT_LIMIT = 128
+"""The largest bound a pattern's repetition may carry: xgrammar (0.2.8, vLLM's default backend) fails to
+compile `X{7,149}` (an internal check, "per_rule_fsm_hashes"), and the server answers 500 to every
+request; `X{7,128}` compiles (`words_pattern` stays far below it)."""
+CHARS_PER_WORD = 6
+"""Characters per word (its space included) by which a text's length limits become a count of words:
+structured outputs ignore minLength and maxLength beside a pattern, so the pattern carries them
+(`words_pattern`). English averages about 5.5."""
+
+
+def words_pattern(least_chars: int = MIN_WORDS, most_chars: int = MAX_WORDS) -> str:
+    """What a constrained thought or gossip may hold: `WORD`s, each after one space, at least two, as
+    many as `CHARS_PER_WORD` allows in `most_chars` (so a text may run past `most_chars` where its
+    words are long; the parser clamps it, `engine.mind.parsing`).
+
+    >>> import re
+    >>> words = re.compile(words_pattern(8, 60))
+    >>> [bool(words.match(t)) for t in ("Snow is here, it's coming in!", "I don't like Bramble's prices.")]
+    [True, True]
+    >>> bad = ("no-trad", "buy,sell now", "winterFroze now", "winter  is", "Honey", "42 honey")
+    >>> [bool(words.match(t)) for t in bad]
+    [False, False, False, False, False, False]
+    """
+    least = max(2, math.ceil(least_chars / CHARS_PER_WORD))
+    most = max(least, most_chars // CHARS_PER_WORD)
+    assert most - 1 <= REPEAT_LIMIT, most
+    return rf"^{WORD}(?: {WORD}){{{least - 1},{most - 1}}}$"
+
+
 PRICE_FLOOR = 0.5
 """The lowest limit price a constrained creature may write, as a share of the good's last price."""
 PRICE_CEILING = 2.0
@@ -559,7 +593,7 @@ def answer_json_schema(view=None) -> dict:
             orders["items"] = {"anyOf": free}
     offer_ids = [o.id for o in view.offers]
     offers = {"type": "array", "items": {"enum": offer_ids}} if offer_ids else {"type": "array", "maxItems": 0}
-    text = {"type": "string", "minLength": MIN_WORDS, "maxLength": MAX_WORDS, "pattern": WORDS_PATTERN}
+    text = {"type": "string", "minLength": MIN_WORDS, "maxLength": MAX_WORDS, "pattern": words_pattern()}
     return {"type": "object", "additionalProperties": False,
             "properties": {"thinking": text,
                            "orders": orders,
@@ -575,7 +609,7 @@ def _side_good(order_schema: dict) -> tuple[str, str]:
 
 def limit_schema(schema: dict, max_items: int | None, max_length: int | None) -> dict:
     """A copy of a JSON schema with every array's maxItems and string's maxLength capped, and each
-    string pattern ending in `X*$` carrying its length limits (`_bounded_pattern`).
+    thought and gossip (a `words_pattern`) carrying its length limits in its pattern, as a count of words.
 
     {"type": "array", "maxItems": 8}, max_items=2 -> {"type": "array", "maxItems": 2}
     The cap is against free orders repeated; an array's fixed prefix (the grammar's `opening`) cannot
@@ -599,46 +633,10 @@ def limit_schema(schema: dict, max_items: int | None, max_length: int | None) ->
                 out["minItems"] = min(out["minItems"], out["maxItems"])
         if max_length is not None and out.get("type") == "string" and "enum" not in out and "const" not in out:
             out["maxLength"] = min(out.get("maxLength", max_length), max_length)
-        if out.get("type") == "string" and str(out.get("pattern", "")).endswith("*$"):
-            out = _bounded_pattern(out)
+        if out.get("type") == "string" and str(out.get("pattern", "")).startswith(f"^{WORD}"):
+            least, most = out.get("minLength", MIN_WORDS), out.get("maxLength", MAX_WORDS)
+            out = {k: v for k, v in out.items() if k not in ("minLength", "maxLength")}
+            out["pattern"] = words_pattern(least, most)
         return out
 
     return walk(schema)
-
-
-REPEAT_LIMIT = 128
-"""The largest bound a pattern's repetition may carry: xgrammar (0.2.8, vLLM's default backend) fails to
-compile `X{7,149}` (an internal check, "per_rule_fsm_hashes"), and the server answers 500 to every
-request; `X{7,128}` compiles. Longer limits are written as several repetitions (`_repeat`)."""
-
-
-def _bounded_pattern(node: dict) -> dict:
-    """A string node whose pattern ends in `X*$`, with its length limits moved into the pattern.
-
-    Structured outputs ignore minLength and maxLength beside a pattern, so the pattern carries them:
-    {"pattern": "^[A-Z][a-z]*$", "minLength": 3, "maxLength": 9} -> {"pattern": "^[A-Z][a-z]{2,8}$"}
-    (the first character class counts as one); bounds above `REPEAT_LIMIT` are split:
-    maxLength 200 -> "^[A-Z][a-z]{2,128}[a-z]{0,71}$".
-    """
-    out = {k: v for k, v in node.items() if k not in ("minLength", "maxLength")}
-    low, high = max(0, node.get("minLength", 1) - 1), node.get("maxLength")
-    body = node["pattern"][:-2]  # without "*$"
-    cut = body.rindex("[") if body.endswith("]") else len(body) - 1
-    head, atom = body[:cut], body[cut:]
-    tail = f"{atom}{{{low},}}" if high is None else _repeat(atom, low, high - 1)
-    out["pattern"] = head + tail + "$"
-    return out
-
-
-def _repeat(atom: str, low: int, high: int) -> str:
-    """`atom{low,high}` as repetitions whose bounds stay within `REPEAT_LIMIT` (the same strings).
-
-    _repeat("[a-z]", 7, 199) -> "[a-z]{7,128}[a-z]{0,71}"
-    """
-    parts = []
-    while high > REPEAT_LIMIT:
-        least = min(low, REPEAT_LIMIT)
-        parts.append(f"{atom}{{{least},{REPEAT_LIMIT}}}")
-        low, high = low - least, high - REPEAT_LIMIT
-    parts.append(f"{atom}{{{low},{high}}}")
-    return "".join(parts)
