@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from engine.core.answer import answer_json_schema, limit_schema  # noqa: E402
 from engine.mind.view import view_for  # noqa: E402
-from engine.models.prepare import model_dir  # noqa: E402
+from engine.models.prepare import available, weights_path  # noqa: E402
 from engine.models.registry import load_registry  # noqa: E402
 from tests.conftest import play, scripted_game  # noqa: E402
 
@@ -40,12 +40,16 @@ def main() -> int:
     except ImportError as exc:
         print(f"needs vLLM's packages (xgrammar, transformers): {exc}")
         return 1
-    spec = load_registry().models[args.model]
-    path = model_dir(args.model)
-    if not path.exists():
-        print(f"{args.model} is not prepared ({path}): run `tokenwood models prepare {args.model}`")
+    registry = load_registry()
+    if args.model not in registry.models:
+        print(f"no model {args.model!r} in the registry: {', '.join(sorted(registry.models))}")
         return 1
-    info = xgr.TokenizerInfo.from_huggingface(AutoTokenizer.from_pretrained(path))
+    ok, why = available(args.model, registry)
+    if not ok:
+        print(f"{args.model} is not prepared ({why}): run `tokenwood models prepare {args.model}`")
+        return 1
+    spec = registry.models[args.model]
+    info = xgr.TokenizerInfo.from_huggingface(AutoTokenizer.from_pretrained(weights_path(args.model, registry)))
     compiler = xgr.GrammarCompiler(info, cache_enabled=False)
     so = spec.structured
     game = scripted_game(seed=args.seed)
