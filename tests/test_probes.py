@@ -562,6 +562,35 @@ def test_the_report_gives_both_scores(tmp_path, fake_models):
     assert "## By order count" in text and "| reader | tip |" in text
 
 
+def test_the_report_splits_the_pairs_by_whether_the_suggestion_moved(tmp_path, fake_models):
+    """A brain that plays the suggested orders moves only in pairs whose suggestion moved with the fact; in
+    the others the fact is in the prompt's words only, and it does not move (probe run 9 found both real
+    models so: docs/probes-embedded.md)."""
+    council = "Oona=follower,Sorrel=noisy,Fennick=follower,Bramble=noisy"
+    report = probe(tmp_path, council=council)
+    assert {p["suggestion"] for p in report["pairs"]} <= {"toward", "against", "unchanged"}
+    for kind in KINDS:
+        split = results(report)[("follower", kind)]["by_suggestion"]
+        moved, words = split["toward"], split["unchanged"]
+        assert moved["toward"] > 0 and moved["against"] == 0, (kind, moved)
+        assert words["toward"] == words["against"] == 0, (kind, words)
+        assert moved["pairs"] + words["pairs"] <= results(report)[("follower", kind)]["pairs"]
+    text = (tmp_path / "p" / "probe.md").read_text()
+    assert "## By order count, split by the suggestion" in text
+    assert "| follower | tip | suggestion moved |" in text and "| follower | tip | words only |" in text
+    held = probe(tmp_path, "held", council=council, hold_suggestions=True)
+    assert {p["suggestion"] for p in held["pairs"]} == {"unchanged"}
+
+
+def test_a_report_from_before_the_split_renders_without_it(tmp_path, fake_models):
+    from engine.lab.evaluation.probe_run import render_markdown
+    report = probe(tmp_path, kinds=["tip"])
+    for row in report["results"]:
+        del row["by_suggestion"]
+    text = render_markdown(report)
+    assert "## By order count" in text and "split by the suggestion" not in text
+
+
 def test_the_penalties_reach_both_backends(fake_vllm):
     """The registry's `frequency_penalty` (against "buy,buy,buy" loops) goes into vLLM's SamplingParams
     and the OpenAI request; at 0.0 the OpenAI request leaves the field out."""

@@ -24,12 +24,13 @@ from pathlib import Path
 
 from engine.brains.base import Brain, Reply
 from engine.core import firewall
+from engine.core.answer import Answer
 from engine.core.newgame import new_game
 from engine.core.scenario import PATRON, Scenario
 from engine.lab.evaluation import season, stats
 from engine.lab.evaluation.errors import EvalError
-from engine.lab.evaluation.probes import (DEFAULT_TURNS, EXPECTED, KINDS, Variant, make_variant, net_demand,
-                                          outcome)
+from engine.lab.evaluation.probes import (DEFAULT_TURNS, EXPECTED, KINDS, Outcome, Variant, make_variant,
+                                          net_demand, outcome)
 from engine.lab.evaluation.report import markdown_table, slug, start_brains
 from engine.mind.parsing import ParseResult, Quirks
 from engine.mind.prompt import build_prompt, example_orders
@@ -218,8 +219,26 @@ async def ask_all(planned: list[tuple[Recorded, list[Variant]]], brains: dict[st
     return [list(row) for row in await asyncio.gather(*rows)]
 
 
-def pair_record(rec: Recorded, model: str, variant: Variant, control: Asked, changed: Asked) -> dict:
-    """One scored pair for probe.json: where it came from, the fact, both answers, and which way it moved.
+def suggestion_moved(rec: Recorded, variant: Variant, hold_suggestions: bool = False) -> Outcome:
+    """Which way the prompt's suggested orders (`example_orders`) moved with the fact, scored as the
+    answers are by orders: "toward" where the variant's suggestion bids for the fact's goods where the
+    control's did not (the fact reached the suggestion), "unchanged" where both suggest the same for them
+    (the fact is in the prompt's words only; always so with `hold_suggestions`), "against" otherwise.
+
+    Probe run 9 (seeds 31-42, re-scored so) split this way: where the suggestion moved, both models moved
+    toward the fact (Gemma's price and legend pairs 14 toward, 1 against); where it did not, neither did
+    (SmolLM2 1 toward, 0 against in 94 pairs; Gemma 5 toward, 7 against in 182): docs/probes-embedded.md.
+    """
+    if hold_suggestions:
+        return "unchanged"
+    suggested = [Answer.model_validate({"orders": example_orders(v)}) for v in (rec.view, variant.view)]
+    return outcome(*suggested, variant.goods, variant.direction, "orders")
+
+
+def pair_record(rec: Recorded, model: str, variant: Variant, control: Asked, changed: Asked,
+                hold_suggestions: bool = False) -> dict:
+    """One scored pair for probe.json: where it came from, the fact, both answers, which way they moved,
+    and which way the prompt's suggestion moved (`suggestion_moved`).
 
     A pair whose control or variant got no answer is `lost` (its outcome is None).
     """
@@ -234,7 +253,8 @@ def pair_record(rec: Recorded, model: str, variant: Variant, control: Asked, cha
         "fact": variant.fact, "goods": list(variant.goods), "direction": variant.direction,
         "sampling_seed": decision_seed(rec.seed, rec.turn, rec.creature),
         "control_demand": demand[0], "variant_demand": demand[1], "outcome": moved,
-        "outcome_orders": by_orders, "lost": lost or None,
+        "outcome_orders": by_orders, "suggestion": suggestion_moved(rec, variant, hold_suggestions),
+        "lost": lost or None,
         "unreadable": not lost and not (control.parsed.found_json and changed.parsed.found_json),
         "control_raw": control.reply.raw, "variant_raw": changed.reply.raw,
     }
@@ -250,6 +270,11 @@ def tally(pairs: list[dict], views: dict[str, int], kinds: list[str]) -> list[di
             scored = [p for p in mine if p["outcome"] is not None]
             counts, p_value, verdict = _verdict([p["outcome"] for p in scored])
             by_orders, p_orders, verdict_orders = _verdict([p.get("outcome_orders") for p in scored])
+            split = {}
+            for moved in SUGGESTION_SPLIT:
+                part = [p.get("outcome_orders") for p in scored if p.get("suggestion") == moved]
+                counts_s, p_s, verdict_s = _verdict(part)
+                split[moved] = {"pairs": len(part), **counts_s, "p": round(p_s, 6), "verdict": verdict_s}
             rows.append({
                 "model": model, "kind": kind, "views": seen, "not_applicable": seen - len(mine),
                 "lost": len(mine) - len(scored), "pairs": len(scored),
@@ -257,8 +282,14 @@ def tally(pairs: list[dict], views: dict[str, int], kinds: list[str]) -> list[di
                 **{f"{o}_share": round(n / len(scored), 4) if scored else None for o, n in counts.items()},
                 "p": round(p_value, 6), "verdict": verdict,
                 "orders": {**by_orders, "p": round(p_orders, 6), "verdict": verdict_orders},
+                "by_suggestion": split,
             })
     return rows
+
+
+SUGGESTION_SPLIT = ("toward", "unchanged")
+"""The pairs split by `suggestion_moved` in the report: where the fact moved the suggested orders, and
+where it is in the prompt's words only (a suggestion that moved against the fact is not split out)."""
 
 
 def _verdict(outcomes: list[str | None]) -> tuple[dict[str, int], float, str]:
@@ -297,7 +328,7 @@ async def _probe(opts: ProbeOptions, scenario: Scenario, council: dict[str, str]
         await season.close_brains(brains)
         if pool is not None:
             await pool.close()
-    pairs = [pair_record(rec, council[rec.creature], v, asked[0], changed)
+    pairs = [pair_record(rec, council[rec.creature], v, asked[0], changed, opts.hold_suggestions)
              for (rec, variants), asked in zip(planned, answers) for v, changed in zip(variants, asked[1:])]
     views = {m: 0 for m in dict.fromkeys(council.values())}
     for rec, _ in planned:
@@ -350,6 +381,17 @@ def render_markdown(r: dict) -> str:
                               [[x["model"], x["kind"], x["pairs"], x["orders"]["toward"], x["orders"]["against"],
                                 x["orders"]["unchanged"], f"{x['orders']['p']:.4f}", x["orders"]["verdict"]]
                                for x in r["results"]])
+    if all("by_suggestion" in x for x in r["results"]):
+        out += ["", "## By order count, split by the suggestion", "",
+                "The same pairs by orders, split by whether the prompt's suggested orders moved with the fact "
+                "(it reached the suggestion) or stayed the same (the fact is in the prompt's words only): a "
+                "model that responds only where the suggestion moved follows the suggestion, not the fact.", ""]
+        rows = [[x["model"], x["kind"], label, s["pairs"], s["toward"], s["against"], s["unchanged"], f"{s['p']:.4f}",
+                 s["verdict"]] for x in r["results"]
+                for label, s in (("suggestion moved", x["by_suggestion"]["toward"]),
+                                 ("words only", x["by_suggestion"]["unchanged"]))]
+        out += markdown_table(["model", "kind", "fact reached", "pairs", "toward", "against", "unchanged",
+                               "p (sign test)", "verdict"], rows)
     return "\n".join(out) + "\n"
 
 
