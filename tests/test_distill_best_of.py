@@ -206,22 +206,17 @@ def test_a_clean_candidate_beats_a_higher_scoring_one_that_fails_a_check(teacher
         assert d["chosen"] == 1
 
 
-def test_a_thought_that_repeats_itself_is_not_chosen_and_not_kept(teacher, tmp_path):
-    teacher("loop", "good")
-    played = collect(tmp_path, best_of=2, turns=1)
-    for d in read_decisions(played.candidates[0]):
-        loop, good = d["candidates"]
-        assert loop["check"] == "repeated_words" and loop["faults"]["thinking_repeats"] == 1
-        assert good["check"] is None and d["chosen"] == 1
-
-
-def test_gossip_with_a_coined_word_is_not_chosen_and_not_kept(teacher, tmp_path):
-    teacher("coined", "good")
+@pytest.mark.parametrize("style,check,fault,other", [
+    ("loop", "repeated_words", "thinking_repeats", "gossip_repeats"),  # "no, no, no, ..." as the thought
+    ("coined", "coined_words", "gossip_coined", "thinking_coined"),    # "buy-sell" in the gossip
+])
+def test_words_that_repeat_or_coin_are_not_chosen_and_not_kept(teacher, tmp_path, style, check, fault, other):
+    teacher(style, "good")
     played = collect(tmp_path, best_of=2, turns=1)
     for d in read_decisions(played.candidates[0]):
         odd, good = d["candidates"]
-        assert odd["check"] == "coined_words" and odd["faults"]["gossip_coined"] == 1
-        assert odd["faults"]["thinking_coined"] == 0 and good["faults"]["gossip_coined"] == 0
+        assert odd["check"] == check and odd["faults"][fault] == 1
+        assert good["faults"][fault] == 0 and odd["faults"][other] == 0  # only the one text is odd
         assert good["check"] is None and d["chosen"] == 1
 
 
