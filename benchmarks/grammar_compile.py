@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.core.answer import answer_json_schema, limit_schema  # noqa: E402
+from engine.core.answer import limit_schema  # noqa: E402
+from engine.mind.prompt import answer_schema  # noqa: E402
 from engine.mind.view import view_for  # noqa: E402
 from engine.models.prepare import available, weights_path  # noqa: E402
 from engine.models.registry import load_registry  # noqa: E402
@@ -57,7 +58,7 @@ def main() -> int:
     for _ in range(args.turns):
         play(game, 1)
         for trader in game.state.scenario.traders:
-            schema = limit_schema(answer_json_schema(view_for(game.state, trader.name)), so.max_array_items,
+            schema = limit_schema(answer_schema(view_for(game.state, trader.name)), so.max_array_items,
                                   so.max_string_length)
             start = time.perf_counter()
             compiler.compile_json_schema(json.dumps(schema), any_whitespace=not so.disable_any_whitespace)

@@ -9,7 +9,7 @@ jsonschema = pytest.importorskip("jsonschema")
 from engine.brains.vllm import limit_schema  # noqa: E402
 from engine.core.answer import (KEEP, WINTER_STOCK, Answer, answer_json_schema, buy_room, going_price,  # noqa: E402
                                  need_buys, opening, own_sale, price_band, winter_stock)
-from engine.mind.prompt import build_prompt, example_orders  # noqa: E402
+from engine.mind.prompt import answer_schema, build_prompt, buy_reasons, example_orders  # noqa: E402
 from engine.mind.view import view_for  # noqa: E402
 from tests.conftest import play, scripted_game  # noqa: E402
 
@@ -183,8 +183,9 @@ def test_every_schema_compiles_in_xgrammar_with_and_without_the_registry_limits(
     info = xgr.TokenizerInfo([chr(c) for c in range(32, 127)] + ["</s>"], stop_token_ids=[95])
     for v in views:
         for limits in ((None, None), (3, 60), (2, None)):
-            xgr.GrammarCompiler(info).compile_json_schema(
-                json.dumps(limit_schema(answer_json_schema(v), *limits)), any_whitespace=False)
+            for schema in (answer_json_schema(v), answer_schema(v)):
+                xgr.GrammarCompiler(info).compile_json_schema(
+                    json.dumps(limit_schema(schema, *limits)), any_whitespace=False)
 
 
 def test_a_creature_that_lacks_what_it_can_pay_for_must_buy_it_first(views):
@@ -403,7 +404,7 @@ def test_the_suggested_orders_cut_to_the_grammars_length_are_a_valid_answer(seed
         for t in game.state.scenario.traders:
             full = view_for(game.state, t.name)
             for v in (full, full.model_copy(update={"pebbles": full.pebbles // 3})):
-                schema = answer_json_schema(v)
+                schema = answer_schema(v)
                 most = schema["properties"]["orders"].get("maxItems", 0)
                 suggested = example_orders(v)[:most]
                 if suggested:
@@ -411,3 +412,44 @@ def test_the_suggested_orders_cut_to_the_grammars_length_are_a_valid_answer(seed
                     checked += 1
         play(game, 1)
     assert checked > 100
+
+
+def test_the_games_grammar_buys_beyond_the_opening_only_what_it_has_a_reason_to_buy():
+    """On every creature's view of a scripted season the game's grammar (`answer_schema`) keeps the opening
+    of `answer_json_schema` whole and lets the free slot buy only goods of `buy_reasons`; the sells stay."""
+    game = scripted_game(4)
+    free_goods, kept = set(), 0
+    for _ in range(18):
+        for t in game.state.scenario.traders:
+            v = view_for(game.state, t.name)
+            if v.produces is None:
+                continue
+            wide, game_s = answer_json_schema(v)["properties"]["orders"], answer_schema(v)["properties"]["orders"]
+            assert game_s.get("prefixItems") == wide.get("prefixItems")
+            free = [k["properties"] for k in game_s.get("items", {}).get("anyOf", [])]
+            bought = {k["good"]["enum"][0] for k in free if k["side"]["enum"] == ["buy"]}
+            assert bought <= set(buy_reasons(v))
+            assert [k for k in free if k["side"]["enum"] == ["sell"]] == [
+                k["properties"] for k in wide.get("items", {}).get("anyOf", []) if k["properties"]["side"]["enum"] == ["sell"]]
+            free_goods |= bought
+            kept += len(bought)
+        play(game, 1)
+    assert kept > 20 and len(free_goods) >= 3
+
+
+def test_a_buy_without_a_reason_is_refused_and_a_tip_gives_one(views):
+    """A fed creature before the winter stock window may not bid for a food it holds enough of; a fresh
+    whisper that the food will rise lets it."""
+    from engine.mind.view import whisper_line
+
+    owl = next(v for v in views if v.me == "Oona")
+    fed = owl.model_copy(update={"turn": 3, "goods": {**owl.goods, "acorns": 5, "berries": 5, "honey": 3},
+                                 "short_on": {}, "foods_needed": 0, "hunger": 0, "legends": [], "whispers": []})
+    assert "acorns" not in buy_reasons(fed)
+    buy = {"side": "buy", "good": "acorns", "qty": 1, "price": going_price(next(b for b in fed.books if b.good == "acorns"))}
+    jsonschema.validate(WORDS | {"orders": [buy]}, answer_json_schema(fed))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(WORDS | {"orders": [buy]}, answer_schema(fed))
+    tipped = fed.model_copy(update={"whispers": [whisper_line(2, "acorns", "rise")]})
+    assert buy_reasons(tipped)["acorns"] == "tip"
+    jsonschema.validate(WORDS | {"orders": [buy]}, answer_schema(tipped))

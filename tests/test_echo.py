@@ -10,7 +10,8 @@ import pytest
 
 from engine.brains.vllm import VLLMBrain
 from engine.lab.evaluation.sense import normalise
-from engine.mind.echo import DEFAULT_LIMIT, ECHO_WORDS, echo_phrases
+from engine.mind.echo import DEFAULT_LIMIT, ECHO_WORDS, GUARDED_LINES, echo_phrases
+from engine.mind.prompt import SUGGESTED_HEAD
 from engine.mind.view import View, read_said, view_for
 from tests.conftest import play, scripted_game
 from tests.test_probes import PrefillCountingLLM, fake_vllm, pool_with  # noqa: F401 (fake_vllm: a fixture)
@@ -26,8 +27,22 @@ def view() -> View:
     return view_for(game.state, "Bramble").model_copy(update={"events": HEARD})
 
 
+def _guarded() -> list[str]:
+    """The phrases of the prompt's fixed lines, which come first whatever the news."""
+    return echo_phrases(View.model_construct(events=[]))
+
+
+def test_the_suggestions_heading_is_guarded_first_whatever_the_news(view):
+    """Gemma wrote the heading's "yours to change" as its gossip (issue 15, seeds 97-106)."""
+    guarded = _guarded()
+    assert guarded == ["yours to change", "Yours to change"]
+    assert all(line.lower() in SUGGESTED_HEAD.lower() for line in GUARDED_LINES)
+    assert echo_phrases(view)[:len(guarded)] == guarded
+    assert echo_phrases(view, limit=1) == guarded[:1]
+
+
 def test_every_three_word_run_of_each_quoted_line_is_guarded_newest_first(view):
-    phrases = echo_phrases(view)
+    phrases = echo_phrases(view)[len(_guarded()):]
     assert phrases[:2] == ["Winter blows cold", "winter blows cold"]
     for run in ("Winter blows cold", "blows cold on", "cold on the", "on the wood", "buy, sell, buy"):
         assert run in phrases
@@ -37,7 +52,9 @@ def test_every_three_word_run_of_each_quoted_line_is_guarded_newest_first(view):
 
 
 def test_the_phrases_stop_at_the_limit_keeping_the_newest(view):
-    assert len(echo_phrases(view, limit=3)) == 3 and echo_phrases(view, limit=3)[0] == "Winter blows cold"
+    guarded = len(_guarded())
+    assert echo_phrases(view, limit=guarded + 3)[guarded:] == ["Winter blows cold", "winter blows cold",
+                                                               "blows cold on"]
     rng = random.Random(3)
     words = ["honey", "acorns", "berries", "firewood", "cold", "dear", "cheap", "wood", "sell", "buy", "now"]
     many = view.model_copy(update={"events": [f'turn {t}: Oona says: "{" ".join(rng.choices(words, k=9))}"'
@@ -46,8 +63,10 @@ def test_the_phrases_stop_at_the_limit_keeping_the_newest(view):
 
 
 def test_the_creatures_own_view_is_all_the_guard_reads(view):
-    """Every guarded phrase is in a gossip line of the view's news, as said or in another case."""
-    said = " | ".join(read_said(e)[1].lower() for e in view.events if read_said(e))
+    """Every guarded phrase is in a gossip line of the view's news or in the prompt's fixed lines, as said
+    or in another case."""
+    said = " | ".join([*(read_said(e)[1].lower() for e in view.events if read_said(e)),
+                       *(line.lower() for line in GUARDED_LINES)])
     assert all(p.lower() in said for p in echo_phrases(view))
 
 

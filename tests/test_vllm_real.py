@@ -302,8 +302,8 @@ def test_a_creature_short_of_food_it_can_pay_for_buys_it_first(engines):
     `max_array_items`) reaches vLLM's grammar engine: every real answer of a creature that lacks food it
     can afford opens with the planned buys, in order, each at the going price or dearer, and a maker
     holding more than it keeps offers its own good."""
-    from engine.core.answer import answer_json_schema, need_buys
-    from engine.mind.prompt import build_prompt
+    from engine.core.answer import need_buys
+    from engine.mind.prompt import answer_schema, build_prompt
     from engine.mind.view import view_for
     from tests.conftest import play, scripted_game
 
@@ -324,7 +324,7 @@ def test_a_creature_short_of_food_it_can_pay_for_buys_it_first(engines):
         # the game's parser: an answer cut off at the token limit is repaired, its opening intact
         orders = parse_answer(reply.raw, goods=[b.good for b in view.books]).answer.orders
         so = registry.get(model).structured
-        schema = limit_schema(answer_json_schema(view), so.max_array_items, so.max_string_length)
+        schema = limit_schema(answer_schema(view), so.max_array_items, so.max_string_length)
         first = [item["properties"] for item in schema["properties"]["orders"]["prefixItems"]]
         planned = [n.good for n in need_buys(view)]
         buys = [p["good"]["enum"][0] for p in first if p["side"]["enum"] == ["buy"]]

@@ -20,8 +20,9 @@ import asyncio
 import time
 
 from engine.brains.base import FaultKind, Progress, ProgressFn, Reply, report_progress
-from engine.core.answer import answer_json_schema, limit_schema
+from engine.core.answer import limit_schema
 from engine.mind.echo import echo_phrases
+from engine.mind.prompt import answer_schema
 from engine.mind.view import View
 
 
@@ -77,7 +78,7 @@ class OpenAIBrain:
             extra["bad_words"] = avoid
         mode = self.spec.structured.mode
         so = self.spec.structured
-        schema = limit_schema(answer_json_schema(view), so.max_array_items, so.max_string_length)
+        schema = limit_schema(answer_schema(view), so.max_array_items, so.max_string_length)
         if mode == "json_schema":
             extra["structured_outputs"] = {"json": schema}
         elif mode == "regex":

@@ -349,10 +349,10 @@ class VLLMBrain:
         """Send the prompt to the model (constrained to this creature's answer schema where the
         registry asks for structured outputs) and return what it wrote (or a fault); with
         `on_progress` the answer streams; with `seed` it samples from that seed."""
-        from engine.core.answer import answer_json_schema
         from engine.mind.echo import echo_phrases
+        from engine.mind.prompt import answer_schema
 
-        schema = answer_json_schema(view) if view is not None else None
+        schema = answer_schema(view) if view is not None else None
         avoid = echo_phrases(view) if view is not None else []
         return await self.pool.generate(self.model, prompt, self.timeout_s, schema, on_progress, seed, avoid)
 

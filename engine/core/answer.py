@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Any, Iterable, Iterator, Literal, Mapping, NamedTuple, get_args
+from typing import Any, Collection, Iterable, Iterator, Literal, Mapping, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -529,7 +529,7 @@ def buy_room(view, good: str, pebbles: int | None = None) -> int:
     return min(room, max(0, view.pebbles if pebbles is None else pebbles) // going_price(book))
 
 
-def answer_json_schema(view=None) -> dict:
+def answer_json_schema(view=None, wanted: Collection[str] | None = None) -> dict:
     """The creature answer's JSON schema, for structured outputs.
 
     Without a view: the whole `Answer` schema. With a creature's view: a stricter subset built for
@@ -544,7 +544,9 @@ def answer_json_schema(view=None) -> dict:
     holds more than `KEEP` of its own good, with a sell of all it holds beyond `KEEP` (up to 10) at the
     last price or cheaper (`own_sale`; `opening` says how the two share the model's order slots;
     `limit_schema` keeps the opening whole under the registry's `max_array_items`, and one slot free
-    after it, `FREE_ORDERS`, whose buys spend only the pebbles the opening's buys leave).
+    after it, `FREE_ORDERS`, whose buys spend only the pebbles the opening's buys leave). With `wanted`,
+    the buys beyond the opening name only those goods (the game passes the goods a creature has a reason
+    to buy, `engine.mind.prompt.buy_reasons`); the opening's are the creature's needs whatever it holds.
     Every answer valid under it is valid under `Answer`.
     """
     if view is None or view.produces is None:
@@ -563,19 +565,20 @@ def answer_json_schema(view=None) -> dict:
 
     def buys(pebbles: int) -> list[dict]:
         return [order("buy", g, buy_room(view, g, pebbles)) for g in view.goods_all
-                if g != view.produces and g in last and buy_room(view, g, pebbles) > 0]
+                if g != view.produces and g in last and (wanted is None or g in wanted)
+                and buy_room(view, g, pebbles) > 0]
 
     sells = [order("sell", g, min(10, sellable(view, g))) for g in view.goods_all if sellable(view, g) > 0]
     kinds = buys(view.pebbles) + sells
     orders: dict = {"type": "array", "items": {"anyOf": kinds}, "minItems": 1, "maxItems": ORDER_SLOTS}
-    if not kinds:
-        orders = {"type": "array", "maxItems": 0}
     plan = need_buys(view)
+    if not kinds and not plan:
+        orders = {"type": "array", "maxItems": 0}
     needs = [order("buy", n.good, n.qty, least_price=n.price) for n in plan]
     most = min(10, sellable(view, view.produces))
     surplus = min(own_sale(view), most)  # KEEP is never less than what it eats or burns of its own good
     sale = order("sell", view.produces, most, least=surplus, most_price=last.get(view.produces)) if surplus else None
-    first = opening(needs, sale, orders["maxItems"]) if kinds else []
+    first = opening(needs, sale, ORDER_SLOTS)
     if first:
         # the free slots hold no second order of a side and good the opening has: on seeds 81-83 (v17)
         # SmolLM2 wrote the opening's sale of 10 of its 15 honey and a second sale of 10 dearer in the free
@@ -591,6 +594,8 @@ def answer_json_schema(view=None) -> dict:
                    "maxItems": max(ORDER_SLOTS, len(first) + FREE_ORDERS) if free else len(first)}
         if free:  # (with none, maxItems ends the list at the opening)
             orders["items"] = {"anyOf": free}
+        else:
+            orders.pop("items")
     offer_ids = [o.id for o in view.offers]
     offers = {"type": "array", "items": {"enum": offer_ids}} if offer_ids else {"type": "array", "maxItems": 0}
     text = {"type": "string", "minLength": MIN_WORDS, "maxLength": MAX_WORDS, "pattern": words_pattern()}

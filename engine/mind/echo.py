@@ -7,9 +7,13 @@ as its thought or gossip in 38% of answers, and the same three words went round 
 each quoted gossip line (and a shorter line whole), as vLLM's `bad_words`: the sampler then never
 writes the last word of such a run after the words before it, so an answer cannot repeat three words
 in a row of a quoted line (in the forms guarded: as written, lowercased, capitalised). The creature may
-still name the same goods and speak of the same things.
+still name the same goods and speak of the same things. Words of the prompt's own that a model wrote as
+its gossip (`GUARDED_LINES`) are guarded the same way, first: Gemma wrote the suggestion heading's
+"yours to change" as its gossip in 14 of 360 answers on seeds 97-106. Only that run, not the whole
+heading: every phrase counts against the cap, and with the heading's seven runs first, older gossip lost
+its guard (seeds 104-106: SmolLM2's gossip copied from the news 0 -> 5 of 120).
 
-    view.events (the quoted gossip lines, newest first)
+    GUARDED_LINES, then view.events (the quoted gossip lines, newest first)
         -> runs of ECHO_WORDS words, as written, lowercased and capitalised
         -> the request's bad_words (at most `limit`: the engine's cap counts token forms)
 
@@ -27,6 +31,10 @@ ECHO_WORDS = 3
 DEFAULT_LIMIT = 60
 """Phrases per request by default: vLLM counts each phrase up to twice (with and without a leading
 space) against its cap, `VLLM_MAX_NUM_BAD_WORDS`, 128 unless the server was told otherwise."""
+
+GUARDED_LINES = ("yours to change",)
+"""Words of the prompt's fixed text (`SUGGESTED_HEAD`'s) that every answer may not write, before any
+gossip's runs."""
 
 _WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
@@ -58,18 +66,20 @@ def _forms(run: str) -> list[str]:
 
 
 def echo_phrases(view: View, limit: int = DEFAULT_LIMIT) -> list[str]:
-    """The phrases an answer to `view` may not write: the runs of every gossip line its news quotes,
-    the newest line first, in the forms of `_forms`, at most `limit`.
+    """The phrases an answer to `view` may not write: the runs of `GUARDED_LINES`, then of every gossip
+    line its news quotes, the newest line first, in the forms of `_forms`, at most `limit`.
 
     >>> v = View.model_construct(events=['turn 2: Oona says: "buy sell buy"', "turn 2: honey: 1 sold at 6",
     ...                                  'turn 3: Fennick says: "Honey is dear!"'])
-    >>> echo_phrases(v)
+    >>> echo_phrases(v)[-4:]
     ['Honey is dear', 'honey is dear', 'buy sell buy', 'Buy sell buy']
+    >>> [p for p in echo_phrases(v) if "change" in p]
+    ['yours to change', 'Yours to change']
     """
     out: dict[str, None] = {}
-    for line in reversed(view.events):
-        said = read_said(line)
-        for run in _runs(said[1]) if said else []:
+    heard = (said[1] for said in map(read_said, reversed(view.events)) if said)
+    for words in (*GUARDED_LINES, *heard):
+        for run in _runs(words):
             for form in _forms(run):
                 if len(out) >= limit:
                     return list(out)

@@ -25,9 +25,9 @@ from typing import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
-from engine.core.answer import PRICE_CEILING, PRICE_FLOOR, STOCK_AHEAD, WINTER_STOCK
+from engine.core.answer import PRICE_CEILING, PRICE_FLOOR
 from engine.mind.prompt import SUGGESTED_HEAD
-from engine.mind.situation import Situation
+from engine.mind.situation import Situation, short_goods, stock_good, unmet  # noqa: F401 (unmet: the lab's name)
 from engine.mind.view import read_said
 
 ABSURD_LOW = PRICE_FLOOR
@@ -146,49 +146,6 @@ class AnswerSense(_Frozen):
 
 # -- needs ------------------------------------------------------------------------------------------
 
-def unmet(sit: Situation, goods: Mapping[str, int], turns: int = 2) -> int:
-    """Meals missed plus fuel units lacking over `turns` turns (this one first), by the rules' own eating.
-
-    Each turn the trader eats one unit of each of its `meals` most-held foods (ties by name), then
-    burns fuel; from the second turn on, its own good grows by its rate first. Nothing is bought.
-
-    >>> owl = Situation(me="Oona", produces="honey", rate=3, meals=2, foods=["honey", "acorns", "berries"])
-    >>> unmet(owl, {"honey": 7, "acorns": 1}), unmet(owl, {"honey": 7, "acorns": 1}, turns=1)
-    (1, 0)
-    """
-    hand = Counter({g: q for g, q in goods.items() if q > 0})
-    missed = 0
-    for turn in range(turns):
-        if turn and sit.produces:
-            hand[sit.produces] += sit.rate
-        held = sorted((f for f in sit.foods if hand[f] > 0), key=lambda f: (-hand[f], f))
-        eaten = held[: sit.meals]
-        hand.subtract(eaten)
-        missed += sit.meals - len(eaten)
-        burn = sit.burn if turn == 0 else sit.burn_next
-        if burn and sit.fuel:
-            used = min(hand[sit.fuel], burn)
-            hand[sit.fuel] -= used
-            missed += burn - used
-    return missed
-
-
-def short_goods(sit: Situation, turns: int = 2) -> list[str]:
-    """Goods one more unit of which would lower `unmet`: what the trader is short of (never its own good).
-
-    >>> owl = Situation(me="Oona", produces="honey", rate=3, meals=2, foods=["honey", "acorns", "berries"],
-    ...                 fuel="firewood", burn=1, burn_next=1)
-    >>> short_goods(owl.model_copy(update={"goods": {"honey": 7, "acorns": 1, "firewood": 1}}))
-    ['acorns', 'berries', 'firewood']
-    >>> short_goods(owl.model_copy(update={"goods": {"honey": 7, "acorns": 1, "firewood": 1}}), turns=1)
-    []
-    """
-    base = unmet(sit, sit.goods, turns)
-    candidates = [*sit.foods, *([sit.fuel] if sit.fuel else [])]
-    return [g for g in dict.fromkeys(candidates) if g != sit.produces
-            and unmet(sit, {**sit.goods, g: sit.goods.get(g, 0) + 1}, turns) < base]
-
-
 def cover_cost(sit: Situation) -> int | None:
     """Pebbles that buy this turn's lack at last prices: the cheapest foods not held, and the fuel missing.
 
@@ -226,22 +183,6 @@ def surplus(sit: Situation) -> dict[str, int]:
         if extra > 0:
             out[good] = extra
     return out
-
-
-def stock_good(sit: Situation) -> str | None:
-    """The fuel a creature is gathering for winter, or None: in the `STOCK_AHEAD` turns before winter
-    starts, while it holds less than `WINTER_STOCK` of the fuel it does not make (the rules publish when
-    winter starts and the prompt asks for the stock: `engine.core.answer.winter_stock`).
-
-    >>> owl = Situation(me="Oona", produces="honey", meals=2, foods=["honey", "acorns", "berries"],
-    ...                 fuel="firewood", goods={"firewood": 2}, winter_in=5)
-    >>> early, unknown = owl.model_copy(update={"winter_in": 9}), owl.model_copy(update={"winter_in": None})
-    >>> stock_good(owl), stock_good(early), stock_good(unknown)
-    ('firewood', None, None)
-    """
-    if sit.fuel is None or sit.fuel == sit.produces or sit.winter_in is None or not 0 < sit.winter_in <= STOCK_AHEAD:
-        return None
-    return sit.fuel if sit.goods.get(sit.fuel, 0) < WINTER_STOCK else None
 
 
 def needs_of(orders: list[dict], sit: Situation) -> Needs | None:
