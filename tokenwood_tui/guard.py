@@ -28,9 +28,18 @@ MIN_SECRET = 12
 
 
 def secrets_of(state: GameState) -> tuple[str, ...]:
-    """Extra tokens no player's screen may hold: every creature's recent private thinking."""
+    """Extra tokens no player's screen may hold: every creature's recent private thinking, except a
+    thought its creature said aloud (small models often write the same words as thought and gossip: on
+    seed 5's turn 3 Oona thought and said "buy, only sell", and the traders and the record were withheld
+    for the turns the thought stayed in the window, though every trader had heard it)."""
+    said: dict[str, list[str]] = {}
+    for e in state.public.events:
+        if e.kind == "gossip" and e.said:
+            for actor in e.actors:
+                said.setdefault(actor, []).append(e.said)
     return tuple(dict.fromkeys(t.text for t in state.hidden.thoughts
-                               if t.trader != PATRON and len(t.text) >= MIN_SECRET))
+                               if t.trader != PATRON and len(t.text) >= MIN_SECRET
+                               and not any(t.text in words for words in said.get(t.trader, ()))))
 
 
 def scan(texts: Iterable[str], extra: tuple[str, ...] = ()) -> tuple[str, ...]:

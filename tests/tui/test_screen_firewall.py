@@ -15,6 +15,7 @@ from engine.core import firewall
 from engine.core.scenario import PATRON
 from engine.core.state import Event
 from tests.tui.conftest import SIZE, fill, make_app, settle, shown, steps
+from tokenwood_tui import guard
 from tokenwood_tui.guard import WITHHELD, region_text, render_strips
 from tokenwood_tui.screens.ending import EndScreen
 
@@ -104,7 +105,8 @@ async def test_the_screen_fails_closed_on_a_hit(saves):
         await steps(app, pilot, 3)
         st = app.session.state
         canary = firewall.canary(st.hidden.salt, "test", 1)
-        thought = next(t.text for t in st.hidden.thoughts if t.trader != PATRON)
+        thought = next(t.text for t in st.hidden.thoughts if t.trader not in (PATRON, "Sorrel")
+                       and t.text not in {e.said for e in st.public.events})
         st.public.events.append(Event(turn=3, kind="gossip", actors=["Oona"], text=f"Oona says: {canary}",
                                       said=canary))
         st.public.events.append(Event(turn=3, kind="gossip", actors=["Sorrel"], text=f"Sorrel says: {thought}",
@@ -132,3 +134,28 @@ async def test_the_spectator_sees_what_the_player_may_not(saves):
         text = (await shown(app, pilot))
         assert "Behind the curtain" in text and "Feelings:" in text
         assert scoreboard_purses(app) != ["private"] * 4
+
+
+async def test_a_thought_its_creature_said_aloud_withholds_nothing(saves):
+    """Small models often write one text as thought and gossip (seed 5, turn 3: Oona's "buy, only sell"):
+    what a creature said aloud is public, so it is no secret for the screen; another's saying of it is."""
+    app = make_app(saves, seed=5)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await steps(app, pilot, 2)
+        st = app.session.state
+        texts = [t.text for t in st.hidden.thoughts]
+        mine = next(t for t in st.hidden.thoughts if t.trader not in (PATRON, "Sorrel") and len(t.text) >= 12
+                    and texts.count(t.text) == 1)  # (a scripted brain may think another's words)
+        assert mine.text in guard.secrets_of(st)
+        st.public.events.append(Event(turn=2, kind="gossip", actors=["Sorrel"], text=f'Sorrel says: "{mine.text}"',
+                                      said=mine.text))
+        assert mine.text in guard.secrets_of(st)
+        st.public.events[-1:] = [Event(turn=2, kind="gossip", actors=[mine.trader],
+                                       text=f'{mine.trader} says: "{mine.text}!"', said=f"{mine.text}!")]
+        assert mine.text not in guard.secrets_of(st)
+        app.refresh_board()
+        await pilot.pause()
+        assert WITHHELD.split(":")[0] not in await shown(app, pilot) and not app.withheld
+        assert not app.board_screen.query_one("#record").withheld
+        assert not app.board_screen.query_one("#traders").withheld
