@@ -45,7 +45,7 @@ class CreaturesPanel(Panel):
             t.add_column(label, key=key, width=width)
         self._fit()
 
-    WIDTHS = (("trader", "Trader", 19), ("model", "Thinks with", 22), ("makes", "Makes", 14),
+    WIDTHS = (("trader", "Trader", 19), ("model", "Thinks with", 22), ("makes", "Makes", 15),
               ("did", "Last turn", 30), ("status", "Now", 16), ("said", "Said aloud", 20))
 
     def on_resize(self) -> None:
