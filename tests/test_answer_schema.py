@@ -9,7 +9,7 @@ jsonschema = pytest.importorskip("jsonschema")
 from engine.brains.vllm import limit_schema  # noqa: E402
 from engine.core.answer import (KEEP, WINTER_STOCK, Answer, answer_json_schema, buy_room, going_price,  # noqa: E402
                                  need_buys, opening, own_sale, price_band, winter_stock)
-from engine.mind.prompt import answer_schema, build_prompt, buy_reasons, example_orders  # noqa: E402
+from engine.mind.prompt import ahead_of, answer_schema, build_prompt, buy_reasons, example_orders  # noqa: E402
 from engine.mind.view import view_for  # noqa: E402
 from tests.conftest import play, scripted_game  # noqa: E402
 
@@ -424,7 +424,8 @@ def test_the_games_grammar_buys_beyond_the_opening_only_what_it_has_a_reason_to_
             v = view_for(game.state, t.name)
             if v.produces is None:
                 continue
-            wide, game_s = answer_json_schema(v)["properties"]["orders"], answer_schema(v)["properties"]["orders"]
+            wide = answer_json_schema(v, None, ahead_of(v))["properties"]["orders"]
+            game_s = answer_schema(v)["properties"]["orders"]
             assert game_s.get("prefixItems") == wide.get("prefixItems")
             free = [k["properties"] for k in game_s.get("items", {}).get("anyOf", [])]
             bought = {k["good"]["enum"][0] for k in free if k["side"]["enum"] == ["buy"]}
@@ -453,3 +454,36 @@ def test_a_buy_without_a_reason_is_refused_and_a_tip_gives_one(views):
     tipped = fed.model_copy(update={"whispers": [whisper_line(2, "acorns", "rise")]})
     assert buy_reasons(tipped)["acorns"] == "tip"
     jsonschema.validate(WORDS | {"orders": [buy]}, answer_schema(tipped))
+
+
+def test_a_tipped_good_it_already_needs_is_bought_one_unit_ahead_in_the_suggestion_and_the_grammar():
+    """Probe run 10: the tipped good was already a need buy in 56 of Gemma's 72 tip pairs, and the need buy
+    was capped at the planned units, so no answer could move with the tip. Now it may take one unit more,
+    and the suggestion does; with no tip, one more is refused."""
+    from engine.mind.view import whisper_line
+
+    game = scripted_game(5)
+    for _ in range(20):
+        play(game, 1)
+        needy = [v for v in (view_for(game.state, t.name) for t in game.state.scenario.traders)
+                 if v.produces and need_buys(v)]
+        if needy:
+            break
+    v = needy[0].model_copy(update={"pebbles": 200, "hoard_limits": {}, "whispers": [], "legends": []})
+    n = need_buys(v)[0]
+    tipped = v.model_copy(update={"whispers": [whisper_line(v.turn - 1, n.good, "rise")]})
+
+    def need_order(view) -> dict:
+        return next(o for o in example_orders(view) if o["good"] == n.good and o["side"] == "buy")
+
+    def answer(qty: int) -> dict:
+        return WORDS | {"orders": [o | {"qty": qty} if o["good"] == n.good and o["side"] == "buy" else o
+                                   for o in _open(v)]}
+
+    assert need_order(v)["qty"] == n.qty and need_order(tipped)["qty"] == n.qty + 1
+    jsonschema.validate(answer(n.qty), answer_schema(v))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(answer(n.qty + 1), answer_schema(v))
+    jsonschema.validate(answer(n.qty + 1), answer_schema(tipped))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(answer(n.qty + 2), answer_schema(tipped))

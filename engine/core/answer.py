@@ -492,6 +492,32 @@ def need_buys(view) -> list[NeedBuy]:
     return out
 
 
+def buys_ahead(view, plan: list[NeedBuy], ahead: Collection[str]) -> list[str]:
+    """The goods of `ahead` (a creature's reasons to buy more than it needs now: a tip, a legend, a bargain)
+    that a need buy of `plan` already bids for, and of which it may buy one unit more there: the pebbles
+    left after the plan pay for the extra units at the need's price, in `plan` order, and a perishable
+    good stays within its hoard limit. In probe run 10 (seeds 43-54) the tipped, pushed or cheapened good
+    was already one of Gemma's creatures' need buys in 56 of 72 tip pairs (54 price, 57 legend): capped at
+    the planned unit, with no second buy of it allowed, no answer could move toward the fact there.
+
+    >>> from types import SimpleNamespace as V
+    >>> view = V(pebbles=20, goods={"honey": 11}, hoard_limits={"honey": 12})
+    >>> plan = [NeedBuy("berries", 1, 6), NeedBuy("honey", 1, 7)]
+    >>> buys_ahead(view, plan, ["honey", "berries"]), buys_ahead(view, plan, ["acorns"])
+    (['berries'], [])
+    >>> buys_ahead(V(pebbles=40, goods={}, hoard_limits={}), plan, ["honey", "berries"])
+    ['berries', 'honey']
+    """
+    left = view.pebbles - sum(n.qty * n.price for n in plan)
+    out = []
+    for n in plan:
+        limit = view.hoard_limits.get(n.good)
+        if n.good in ahead and left >= n.price and (limit is None or view.goods.get(n.good, 0) + n.qty < limit):
+            out.append(n.good)
+            left -= n.price
+    return out
+
+
 def sellable(view, good: str) -> int:
     """Units of `good` a creature may offer: of a food, all but the one unit a meal of it eats this turn;
     of fuel, all but what its fire burns this turn (its own good included). On seeds 61-63 under prompt
@@ -529,7 +555,7 @@ def buy_room(view, good: str, pebbles: int | None = None) -> int:
     return min(room, max(0, view.pebbles if pebbles is None else pebbles) // going_price(book))
 
 
-def answer_json_schema(view=None, wanted: Collection[str] | None = None) -> dict:
+def answer_json_schema(view=None, wanted: Collection[str] | None = None, ahead: Collection[str] = ()) -> dict:
     """The creature answer's JSON schema, for structured outputs.
 
     Without a view: the whole `Answer` schema. With a creature's view: a stricter subset built for
@@ -547,6 +573,8 @@ def answer_json_schema(view=None, wanted: Collection[str] | None = None) -> dict
     after it, `FREE_ORDERS`, whose buys spend only the pebbles the opening's buys leave). With `wanted`,
     the buys beyond the opening name only those goods (the game passes the goods a creature has a reason
     to buy, `engine.mind.prompt.buy_reasons`); the opening's are the creature's needs whatever it holds.
+    With `ahead`, a need buy of such a good may take one unit more (`buys_ahead`: a tip, a legend or a
+    bargain of a good it buys anyway), and the free slot's pebbles leave room for that unit.
     Every answer valid under it is valid under `Answer`.
     """
     if view is None or view.produces is None:
@@ -574,7 +602,8 @@ def answer_json_schema(view=None, wanted: Collection[str] | None = None) -> dict
     plan = need_buys(view)
     if not kinds and not plan:
         orders = {"type": "array", "maxItems": 0}
-    needs = [order("buy", n.good, n.qty, least_price=n.price) for n in plan]
+    more = buys_ahead(view, plan, ahead)
+    needs = [order("buy", n.good, n.qty + (n.good in more), least_price=n.price) for n in plan]
     most = min(10, sellable(view, view.produces))
     surplus = min(own_sale(view), most)  # KEEP is never less than what it eats or burns of its own good
     sale = order("sell", view.produces, most, least=surplus, most_price=last.get(view.produces)) if surplus else None
@@ -588,7 +617,7 @@ def answer_json_schema(view=None, wanted: Collection[str] | None = None) -> dict
         # and their buys spend only the pebbles the opening's buys leave: on seeds 94-96 both creatures
         # that went hungry with the pebbles to eat had bid for their meal in the opening and spent the
         # pebbles on a free-slot buy (7 honey, 1 firewood) that the turn's shuffled arrival escrowed first
-        reserved = sum(n.qty * n.price for n, k in zip(plan, needs) if k in first)
+        reserved = sum((n.qty + (n.good in more)) * n.price for n, k in zip(plan, needs) if k in first)
         free = [k for k in buys(view.pebbles - reserved) + sells if _side_good(k) not in taken]
         orders |= {"prefixItems": first, "minItems": len(first),
                    "maxItems": max(ORDER_SLOTS, len(first) + FREE_ORDERS) if free else len(first)}

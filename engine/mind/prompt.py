@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 
-from engine.core.answer import (KEEP, ORDER_SLOTS, WINTER_STOCK, answer_json_schema, going_price, need_buys,
-                                 opening, sellable, winter_stock)
+from engine.core.answer import (KEEP, ORDER_SLOTS, WINTER_STOCK, answer_json_schema, buys_ahead, going_price,
+                                 need_buys, opening, sellable, winter_stock)
 from engine.mind.situation import short_goods, situation_of, stock_good
 from engine.mind.view import View, read_legend, read_whisper
 
@@ -128,11 +128,12 @@ def buy_reasons(view: View) -> dict[str, str]:
 
 def answer_schema(view: View | None) -> dict:
     """The answer grammar the game constrains a creature to (`engine.core.answer.answer_json_schema`),
-    its buys beyond the opening limited to the goods of `buy_reasons`; without a creature's view (none,
+    its buys beyond the opening limited to the goods of `buy_reasons`, a need buy of a good of `ahead_of`
+    allowed one unit more; without a creature's view (none,
     or the Patron's), the whole answer schema."""
     if view is None or view.produces is None:
         return answer_json_schema(view)
-    return answer_json_schema(view, buy_reasons(view))
+    return answer_json_schema(view, buy_reasons(view), ahead_of(view))
 
 
 def _at_limit(view: View, good: str) -> bool:
@@ -152,7 +153,8 @@ def example_orders(view: View) -> list[dict]:
       or burns this turn, `engine.core.answer.sellable`), at its last price (the grammar's most for that
       sale, `engine.core.answer.own_sale`), so food reaches the hungry;
     - buy one unit of a good a fresh whisper says will rise, of a good a legend under way pushes up, and
-      of a good whose price fell to a bargain.
+      of a good whose price fell to a bargain (`ahead_of`); where a need buy already bids for that good,
+      one unit more there (`engine.core.answer.buys_ahead`).
 
     The order is the grammar's: its opening is the needs, then the sale (`engine.core.answer.opening`),
     and a free slot follows (`engine.core.answer.FREE_ORDERS`); a model that copies the suggestion in
@@ -165,7 +167,9 @@ def example_orders(view: View) -> list[dict]:
     first.
     """
     books = {b.good: b for b in view.books}
-    needs = [{"side": "buy", "good": n.good, "qty": n.qty, "price": n.price} for n in need_buys(view)]
+    plan = need_buys(view)
+    more = buys_ahead(view, plan, ahead_of(view))
+    needs = [{"side": "buy", "good": n.good, "qty": n.qty + (n.good in more), "price": n.price} for n in plan]
     left = view.pebbles - sum(o["qty"] * o["price"] for o in needs)
 
     def buy(good: str, qty: int) -> None:
@@ -182,9 +186,14 @@ def example_orders(view: View) -> list[dict]:
             if spare > 0 else None)
     orders = opening(needs, sale, ORDER_SLOTS)
     orders += [o for o in [*needs, sale] if o is not None and o not in orders]
-    for good in [*tipped(view), *legend_rising(view), *bargains(view)]:
+    for good in ahead_of(view):
         buy(good, 1)
     return orders
+
+
+def ahead_of(view: View) -> list[str]:
+    """Goods worth buying ahead of need, in the suggestion's order: a fresh tip's, a legend's, a bargain."""
+    return list(dict.fromkeys([*tipped(view), *legend_rising(view), *bargains(view)]))
 
 
 def _book_line(b) -> str:
