@@ -430,8 +430,9 @@ def test_the_games_grammar_buys_beyond_the_opening_only_what_it_has_a_reason_to_
             free = [k["properties"] for k in game_s.get("items", {}).get("anyOf", [])]
             bought = {k["good"]["enum"][0] for k in free if k["side"]["enum"] == ["buy"]}
             assert bought <= set(buy_reasons(v))
+            wide_free = [k["properties"] for k in wide.get("items", {}).get("anyOf", [])]
             assert [k for k in free if k["side"]["enum"] == ["sell"]] == [
-                k["properties"] for k in wide.get("items", {}).get("anyOf", []) if k["properties"]["side"]["enum"] == ["sell"]]
+                k for k in wide_free if k["side"]["enum"] == ["sell"]]
             free_goods |= bought
             kept += len(bought)
         play(game, 1)
@@ -447,7 +448,8 @@ def test_a_buy_without_a_reason_is_refused_and_a_tip_gives_one(views):
     fed = owl.model_copy(update={"turn": 3, "goods": {**owl.goods, "acorns": 5, "berries": 5, "honey": 3},
                                  "short_on": {}, "foods_needed": 0, "hunger": 0, "legends": [], "whispers": []})
     assert "acorns" not in buy_reasons(fed)
-    buy = {"side": "buy", "good": "acorns", "qty": 1, "price": going_price(next(b for b in fed.books if b.good == "acorns"))}
+    acorns = next(b for b in fed.books if b.good == "acorns")
+    buy = {"side": "buy", "good": "acorns", "qty": 1, "price": going_price(acorns)}
     jsonschema.validate(WORDS | {"orders": [buy]}, answer_json_schema(fed))
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(WORDS | {"orders": [buy]}, answer_schema(fed))
