@@ -577,16 +577,20 @@ def test_the_report_splits_the_pairs_by_whether_the_suggestion_moved(tmp_path, f
         assert moved["pairs"] + words["pairs"] <= results(report)[("follower", kind)]["pairs"]
     text = (tmp_path / "p" / "probe.md").read_text()
     assert "## By order count, split by the suggestion" in text
+    assert "## By net demand, split by the suggestion" in text
     assert "| follower | tip | suggestion moved |" in text and "| follower | tip | words only |" in text
+    for kind in KINDS:  # by units, a follower moves only where the suggested units moved
+        words = results(report)[("follower", kind)]["by_suggestion_units"]["unchanged"]
+        assert words["toward"] == words["against"] == 0, (kind, words)
     held = probe(tmp_path, "held", council=council, hold_suggestions=True)
-    assert {p["suggestion"] for p in held["pairs"]} == {"unchanged"}
+    assert {p["suggestion"] for p in held["pairs"]} == {p["suggestion_units"] for p in held["pairs"]} == {"unchanged"}
 
 
 def test_a_report_from_before_the_split_renders_without_it(tmp_path, fake_models):
     from engine.lab.evaluation.probe_run import render_markdown
     report = probe(tmp_path, kinds=["tip"])
     for row in report["results"]:
-        del row["by_suggestion"]
+        del row["by_suggestion"], row["by_suggestion_units"]
     text = render_markdown(report)
     assert "## By order count" in text and "split by the suggestion" not in text
 

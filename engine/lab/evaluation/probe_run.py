@@ -219,9 +219,11 @@ async def ask_all(planned: list[tuple[Recorded, list[Variant]]], brains: dict[st
     return [list(row) for row in await asyncio.gather(*rows)]
 
 
-def suggestion_moved(rec: Recorded, variant: Variant, hold_suggestions: bool = False) -> Outcome:
+def suggestion_moved(rec: Recorded, variant: Variant, hold_suggestions: bool = False,
+                     score: str = "orders") -> Outcome:
     """Which way the prompt's suggested orders (`example_orders`) moved with the fact, scored as the
-    answers are by orders: "toward" where the variant's suggestion bids for the fact's goods where the
+    answers are, by orders (or with `score` "units" by net demand: a suggested buy one unit ahead,
+    `engine.core.answer.buys_ahead`, moves the units and not the order count): "toward" where the variant's suggestion bids for the fact's goods where the
     control's did not (the fact reached the suggestion), "unchanged" where both suggest the same for them
     (the fact is in the prompt's words only; always so with `hold_suggestions`), "against" otherwise.
 
@@ -232,7 +234,7 @@ def suggestion_moved(rec: Recorded, variant: Variant, hold_suggestions: bool = F
     if hold_suggestions:
         return "unchanged"
     suggested = [Answer.model_validate({"orders": example_orders(v)}) for v in (rec.view, variant.view)]
-    return outcome(*suggested, variant.goods, variant.direction, "orders")
+    return outcome(*suggested, variant.goods, variant.direction, score)
 
 
 def pair_record(rec: Recorded, model: str, variant: Variant, control: Asked, changed: Asked,
@@ -254,6 +256,7 @@ def pair_record(rec: Recorded, model: str, variant: Variant, control: Asked, cha
         "sampling_seed": decision_seed(rec.seed, rec.turn, rec.creature),
         "control_demand": demand[0], "variant_demand": demand[1], "outcome": moved,
         "outcome_orders": by_orders, "suggestion": suggestion_moved(rec, variant, hold_suggestions),
+        "suggestion_units": suggestion_moved(rec, variant, hold_suggestions, "units"),
         "lost": lost or None,
         "unreadable": not lost and not (control.parsed.found_json and changed.parsed.found_json),
         "control_raw": control.reply.raw, "variant_raw": changed.reply.raw,
@@ -270,11 +273,6 @@ def tally(pairs: list[dict], views: dict[str, int], kinds: list[str]) -> list[di
             scored = [p for p in mine if p["outcome"] is not None]
             counts, p_value, verdict = _verdict([p["outcome"] for p in scored])
             by_orders, p_orders, verdict_orders = _verdict([p.get("outcome_orders") for p in scored])
-            split = {}
-            for moved in SUGGESTION_SPLIT:
-                part = [p.get("outcome_orders") for p in scored if p.get("suggestion") == moved]
-                counts_s, p_s, verdict_s = _verdict(part)
-                split[moved] = {"pairs": len(part), **counts_s, "p": round(p_s, 6), "verdict": verdict_s}
             rows.append({
                 "model": model, "kind": kind, "views": seen, "not_applicable": seen - len(mine),
                 "lost": len(mine) - len(scored), "pairs": len(scored),
@@ -282,9 +280,21 @@ def tally(pairs: list[dict], views: dict[str, int], kinds: list[str]) -> list[di
                 **{f"{o}_share": round(n / len(scored), 4) if scored else None for o, n in counts.items()},
                 "p": round(p_value, 6), "verdict": verdict,
                 "orders": {**by_orders, "p": round(p_orders, 6), "verdict": verdict_orders},
-                "by_suggestion": split,
+                "by_suggestion": _split(scored, "outcome_orders", "suggestion"),
+                "by_suggestion_units": _split(scored, "outcome", "suggestion_units"),
             })
     return rows
+
+
+def _split(scored: list[dict], score: str, suggestion: str) -> dict[str, dict]:
+    """The pairs' `score` outcomes split by their `suggestion` field (`SUGGESTION_SPLIT`), each part with
+    its counts, p and verdict."""
+    split = {}
+    for moved in SUGGESTION_SPLIT:
+        part = [p.get(score) for p in scored if p.get(suggestion) == moved]
+        counts, p_value, verdict = _verdict(part)
+        split[moved] = {"pairs": len(part), **counts, "p": round(p_value, 6), "verdict": verdict}
+    return split
 
 
 SUGGESTION_SPLIT = ("toward", "unchanged")
@@ -381,15 +391,18 @@ def render_markdown(r: dict) -> str:
                               [[x["model"], x["kind"], x["pairs"], x["orders"]["toward"], x["orders"]["against"],
                                 x["orders"]["unchanged"], f"{x['orders']['p']:.4f}", x["orders"]["verdict"]]
                                for x in r["results"]])
-    if all("by_suggestion" in x for x in r["results"]):
-        out += ["", "## By order count, split by the suggestion", "",
-                "The same pairs by orders, split by whether the prompt's suggested orders moved with the fact "
-                "(it reached the suggestion) or stayed the same (the fact is in the prompt's words only): a "
-                "model that responds only where the suggestion moved follows the suggestion, not the fact.", ""]
+    for key, title, scored_by in (("by_suggestion", "By order count", "orders"),
+                                  ("by_suggestion_units", "By net demand", "net demand (units)")):
+        if not all(key in x for x in r["results"]):
+            continue
+        out += ["", f"## {title}, split by the suggestion", "",
+                f"The same pairs by {scored_by}, split by whether the prompt's suggested orders, scored the same "
+                "way, moved with the fact (it reached the suggestion) or stayed the same (the fact is in the "
+                "prompt's words only): a model that responds only where the suggestion moved follows the "
+                "suggestion, not the fact.", ""]
         rows = [[x["model"], x["kind"], label, s["pairs"], s["toward"], s["against"], s["unchanged"], f"{s['p']:.4f}",
                  s["verdict"]] for x in r["results"]
-                for label, s in (("suggestion moved", x["by_suggestion"]["toward"]),
-                                 ("words only", x["by_suggestion"]["unchanged"]))]
+                for label, s in (("suggestion moved", x[key]["toward"]), ("words only", x[key]["unchanged"]))]
         out += markdown_table(["model", "kind", "fact reached", "pairs", "toward", "against", "unchanged",
                                "p (sign test)", "verdict"], rows)
     return "\n".join(out) + "\n"
