@@ -446,6 +446,29 @@ def test_sense_table_and_verdict():
     assert v["better"] == ["buys of goods the creature is short of", "thinking copied from the prompt"]
     assert v["worse"] == [] and "cold turns (all creatures, all seasons)" in v["n/a"]
     assert "better on 2" in v["text"]
+    # 9/10 against 5/10 could be chance (Fisher p 0.14); 0/10 copied against 8/10 could not
+    assert v["better_shown"] == ["thinking copied from the prompt"] and v["worse_shown"] == [] and v["ahead"]
+    assert v["p"]["buys of goods the creature is short of"] == pytest.approx(0.1409, abs=1e-4)
+    assert "(p 0.141)" in v["text"] and "better on 1, worse on 0" in v["text"]
+
+
+def test_the_verdict_weighs_each_difference_against_chance():
+    """Fifth generation's judge (docs/distill-gen5.md): worse by one answer of 144, and on a share of the
+    teacher's 3 gossip lines, is not shown; far fewer meals missed over the same creature-turns is."""
+    teacher_, student = _fig("t", 66, 0, 3), _fig("s", 177, 1, 119)
+    for fig, (buys, meals, turns, lines) in ((teacher_, (88, 149, 141, 3)), (student, (186, 11, 144, 139))):
+        fig["sense"]["needs"].update(buys=buys, meals_missed=meals, turns=turns)
+        fig["sense"]["voice"]["thinking"]["texts"] = turns
+        fig["sense"]["voice"]["gossip"]["lines"] = lines
+    v = sense_verdict(teacher_, student)
+    assert "thinking copied from the prompt" in v["worse"] and "distinct gossip lines" in v["worse"]
+    assert v["worse_shown"] == []
+    assert v["better_shown"] == ["buys of goods the creature is short of", "meals missed (all creatures, all seasons)"]
+    assert v["ahead"] and "AHEAD of" in v["text"]
+    student["sense"]["needs"]["meals_missed"] = 400  # now worse, and far beyond chance
+    v = sense_verdict(teacher_, student)
+    assert "meals missed (all creatures, all seasons)" in v["worse_shown"] and not v["ahead"]
+    assert "NOT shown ahead of" in v["text"]
 
 
 def test_sense_table_counts_coined_words_and_reads_older_figures_as_n_a():

@@ -72,3 +72,31 @@ def test_paired_calls_ahead_behind_and_not_enough_evidence():
     assert few.as_dict()["call"] == "not enough evidence" and few.as_dict()["n"] == 4
     with pytest.raises(ValueError, match="same seeds"):
         paired([1, 2], [1])
+
+
+@pytest.mark.parametrize(("a", "n", "b", "m", "p"), [
+    (9, 10, 5, 10, 0.14086687),   # hypergeometric by hand: tables as or less likely than 9/1 vs 5/5
+    (3, 10, 8, 10, 0.06977852),
+    (1, 144, 0, 141, 1.0),        # one answer in 144: every split of a single hit is as likely or likelier
+    (0, 10, 10, 10, 2 / 184756),  # all hits on one side: the two extreme tables of C(20, 10)
+    (3, 3, 119, 139, 1.0),
+    (2, 0, 0, 0, None),
+])
+def test_fisher_p(a, n, b, m, p):
+    if p is None:
+        with pytest.raises(ValueError, match="count <= whole"):
+            stats.fisher_p(a, n, b, m)
+    else:
+        assert stats.fisher_p(a, n, b, m) == pytest.approx(p, rel=1e-6)
+        assert stats.fisher_p(b, m, a, n) == pytest.approx(p, rel=1e-6)  # symmetric
+
+
+def test_rate_p_is_a_binomial_split_of_the_events():
+    assert stats.rate_p(0, 10, 4, 10) == pytest.approx(2 / 16)  # 4 events, each side 1/2: 0000 or 1111
+    assert stats.rate_p(2, 10, 2, 10) == 1.0
+    # exposure counts: 3 events on 30 turns against 1 on 10 is the same rate; p = 1
+    assert stats.rate_p(3, 30, 1, 10) == pytest.approx(1.0)
+    assert stats.rate_p(0, 5, 0, 5) == stats.rate_p(4, 0, 1, 5) == 1.0
+    assert stats.rate_p(11, 144, 149, 141) < 1e-20 < stats.rate_p(6, 141, 7, 144)
+    with pytest.raises(ValueError, match="0 or more"):
+        stats.rate_p(-1, 5, 0, 5)

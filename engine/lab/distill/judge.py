@@ -4,6 +4,7 @@
              -> play_seeds(teacher), then play_seeds(student) (one engine each, one after the other)
              -> figures from their traces and summaries -> table and verdict
              -> sense figures from the same traces and series (`sense_figures.SenseTally`) -> sense table
+             -> each decision measure's difference and its exact p (`sense_verdict`)
 
 Without a grammar nothing forces the JSON, so the figures show what each model learned to write:
 answers holding at least one valid action (parsed and not refused by the rules), valid actions per
@@ -28,6 +29,7 @@ from engine.lab.distill.filter import count_actions, is_self_buy, read_rows
 from engine.lab.evaluation.report import count_share
 from engine.lab.evaluation.sense import ABSURD_HIGH, ABSURD_LOW
 from engine.lab.evaluation.sense_figures import SenseTally, cold_turns, meals_missed, outcomes
+from engine.lab.evaluation.stats import ALPHA, fisher_p, rate_p
 from engine.models.registry import Registry
 
 TARGET_VALID = 0.95
@@ -219,6 +221,15 @@ class SenseRow:
             return None
         return count / whole if self.whole else float(count)
 
+    def p(self, one: dict, other: dict) -> float:
+        """Exact two-sided p of the difference between two models' figures (`ALPHA` and below: beyond
+        chance): Fisher's test of the shares where the row has a whole, else the two-rate test of the
+        counts over each model's creature-turns of meals and cold (its answers where it has none)."""
+        (a, n), (b, m) = self.figures(one), self.figures(other)
+        if self.whole:
+            return fisher_p(a, n, b, m)
+        return rate_p(a, _exposure(one), b, _exposure(other))
+
     def cell(self, sense: dict) -> str:
         """The table cell, e.g. "7 / 10 (70%)", "3" or "n/a"."""
         count, whole = self.figures(sense)
@@ -259,22 +270,46 @@ def sense_table(teacher: dict, student: dict, base: dict | None = None) -> list[
 
 
 def sense_verdict(teacher: dict, student: dict) -> dict:
-    """On which decision measures the student did better than the teacher, worse, or the same.
+    """On which decision measures the student did better than the teacher, worse, or the same, and where
+    the difference is more than chance.
 
-    A count, not a test: each measure is compared as it stands (a share where it has a whole), and a
-    measure either model could not measure is "n/a".
+    Each measure is compared as it stands (a share where it has a whole, else a count), and a measure
+    either model could not measure is "n/a". Each difference gets an exact two-sided p (`SenseRow.p`): a
+    share by Fisher's test, a count by the two-rate test over the creature-turns it was counted on; one
+    with p below `ALPHA` is "shown". The judge's seasons are few (3 x 12 turns), so a difference of one
+    answer in 144, or a share of the teacher's 3 gossip lines, is not evidence either way; the verdict
+    `ahead` asks for at least one better measure shown and no worse one shown.
     """
     sides: dict[str, list[str]] = {"better": [], "worse": [], "equal": [], "n/a": []}
+    p_values: dict[str, float] = {}
     for row in SENSE_ROWS:
         t, s = row.value(teacher["sense"]), row.value(student["sense"])
         if t is None or s is None:
             sides["n/a"].append(row.label)
-        else:
-            gain = (s - t) * row.better
-            sides["better" if gain > 0 else "worse" if gain < 0 else "equal"].append(row.label)
-    text = "; ".join(f"{k} on {len(v)}" + (f" ({', '.join(v)})" if v and k != "n/a" else "")
-                     for k, v in sides.items() if v)
-    return {**sides, "text": f"decision measures, student against teacher: {text}"}
+            continue
+        gain = (s - t) * row.better
+        sides["better" if gain > 0 else "worse" if gain < 0 else "equal"].append(row.label)
+        p_values[row.label] = row.p(teacher["sense"], student["sense"])
+    shown = {side: [label for label in sides[side] if p_values[label] < ALPHA] for side in ("better", "worse")}
+    ahead = bool(shown["better"]) and not shown["worse"]
+
+    def part(side: str) -> str:
+        labels = sides[side]
+        if side == "n/a" or not labels:
+            return f"{side} on {len(labels)}"
+        listed = ", ".join(f"{label} (p {_p(p_values[label])})" for label in labels)
+        return f"{side} on {len(labels)} ({listed})"
+
+    text = "; ".join(part(k) for k, v in sides.items() if v)
+    text += (f"; beyond chance (p < {ALPHA}): better on {len(shown['better'])}, worse on {len(shown['worse'])}"
+             f", so the student is {'AHEAD of' if ahead else 'NOT shown ahead of'} the teacher on these measures")
+    return {**sides, "p": p_values, "better_shown": shown["better"], "worse_shown": shown["worse"],
+            "ahead": ahead, "text": f"decision measures, student against teacher: {text}"}
+
+
+def _p(p: float) -> str:
+    """A p for the verdict's text: "< 0.001" or three decimals."""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 async def judge(teacher: str, student: str, seeds: list[int], turns: int, out_dir: Path, *,
@@ -297,6 +332,11 @@ async def judge(teacher: str, student: str, seeds: list[int], turns: int, out_di
     result["verdict"] = verdict(result["teacher"], result["student"])
     result["sense_verdict"] = sense_verdict(result["teacher"], result["student"])
     return result
+
+
+def _exposure(sense: dict) -> int:
+    """The creature-turns a model's meals and cold were counted on (its answers where not recorded)."""
+    return int((sense.get("needs") or {}).get("turns") or sense.get("answers") or 0)
 
 
 def _rate(n: int, d: int) -> float:

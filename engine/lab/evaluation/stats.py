@@ -5,7 +5,9 @@
 
 Every function is pure and seeded: the same differences give the same interval and p. docs/EVAL.md
 ("The paired test") defines each figure with a worked example. `sign_test_p` is the exact sign test of
-`tokenwood probe` (docs/EVAL.md, "Responsiveness probes").
+`tokenwood probe` (docs/EVAL.md, "Responsiveness probes"); `fisher_p` and `rate_p` are the exact tests of
+the distillation judge's decision measures, one model's share or count against another's (docs/EVAL.md,
+"Sense: needs, sanity, voice").
 """
 
 from __future__ import annotations
@@ -151,3 +153,46 @@ def sign_test_p(toward: int, against: int) -> float:
     n, k = toward + against, min(toward, against)
     tail = sum(math.comb(n, i) for i in range(k + 1))
     return min(1.0, 2 * tail / 2 ** n)
+
+
+def _minlike(probs: list[float], observed: int) -> float:
+    """Two-sided exact p: the total probability of the outcomes no likelier than the observed one (the
+    "minimum likelihood" rule of Fisher's test), with a relative tolerance for floating-point ties."""
+    cut = probs[observed] * (1 + 1e-7)
+    return min(1.0, sum(q for q in probs if q <= cut))
+
+
+def fisher_p(a: int, n: int, b: int, m: int) -> float:
+    """Two-sided Fisher exact p for the shares a / n and b / m: under "one share for both", the chance of a
+    split of the a + b hits between the two at least as uneven (hypergeometric, every table with the same
+    margins whose probability is no higher than the observed one's). p = 1 where either whole is 0.
+
+    >>> fisher_p(1, 144, 0, 141), round(fisher_p(9, 10, 5, 10), 4)
+    (1.0, 0.1409)
+    """
+    if not (0 <= a <= n and 0 <= b <= m):
+        raise ValueError(f"need 0 <= count <= whole, got {a}/{n} and {b}/{m}")
+    if n == 0 or m == 0:
+        return 1.0
+    k, total = a + b, math.comb(n + m, a + b)
+    probs = [math.comb(n, i) * math.comb(m, k - i) / total if 0 <= k - i <= m else 0.0 for i in range(k + 1)]
+    return _minlike(probs, a)
+
+
+def rate_p(a: int, exposure_a: int, b: int, exposure_b: int) -> float:
+    """Two-sided exact p for two counts of events over their exposures (e.g. meals missed over
+    creature-turns): given a + b events, under "one rate for both" each falls on the first side with chance
+    exposure_a / (exposure_a + exposure_b) (the conditional binomial test of two Poisson rates). p = 1
+    where there is no event or no exposure.
+
+    >>> rate_p(7, 144, 118, 141) < 1e-20, rate_p(1, 144, 1, 141)
+    (True, 1.0)
+    """
+    if min(a, b) < 0 or min(exposure_a, exposure_b) < 0:
+        raise ValueError(f"counts and exposures must be 0 or more, got {a}/{exposure_a} and {b}/{exposure_b}")
+    k = a + b
+    if k == 0 or exposure_a == 0 or exposure_b == 0:
+        return 1.0
+    q = exposure_a / (exposure_a + exposure_b)
+    probs = [math.comb(k, i) * q ** i * (1 - q) ** (k - i) for i in range(k + 1)]
+    return _minlike(probs, a)
