@@ -36,13 +36,18 @@ TURNS = 12
 
 
 async def _queue(app: TokenwoodApp, pilot, key: str, fields: dict[str, str]) -> None:
-    from textual.widgets import Input
+    """Open the desk's form for `key`, fill it (a typed field or a list's pick alike) and queue the move;
+    raise where the form refused it, so the picture never silently lacks a move."""
+    from textual.widgets import Input, Select
     await pilot.press(key)
     await pilot.pause()
     for name, text in fields.items():
-        app.screen.query_one(f"#f-{name}", Input).value = text
+        app.screen.query_one(f"#f-{name}", Input | Select).value = text
     await pilot.press("enter")
     await pilot.pause()
+    error = app.screen.query("#form-error")
+    if error and str(error.first().render()).strip():
+        raise RuntimeError(f"the desk refused {key} {fields}: {error.first().render()}")
 
 
 async def picture(size: tuple[int, int] = (140, 45)) -> str:
