@@ -353,6 +353,48 @@ def test_a_free_slot_buy_spends_only_the_pebbles_the_opening_leaves(views):
     assert _first(broke) == need and _branches(answer_json_schema(broke), "buy").keys() == {o["good"] for o in need}
 
 
+def test_a_planned_buy_with_no_slot_in_the_opening_keeps_its_price_in_the_free_slot(views):
+    """On seeds 113-115 Gemma's owl, hungry with 85 pebbles, wrote its backup food (the third planned buy,
+    after the opening's two and the sale) in the free slot at 8 when its last price was 14, and went
+    hungry two turns running: the backup is bid at its planned price or dearer there."""
+    badger = next(v for v in views if v.produces not in v.foods)  # eats three foods it must all buy
+    hungry = badger.model_copy(update={"foods_needed": 2, "pebbles": 100, "short_on": {f: 1 for f in badger.foods},
+                                       "goods": {**badger.goods, **{f: 0 for f in badger.foods},
+                                                 badger.produces: KEEP + 6, badger.fuels[0]: KEEP + 6},
+                                       "hoard_limits": {}})
+    plan, sale = need_buys(hungry), _sale(hungry)
+    assert len(plan) == 3 and sale  # two meals and a backup; the opening holds the meals and the sale
+    opening_ = [*_first(hungry)[:2], *sale]
+    backup = _first(hungry)[2]
+    schema = answer_json_schema(hungry)
+    jsonschema.validate(WORDS | {"orders": [*opening_, backup]}, schema)
+    jsonschema.validate(WORDS | {"orders": [*opening_, backup | {"price": backup["price"] + 1}]}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(WORDS | {"orders": [*opening_, backup | {"price": backup["price"] - 1}]}, schema)
+    fed = hungry.model_copy(update={"short_on": {}, "foods_needed": 0})  # no plan: the band's floor again
+    low = price_band(next(b.last for b in fed.books if b.good == backup["good"]))[0]
+    jsonschema.validate(WORDS | {"orders": [*sale, backup | {"price": low}]}, answer_json_schema(fed))
+
+
+def test_a_need_buy_asks_for_at_least_what_the_creature_lacks_this_turn(views):
+    """On seeds 116-118 a squirrel that burns 2 firewood a turn, holding none, bid for 1 with 110 pebbles
+    and went cold: a need buy asks for the whole lack (as far as the plan's units go), a backup food 1."""
+    v = next(v for v in views if v.produces != v.fuels[0])
+    fuel = v.fuels[0]
+    cold = v.model_copy(update={"turn": v.winter_starts + 1, "pebbles": 110, "burn": 2, "foods_needed": 0,
+                                "short_on": {fuel: 2}, "goods": {**v.goods, fuel: 0}})
+    plan = need_buys(cold)
+    assert [(n.good, n.qty) for n in plan] == [(fuel, 2)]
+    schema = answer_json_schema(cold)
+    need = {"side": "buy", "good": fuel, "qty": 2, "price": plan[0].price}
+    sale = _sale(cold)
+    jsonschema.validate(WORDS | {"orders": [need, *sale]}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(WORDS | {"orders": [need | {"qty": 1}, *sale]}, schema)
+    poor = cold.model_copy(update={"pebbles": plan[0].price})  # one unit is all the pebbles pay for: 1 will do
+    jsonschema.validate(WORDS | {"orders": [need | {"qty": 1}, *_sale(poor)]}, answer_json_schema(poor))
+
+
 def test_pebbles_short_of_the_going_price_bid_the_last_price(views):
     """A maker's surplus is offered at the last price or cheaper, so a buyer whose pebbles reach the last
     price but not the going one (last + 1) bids the last price, and still eats."""

@@ -439,7 +439,7 @@ def need_buys(view) -> list[NeedBuy]:
     fuel its fire must burn, each at the going price (at the last price where only that pays for them
     all, or buys more units of one with the pebbles left); then `BACKUP_FOODS` more of the foods it
     lacks, one unit each, as far as the pebbles still go; then, in the turns before winter, its
-    `winter_stock`. A creature that goes hungry or cold with the pebbles to avoid it in its pouch is
+    `winter_stock` (merged into a fuel buy of this turn's lack where there is one). A creature that goes hungry or cold with the pebbles to avoid it in its pouch is
     nonsense the measures kept finding (issue 15); the prompt suggests these buys
     (`engine.mind.prompt.example_orders`) and the answer grammar opens the orders with them
     (`answer_json_schema`).
@@ -570,7 +570,8 @@ def answer_json_schema(view=None, wanted: Collection[str] | None = None, ahead: 
     holds more than `KEEP` of its own good, with a sell of all it holds beyond `KEEP` (up to 10) at the
     last price or cheaper (`own_sale`; `opening` says how the two share the model's order slots;
     `limit_schema` keeps the opening whole under the registry's `max_array_items`, and one slot free
-    after it, `FREE_ORDERS`, whose buys spend only the pebbles the opening's buys leave). With `wanted`,
+    after it, `FREE_ORDERS`, whose buys spend only the pebbles the opening's buys leave, and bid a planned
+    buy the opening had no slot for at its planned price or dearer). With `wanted`,
     the buys beyond the opening name only those goods (the game passes the goods a creature has a reason
     to buy, `engine.mind.prompt.buy_reasons`); the opening's are the creature's needs whatever it holds.
     With `ahead`, a need buy of such a good may take one unit more (`buys_ahead`: a tip, a legend or a
@@ -591,8 +592,8 @@ def answer_json_schema(view=None, wanted: Collection[str] | None = None, ahead: 
                                          "maximum": min(high, most_price or high)}},
                 "required": ["side", "good", "qty", "price"]}
 
-    def buys(pebbles: int) -> list[dict]:
-        return [order("buy", g, buy_room(view, g, pebbles)) for g in view.goods_all
+    def buys(pebbles: int, floors: Mapping[str, int] = {}) -> list[dict]:  # noqa: B006 (read only)
+        return [order("buy", g, buy_room(view, g, pebbles), least_price=floors.get(g)) for g in view.goods_all
                 if g != view.produces and g in last and (wanted is None or g in wanted)
                 and buy_room(view, g, pebbles) > 0]
 
@@ -603,7 +604,10 @@ def answer_json_schema(view=None, wanted: Collection[str] | None = None, ahead: 
     if not kinds and not plan:
         orders = {"type": "array", "maxItems": 0}
     more = buys_ahead(view, plan, ahead)
-    needs = [order("buy", n.good, n.qty + (n.good in more), least_price=n.price) for n in plan]
+    # each need buy asks for at least what the creature lacks this turn (as far as the plan's units go): on
+    # seeds 116-118 a squirrel that burns 2 firewood bid for 1 with 110 pebbles, and went cold
+    needs = [order("buy", n.good, n.qty + (n.good in more), least_price=n.price,
+                   least=max(1, min(n.qty, view.short_on.get(n.good, 0)))) for n in plan]
     most = min(10, sellable(view, view.produces))
     surplus = min(own_sale(view), most)  # KEEP is never less than what it eats or burns of its own good
     sale = order("sell", view.produces, most, least=surplus, most_price=last.get(view.produces)) if surplus else None
@@ -618,7 +622,11 @@ def answer_json_schema(view=None, wanted: Collection[str] | None = None, ahead: 
         # that went hungry with the pebbles to eat had bid for their meal in the opening and spent the
         # pebbles on a free-slot buy (7 honey, 1 firewood) that the turn's shuffled arrival escrowed first
         reserved = sum((n.qty + (n.good in more)) * n.price for n, k in zip(plan, needs) if k in first)
-        free = [k for k in buys(view.pebbles - reserved) + sells if _side_good(k) not in taken]
+        # a planned buy the opening had no slot for (the backup food) keeps its planned price in the free
+        # slot: on seeds 113-115 Gemma's owl, hungry with 85 pebbles and its cheapest food sold out, wrote
+        # the backup acorns there at 8 when the last price was 14, and went hungry two turns running
+        floors = {n.good: n.price for n, k in zip(plan, needs) if k not in first}
+        free = [k for k in buys(view.pebbles - reserved, floors) + sells if _side_good(k) not in taken]
         orders |= {"prefixItems": first, "minItems": len(first),
                    "maxItems": max(ORDER_SLOTS, len(first) + FREE_ORDERS) if free else len(first)}
         if free:  # (with none, maxItems ends the list at the opening)

@@ -163,8 +163,8 @@ def example_orders(view: View) -> list[dict]:
     the sale too, where the grammar's three slots held the sale: on seeds 97-99 Gemma's badger then wrote
     no backup at all, and went hungry four times with the pebbles to eat when its two foods sold out.)
     Buys are at the going price (`going_price`: the last price + 1, or the lowest resting ask where one
-    is dearer, up to twice the last price, the grammar's band), and only while the pebbles last, needs
-    first.
+    is dearer, up to twice the last price, the grammar's band; a need buy at its planned price), and only
+    while the pebbles last, needs first.
     """
     books = {b.good: b for b in view.books}
     plan = need_buys(view)
