@@ -353,27 +353,47 @@ def test_a_free_slot_buy_spends_only_the_pebbles_the_opening_leaves(views):
     assert _first(broke) == need and _branches(answer_json_schema(broke), "buy").keys() == {o["good"] for o in need}
 
 
-def test_a_planned_buy_with_no_slot_in_the_opening_keeps_its_price_in_the_free_slot(views):
-    """On seeds 113-115 Gemma's owl, hungry with 85 pebbles, wrote its backup food (the third planned buy,
-    after the opening's two and the sale) in the free slot at 8 when its last price was 14, and went
-    hungry two turns running: the backup is bid at its planned price or dearer there."""
+def test_the_backup_food_takes_the_free_slot_where_the_needs_fill_the_opening(views):
+    """On seeds 113-121, 4 of the 11 turns hungry with the pebbles to eat were Gemma's badger's: its two
+    foods sold out, and the backup food, left to the free slot after its two needs and its sale, was not
+    written. The opening now holds it before the sale, and no slot stays free."""
     badger = next(v for v in views if v.produces not in v.foods)  # eats three foods it must all buy
     hungry = badger.model_copy(update={"foods_needed": 2, "pebbles": 100, "short_on": {f: 1 for f in badger.foods},
                                        "goods": {**badger.goods, **{f: 0 for f in badger.foods},
-                                                 badger.produces: KEEP + 6, badger.fuels[0]: KEEP + 6},
-                                       "hoard_limits": {}})
-    plan, sale = need_buys(hungry), _sale(hungry)
-    assert len(plan) == 3 and sale  # two meals and a backup; the opening holds the meals and the sale
-    opening_ = [*_first(hungry)[:2], *sale]
-    backup = _first(hungry)[2]
+                                                 badger.produces: KEEP + 6}, "hoard_limits": {}})
+    plan, sale = _first(hungry), _sale(hungry)
+    assert len(plan) == 3 and sale  # two meals and a backup, and the sale
     schema = answer_json_schema(hungry)
-    jsonschema.validate(WORDS | {"orders": [*opening_, backup]}, schema)
-    jsonschema.validate(WORDS | {"orders": [*opening_, backup | {"price": backup["price"] + 1}]}, schema)
+    jsonschema.validate(WORDS | {"orders": [*plan, *sale]}, schema)
+    assert example_orders(hungry)[:4] == [*plan, *sale]  # the suggestion in the grammar's order
+    for wrong in ([*plan[:2], *sale], [*plan[:2], *sale, plan[2]], [*plan, *sale, plan[2] | {"good": plan[0]["good"]}]):
+        with pytest.raises(jsonschema.ValidationError):  # no backup, the backup after the sale, a fifth order
+            jsonschema.validate(WORDS | {"orders": wrong}, schema)
+
+
+def test_a_planned_buy_with_no_slot_in_the_opening_keeps_its_price_in_the_free_slot(views):
+    """A wood with a fourth food (a scenario file may have one): an owl that lacks three foods and its
+    fire's fuel plans two meals, the fuel and a backup, and with no sale the opening holds three; the
+    backup in the free slot keeps its planned price or dearer (seeds 113-115: Gemma's owl wrote it at 8
+    when its last price was 14, and went hungry two turns running)."""
+    owl = next(v for v in views if v.produces in v.foods)
+    fuel, mine = owl.fuels[0], owl.produces
+    honey = next(b for b in owl.books if b.good == mine)
+    foods = [*owl.foods, "mushrooms"]
+    lacking = [f for f in foods if f != mine]
+    cold = owl.model_copy(update={
+        "foods": foods, "goods_all": [*owl.goods_all, "mushrooms"], "books": [*owl.books, honey.model_copy(
+            update={"good": "mushrooms", "last": honey.last + 2})], "turn": owl.winter_starts + 1, "burn": 1,
+        "foods_needed": 2, "pebbles": 200, "short_on": {**{f: 1 for f in lacking}, fuel: 1}, "hoard_limits": {},
+        "goods": {**owl.goods, **{f: 0 for f in lacking}, fuel: 0, mine: KEEP}})
+    plan = _first(cold)
+    assert [o["good"] for o in plan][2] == fuel and len(plan) == 4 and not _sale(cold)
+    backup = plan[3]
+    schema = answer_json_schema(cold)
+    jsonschema.validate(WORDS | {"orders": [*plan]}, schema)
+    jsonschema.validate(WORDS | {"orders": [*plan[:3], backup | {"price": backup["price"] + 1}]}, schema)
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(WORDS | {"orders": [*opening_, backup | {"price": backup["price"] - 1}]}, schema)
-    fed = hungry.model_copy(update={"short_on": {}, "foods_needed": 0})  # no plan: the band's floor again
-    low = price_band(next(b.last for b in fed.books if b.good == backup["good"]))[0]
-    jsonschema.validate(WORDS | {"orders": [*sale, backup | {"price": low}]}, answer_json_schema(fed))
+        jsonschema.validate(WORDS | {"orders": [*plan[:3], backup | {"price": backup["price"] - 1}]}, schema)
 
 
 def test_a_need_buy_asks_for_at_least_what_the_creature_lacks_this_turn(views):

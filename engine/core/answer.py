@@ -301,9 +301,9 @@ PRICE_CEILING = 2.0
 
 
 ORDER_SLOTS = 3
-"""Orders an answer may write, its grammar's opening (`opening`) included; where the opening is longer,
-the opening and `FREE_ORDERS` more. The suggested orders follow the same split
-(`engine.mind.prompt.example_orders`)."""
+"""Orders an answer may write, its grammar's opening (`opening`) included; where the opening fills them,
+`FREE_ORDERS` more, which the opening's further needs take where it has them (the backup food). The
+suggested orders follow the same split (`engine.mind.prompt.example_orders`)."""
 FREE_ORDERS = 1
 """Order slots the answer grammar leaves free after its opening (`opening`), for the model's own choice:
 a tip, a legend, a bargain or anything else. Until prompt v15 a creature that lacked two things and had a
@@ -318,21 +318,26 @@ def opening(needs: list, sale, slots: int) -> list:
     the creature lacks (`need_buys`), then the sale of its own good (`own_sale`). Where slots are short,
     the first need comes before the sale and the sale before further needs (a producer that lacks two
     things must still sell, or the others starve); with no sale to require, `FREE_ORDERS` slots stay free
-    for the model's own choice. The answer schema builds it for its own 3 slots; `limit_schema` lets it
-    pass a model's smaller cap.
+    for the model's own choice, except where the needs fill the slots: then the free slots hold the
+    next needs too (the backup food, `BACKUP_FOODS`), and none stays free. (Until 2026-12-06 the backup
+    was the free slot's to write or not: in 4 of the 11 turns hungry with the pebbles to eat on seeds
+    113-121, all Gemma's badger's, its two foods sold out and it wrote something else there.) The answer schema builds it for
+    its own 3 slots; `limit_schema` lets it pass a model's smaller cap.
 
-    >>> opening(["n1", "n2"], "sale", 3), opening(["n1", "n2"], "sale", 2), opening(["n1", "n2"], None, 2)
-    (['n1', 'n2', 'sale'], ['n1', 'sale'], ['n1'])
+    >>> opening(["n1", "n2"], "sale", 3), opening(["n1", "n2", "n3"], "sale", 3), opening(["n1"], None, 3)
+    (['n1', 'n2', 'sale'], ['n1', 'n2', 'n3', 'sale'], ['n1'])
     >>> opening([], "sale", 2), opening(["n1", "n2", "n3"], None, 3), opening(["n1"], "sale", 1)
-    (['sale'], ['n1', 'n2'], ['n1'])
+    (['sale'], ['n1', 'n2', 'n3'], ['n1'])
     """
     if slots < 1:
         return []
     if sale is None:
-        return list(needs[:max(1, slots - FREE_ORDERS)])
+        room = max(1, slots - FREE_ORDERS)
+        return list(needs[:slots if len(needs) > room else room])
     if slots == 1:
         return list(needs[:1]) or [sale]
-    return [*needs[:slots - 1], sale]
+    room = slots - 1
+    return [*needs[:room + FREE_ORDERS if len(needs) > room else room], sale]
 
 
 def own_sale(view) -> int:
@@ -628,7 +633,7 @@ def answer_json_schema(view=None, wanted: Collection[str] | None = None, ahead: 
         floors = {n.good: n.price for n, k in zip(plan, needs) if k not in first}
         free = [k for k in buys(view.pebbles - reserved, floors) + sells if _side_good(k) not in taken]
         orders |= {"prefixItems": first, "minItems": len(first),
-                   "maxItems": max(ORDER_SLOTS, len(first) + FREE_ORDERS) if free else len(first)}
+                   "maxItems": max(ORDER_SLOTS, min(len(first), ORDER_SLOTS) + FREE_ORDERS) if free else len(first)}
         if free:  # (with none, maxItems ends the list at the opening)
             orders["items"] = {"anyOf": free}
         else:
