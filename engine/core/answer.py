@@ -321,8 +321,8 @@ def opening(needs: list, sale, slots: int) -> list:
     for the model's own choice, except where the needs fill the slots: then the free slots hold the
     next needs too (the backup food, `BACKUP_FOODS`), and none stays free. (Until 2026-12-06 the backup
     was the free slot's to write or not: in 4 of the 11 turns hungry with the pebbles to eat on seeds
-    113-121, all Gemma's badger's, its two foods sold out and it wrote something else there.) The answer schema builds it for
-    its own 3 slots; `limit_schema` lets it pass a model's smaller cap.
+    113-121, all Gemma's badger's, its two foods sold out and it wrote something else there.) The answer
+    schema builds it for its own 3 slots; `limit_schema` lets it pass a model's smaller cap.
 
     >>> opening(["n1", "n2"], "sale", 3), opening(["n1", "n2", "n3"], "sale", 3), opening(["n1"], None, 3)
     (['n1', 'n2', 'sale'], ['n1', 'n2', 'n3', 'sale'], ['n1'])
@@ -444,8 +444,9 @@ def need_buys(view) -> list[NeedBuy]:
     fuel its fire must burn, each at the going price (at the last price where only that pays for them
     all, or buys more units of one with the pebbles left); then `BACKUP_FOODS` more of the foods it
     lacks, one unit each, as far as the pebbles still go; then, in the turns before winter, its
-    `winter_stock` (merged into a fuel buy of this turn's lack where there is one). A creature that goes hungry or cold with the pebbles to avoid it in its pouch is
-    nonsense the measures kept finding (issue 15); the prompt suggests these buys
+    `winter_stock` (merged into a fuel buy of this turn's lack where there is one). A creature that goes
+    hungry or cold with the pebbles to avoid it in its pouch is nonsense the measures kept finding (issue
+    15); the prompt suggests these buys
     (`engine.mind.prompt.example_orders`) and the answer grammar opens the orders with them
     (`answer_json_schema`).
 
