@@ -284,7 +284,7 @@ def test_the_echo_guard_keeps_heard_gossip_out_of_real_answers(engines):
         for model in EMBEDDED:
             asks.append(VLLMBrain(model, pool, PATIENT_S).decide(view, build_prompt(view), seed=len(asks)))
             guarded.append(echo_phrases(view))
-    assert "buy sell buy" in guarded[0] and "Buy honey now" in guarded[0]
+    assert "buy sell" in guarded[0] and "Buy honey now" in guarded[0]  # a three-word line: its two-word runs
 
     async def together():
         return await asyncio.gather(*asks)
