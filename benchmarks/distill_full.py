@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
           f"student_self_buy={s['self_buy_rate']:.1%} teacher_self_buy={t['self_buy_rate']:.1%} "
           f"beat={'yes' if v['student_beat_teacher'] else 'no'} targets={'met' if v['targets_met'] else 'not'} "
           f"sense_better={len(sv['better'])} sense_worse={len(sv['worse'])} "
-          f"sense_better_shown={len(sv.get('better_shown', []))} sense_worse_shown={len(sv.get('worse_shown', []))} "
+          f"sense_better_shown={len(sv['better_shown'])} sense_worse_shown={len(sv['worse_shown'])} "
           f"kept={f['kept']}/{f['answers']} train_example_s={report['train']['example_s']:.2f} "
           f"total_min={report['time_s']['total'] / 60:.1f}")
     return 0

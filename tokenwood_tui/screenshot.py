@@ -46,8 +46,9 @@ async def _queue(app: TokenwoodApp, pilot, key: str, fields: dict[str, str]) -> 
     await pilot.press("enter")
     await pilot.pause()
     error = app.screen.query("#form-error")
-    if error and str(error.first().render()).strip():
-        raise RuntimeError(f"the desk refused {key} {fields}: {error.first().render()}")
+    why = str(error.first().render()).strip() if error else ""
+    if why:
+        raise RuntimeError(f"the desk refused {key} {fields}: {why}")
 
 
 async def picture(size: tuple[int, int] = (140, 45)) -> str:

@@ -598,8 +598,8 @@ def answer_json_schema(view=None, wanted: Collection[str] | None = None, ahead: 
                                          "maximum": min(high, most_price or high)}},
                 "required": ["side", "good", "qty", "price"]}
 
-    def buys(pebbles: int, floors: Mapping[str, int] = {}) -> list[dict]:  # noqa: B006 (read only)
-        return [order("buy", g, buy_room(view, g, pebbles), least_price=floors.get(g)) for g in view.goods_all
+    def buys(pebbles: int, floors: Mapping[str, int] | None = None) -> list[dict]:
+        return [order("buy", g, buy_room(view, g, pebbles), least_price=(floors or {}).get(g)) for g in view.goods_all
                 if g != view.produces and g in last and (wanted is None or g in wanted)
                 and buy_room(view, g, pebbles) > 0]
 

@@ -7,8 +7,8 @@ as its thought or gossip in 38% of answers, and the same three words went round 
 each quoted gossip line (and a shorter line whole), as vLLM's `bad_words`: the sampler then never
 writes the last word of such a run after the words before it, so an answer cannot repeat three words
 in a row of a quoted line, or two of a line of three words or fewer (`SHORT_RUN`), in the forms guarded:
-as written, lowercased, capitalised. The creature may
-still name the same goods and speak of the same things. Words of the prompt's own that a model wrote as
+as written, lowercased, capitalised. The creature may still name the same goods and speak of the same
+things. Words of the prompt's own that a model wrote as
 its gossip (`GUARDED_LINES`) are guarded the same way, first: Gemma wrote the suggestion heading's
 "yours to change" as its gossip in 14 of 360 answers on seeds 97-106. Only that run, not the whole
 heading: every phrase counts against the cap, and with the heading's seven runs first, older gossip lost
@@ -44,10 +44,9 @@ gossip's runs."""
 _WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 
-def _runs(words: str, short: int | None = None) -> list[str]:
+def _runs(words: str, short: int = SHORT_RUN) -> list[str]:
     """The runs of `ECHO_WORDS` words of one line, each as written (punctuation between kept); of a line of
-    `ECHO_WORDS` words or fewer, its runs of `short` words (`SHORT_RUN` by default; a two-word line whole);
-    none of one word.
+    `ECHO_WORDS` words or fewer, its runs of `short` words (a two-word line whole); none of one word.
 
     >>> _runs("Honey is dear, friends!")
     ['Honey is dear', 'is dear, friends']
@@ -59,7 +58,7 @@ def _runs(words: str, short: int | None = None) -> list[str]:
     spans = [m.span() for m in _WORD_RE.finditer(words)]
     if len(spans) < 2:
         return []
-    n = ECHO_WORDS if len(spans) > ECHO_WORDS else min(len(spans), short or SHORT_RUN)
+    n = ECHO_WORDS if len(spans) > ECHO_WORDS else min(len(spans), short)
     return [words[spans[i][0]:spans[i + n - 1][1]] for i in range(len(spans) - n + 1)]
 
 

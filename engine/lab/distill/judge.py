@@ -295,7 +295,7 @@ def sense_verdict(teacher: dict, student: dict) -> dict:
 
     def part(side: str) -> str:
         labels = sides[side]
-        if side == "n/a" or not labels:
+        if side == "n/a":
             return f"{side} on {len(labels)}"
         listed = ", ".join(f"{label} (p {_p(p_values[label])})" for label in labels)
         return f"{side} on {len(labels)} ({listed})"
