@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.lab.evaluation.report import markdown_table  # noqa: E402
+from engine.lab.evaluation.sense_figures import written  # noqa: E402
 
 HEAD = ["run", "model", "answers", "faults", "buys of short goods", "meals missed", "cold turns",
         "unmet while affordable", "surplus offered / sold", "absurd prices", "thinking copied",
@@ -37,10 +38,10 @@ def rows(label: str, folder: Path) -> list[list[str]]:
                     + (f"; +{needs['buys_stock']} winter stock" if needs.get("buys_stock") else ""),
                     str(needs["meals_missed"]), str(needs["cold_turns"]), str(needs["unmet_affordable"]),
                     f"{needs['surplus_offered']}/{needs['surplus_sold']} of {needs['surplus_units']}",
-                    pct(sanity["absurd"], sanity["orders_priced"]), pct(think["copied"], think["texts"]),
-                    pct(gossip["copied"], gossip["texts"]), pct(think["repeats"], think["texts"]),
-                    pct(gossip["repeats"], gossip["texts"]),
-                    pct(gossip["coined"], gossip["texts"]) if "coined" in gossip else "n/a",
+                    pct(sanity["absurd"], sanity["orders_priced"]), pct(think["copied"], written(think)),
+                    pct(gossip["copied"], written(gossip)), pct(think["repeats"], written(think)),
+                    pct(gossip["repeats"], written(gossip)),
+                    pct(gossip["coined"], written(gossip)) if "coined" in gossip else "n/a",
                     f"{gossip['distinct_ratio']:.2f}",
                     str(dict(m["top_repairs"]).get("cut_off", 0)), f"{m['tokens_per_answer']:.0f}"])
     return out

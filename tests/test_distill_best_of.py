@@ -25,7 +25,7 @@ from engine.lab.distill.best_of import (BestOfBrain, Candidate, CandidateLog, ca
 from engine.lab.distill.collect import Played, council_of, play_seeds
 from engine.play.seeds import SEED_SPACE, decision_seed as sampling_seed
 from engine.lab.distill.filter import ANSWER_KEYS, filter_traces, read_rows, rechoose, row_faults, sense_reason
-from engine.lab.distill.judge import SENSE_ROWS, figures, sense_of, sense_table, sense_verdict
+from engine.lab.distill.judge import SENSE_ROWS, figures, recorded, rescore, sense_of, sense_table, sense_verdict
 from engine.lab.evaluation.sense_figures import SenseTally
 from engine.mind.prompt import example_orders
 from engine.models.registry import load_registry
@@ -469,6 +469,45 @@ def test_the_verdict_weighs_each_difference_against_chance():
     v = sense_verdict(teacher_, student)
     assert "meals missed (all creatures, all seasons)" in v["worse_shown"] and not v["ahead"]
     assert "NOT shown ahead of" in v["text"]
+
+
+def test_a_silent_model_does_not_look_original():
+    """Sixth generation's judge (docs/distill-gen6.md): the teacher wrote gossip in 6 of its 143 answers
+    and copied none; the student copied 6 of 143 lines. Over all answers that read 0 / 143 against 6 / 143
+    (p 0.03, "worse"); over the lines written it is 0 / 6 against 6 / 143, no evidence either way."""
+    teacher_, student = _fig("t", 5, 0, 3), _fig("s", 9, 0, 3)
+    teacher_["sense"]["voice"]["gossip"] |= {"copied": 0, "texts": 143, "empty": 137, "written": 6}
+    student["sense"]["voice"]["gossip"] |= {"copied": 6, "texts": 144, "empty": 1, "written": 143}
+    rows = {line.split(" | ")[0][2:]: line for line in sense_table(teacher_, student)[2:]}
+    assert rows["gossip copied from the prompt"].endswith("| 0 / 6 (0%) | 6 / 143 (4%) |")
+    v = sense_verdict(teacher_, student)
+    assert "gossip copied from the prompt" in v["worse"] and v["worse_shown"] == []
+    assert v["p"]["gossip copied from the prompt"] == pytest.approx(1.0)
+    for fig in (teacher_, student):  # figures recorded before "written": texts less empty
+        del fig["sense"]["voice"]["gossip"]["written"]
+    assert sense_verdict(teacher_, student)["p"] == v["p"]
+    teacher_["sense"]["voice"]["gossip"]["empty"] = 0  # a teacher that spoke every time and never copied
+    assert "gossip copied from the prompt" in sense_verdict(teacher_, student)["worse_shown"]
+
+
+def test_recorded_judge_seasons_are_scored_again_as_they_were(teacher, tmp_path):
+    teacher("noisy")
+    judged = tmp_path / "judge"
+    played = {role: collect(judged / role, best_of=1, seeds=[2, 1], turns=2) for role in ("teacher", "student")}
+    again = rescore(judged)
+    assert "base" not in again and again["verdict"]["no_worse"]
+    for role in ("teacher", "student"):
+        assert again[role]["sense"] == figures(played[role])["sense"]
+        assert again[role]["answers"] == figures(played[role])["answers"] == 16
+    assert recorded(judged / "teacher").traces == [judged / "teacher" / f"seed-{s}.jsonl" for s in (1, 2)]
+    (judged / "teacher" / "seed-2.jsonl").unlink()
+    with pytest.raises(ValueError, match="seed-2.jsonl are missing"):
+        rescore(judged)
+    (judged / "teacher" / "seed-2.json").write_text("{not json")
+    with pytest.raises(ValueError, match="seed-2.json: not a judged season's record"):
+        recorded(judged / "teacher")
+    with pytest.raises(ValueError, match="no judged seasons"):
+        recorded(tmp_path / "nowhere")
 
 
 def test_sense_table_counts_coined_words_and_reads_older_figures_as_n_a():

@@ -13,7 +13,7 @@ from engine.core.scenario import PATRON
 from engine.core.turn import begin_turn, resolve_turn
 from engine.lab.evaluation import sense, sense_figures
 from engine.lab.evaluation.sense import answer_faults, answer_score, answer_sense, short_goods, unmet
-from engine.lab.evaluation.sense_figures import Outcome, SenseTally
+from engine.lab.evaluation.sense_figures import Outcome, SenseTally, written
 from engine.mind.prompt import build_prompt
 from engine.mind.situation import Situation, situation_of
 from engine.mind.view import view_for
@@ -285,6 +285,16 @@ def test_distinct_gossip_ratio():
     g = tally.figures()["voice"]["gossip"]
     assert (g["distinct"], g["lines"], g["distinct_ratio"]) == (2, 3, 0.6667)
     assert (g["texts"], g["empty"], g["no_letters"]) == (4, 1, 1)
+
+
+def test_voice_shares_are_of_the_texts_written():
+    """An empty gossip can neither copy, repeat nor coin: the shares count the lines written."""
+    tally = SenseTally()
+    for said in ("Fair prices today, friends.", "", "", "Honey is dear, but acorns are cheap."):
+        tally.add(_row("Oona", {"gossip": said}, prompt=EXAMPLE_PROMPT))
+    g = tally.figures()["voice"]["gossip"]
+    assert (g["copied"], g["texts"], g["written"], g["copied_share"]) == (1, 4, 2, 0.5)
+    assert written({"texts": 4, "empty": 1}) == 3 and written(g) == 2
 
 
 # -- the tally: old traces, outcomes --------------------------------------------------------------

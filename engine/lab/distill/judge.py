@@ -16,6 +16,7 @@ held, a bid and an ask on one good) and voice (copied thinking and gossip, disti
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from engine.lab.distill.collect import Played, play_seeds
 from engine.lab.distill.filter import count_actions, is_self_buy, read_rows
 from engine.lab.evaluation.report import count_share
 from engine.lab.evaluation.sense import ABSURD_HIGH, ABSURD_LOW
-from engine.lab.evaluation.sense_figures import SenseTally, cold_turns, meals_missed, outcomes
+from engine.lab.evaluation.sense_figures import SenseTally, cold_turns, meals_missed, outcomes, written
 from engine.lab.evaluation.stats import ALPHA, fisher_p, rate_p
 from engine.models.registry import Registry
 
@@ -212,6 +213,8 @@ class SenseRow:
             section = (section or {}).get(key)
         if section is None:
             return None, None
+        if self.whole == "written":  # (voice figures recorded before 2026-12-06 lack the key)
+            return section.get(self.count), written(section)
         return section.get(self.count), section.get(self.whole) if self.whole else None
 
     def value(self, sense: dict) -> float | None:
@@ -248,12 +251,12 @@ SENSE_ROWS = (
              "orders_priced", -1),
     SenseRow("sells of goods not held", ("sanity",), "sells_not_held", "sells", -1),
     SenseRow("answers with a bid and an ask on one good", (), "answers_bid_and_ask", "answers", -1),
-    SenseRow("thinking copied from the prompt", ("voice", "thinking"), "copied", "texts", -1),
-    SenseRow("gossip copied from the prompt", ("voice", "gossip"), "copied", "texts", -1),
-    SenseRow("thinking that repeats itself", ("voice", "thinking"), "repeats", "texts", -1),
-    SenseRow("gossip that repeats itself", ("voice", "gossip"), "repeats", "texts", -1),
-    SenseRow("thinking with coined words", ("voice", "thinking"), "coined", "texts", -1),
-    SenseRow("gossip with coined words", ("voice", "gossip"), "coined", "texts", -1),
+    SenseRow("thinking copied from the prompt", ("voice", "thinking"), "copied", "written", -1),
+    SenseRow("gossip copied from the prompt", ("voice", "gossip"), "copied", "written", -1),
+    SenseRow("thinking that repeats itself", ("voice", "thinking"), "repeats", "written", -1),
+    SenseRow("gossip that repeats itself", ("voice", "gossip"), "repeats", "written", -1),
+    SenseRow("thinking with coined words", ("voice", "thinking"), "coined", "written", -1),
+    SenseRow("gossip with coined words", ("voice", "gossip"), "coined", "written", -1),
     SenseRow("distinct gossip lines", ("voice", "gossip"), "distinct", "lines", +1),
 )
 """The decision measures the judge shows (docs/EVAL.md defines them; `sense_figures` counts them)."""
@@ -329,6 +332,45 @@ async def judge(teacher: str, student: str, seeds: list[int], turns: int, out_di
                                   scenario=scenario, progress=progress, label=f"judge {role}",
                                   tag=student_tag if role == "student" else None)
         result[role] = figures(played)
+    result["verdict"] = verdict(result["teacher"], result["student"])
+    result["sense_verdict"] = sense_verdict(result["teacher"], result["student"])
+    return result
+
+
+ROLES = ("teacher", "base", "student")
+"""The judge's folders under its `out_dir`, one per judged model (base only with `judge(base=...)`)."""
+
+
+def recorded(role_dir: Path) -> Played:
+    """One judged model's seasons as `judge` recorded them in `role_dir` (`seed-N.json` beside its traces
+    `seed-N.jsonl`), in seed order, to be scored again without playing (`rescore`). A missing, unreadable
+    or mixed folder raises ValueError naming the file."""
+    found = []
+    for marker in Path(role_dir).glob("seed-*.json"):
+        try:
+            seed, record = int(marker.stem.removeprefix("seed-")), json.loads(marker.read_text())
+            model = record["params"]["model"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{marker}: not a judged season's record ({exc})") from exc
+        traces = marker.with_suffix(".jsonl")
+        if not traces.is_file():
+            raise ValueError(f"{marker}: its traces {traces.name} are missing")
+        found.append((seed, model, traces, record))
+    models = {model for _, model, _, _ in found}
+    if len(models) != 1:
+        raise ValueError(f"{role_dir}: " + ("no judged seasons (seed-N.json)" if not models
+                                            else f"seasons of several models ({', '.join(sorted(models))})"))
+    found.sort(key=lambda f: f[0])
+    return Played(models.pop(), traces=[f[2] for f in found], summaries=[f[3]["summary"] for f in found],
+                  series=[f[3].get("series") for f in found])
+
+
+def rescore(judge_dir: Path) -> dict:
+    """`judge`'s result from the seasons it recorded under `judge_dir` (`ROLES`), with nothing played: the
+    figures, sense figures and both verdicts as the code now defines them (e.g. after a measure's whole
+    changed). Engine and play times are 0."""
+    result = {role: figures(recorded(Path(judge_dir) / role)) for role in ROLES
+              if role != "base" or (Path(judge_dir) / role).is_dir()}
     result["verdict"] = verdict(result["teacher"], result["student"])
     result["sense_verdict"] = sense_verdict(result["teacher"], result["student"])
     return result

@@ -23,7 +23,7 @@ from engine.lab.evaluation import charts, season
 from engine.lab.evaluation.errors import EvalError, ModelsNotReady
 from engine.lab.evaluation.figures import ACTION_KINDS, analyse
 from engine.lab.evaluation.sense import ABSURD_HIGH, ABSURD_LOW, SOURCES
-from engine.lab.evaluation.sense_figures import RATIO_BINS
+from engine.lab.evaluation.sense_figures import RATIO_BINS, written
 from engine.play.progress import Progress
 from engine.play.saves import write_atomic
 
@@ -334,10 +334,13 @@ def _voice_row(name: str, sense: dict) -> list:
     v, cells = sense["voice"], [name]
     for field in ("thinking", "gossip"):
         w = v[field]
-        cells += [f"{count_share(w['copied'], w['texts'], w['copied_share'])}: {w['verbatim']} / {w['near']}",
+        said = written(w)  # the whole of each share (a report recorded before 2026-12-06 had all texts)
+
+        def of_said(part: int | None) -> str:
+            return count_share(part, said, part / said if part is not None and said else None)
+        cells += [f"{of_said(w['copied'])}: {w['verbatim']} / {w['near']}",
                   " / ".join(str(w["copied_from"][s]) for s in SOURCES), f"{w['no_letters']} ({w['empty']})",
-                  count_share(w.get("repeats", 0), w["texts"], w.get("repeats_share", 0.0)),
-                  count_share(w["coined"], w["texts"], w["coined_share"]) if "coined" in w else "n/a"]
+                  of_said(w.get("repeats", 0)), of_said(w.get("coined"))]
     g = v["gossip"]
     return [*cells, count_share(g["distinct"], g["lines"], g["distinct_ratio"])]
 

@@ -92,6 +92,14 @@ def unmet_affordable(outcome: Outcome, sit: Situation) -> bool:
     return bool(outcome.missed or outcome.cold) and cost is not None and cost <= sit.pebbles
 
 
+def written(words: dict) -> int:
+    """The texts a model wrote, of one voice field's figures (`SenseTally.figures()["voice"][field]`): the
+    whole of its copied, repeats and coined shares. An empty text can neither copy, repeat itself nor coin
+    a word, so a model that stays silent must not look original; figures recorded before 2026-12-06 lack
+    the key and give texts less empty."""
+    return int(words.get("written", words["texts"] - words.get("empty", 0)))
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -232,11 +240,12 @@ class SenseTally:
         out = {}
         for name, w in self.words.items():
             copied = w["verbatim"] + w["near"]
-            out[name] = {"texts": w["texts"], "empty": w["empty"], "no_letters": w["no_letters"],
-                         "repeats": w["repeats"], "repeats_share": _share(w["repeats"], w["texts"]),
-                         "coined": w["coined"], "coined_share": _share(w["coined"], w["texts"]),
+            said = w["texts"] - w["empty"]
+            out[name] = {"texts": w["texts"], "empty": w["empty"], "written": said, "no_letters": w["no_letters"],
+                         "repeats": w["repeats"], "repeats_share": _share(w["repeats"], said),
+                         "coined": w["coined"], "coined_share": _share(w["coined"], said),
                          "verbatim": w["verbatim"], "near": w["near"], "copied": copied,
-                         "copied_share": _share(copied, w["texts"]),
+                         "copied_share": _share(copied, said),
                          "copied_from": {s: w[f"from {s}"] for s in SOURCES}}
         lines = sum(self.lines.values())
         out["gossip"] |= {"lines": lines, "distinct": len(self.lines),
