@@ -36,7 +36,8 @@ def rows(label: str, folder: Path) -> list[list[str]]:
         think, gossip = voice["thinking"], voice["gossip"]
         out.append([label, model, str(m["answers"]), str(m["faults"]), pct(needs["buys_short"], needs["buys"])
                     + (f"; +{needs['buys_stock']} winter stock" if needs.get("buys_stock") else ""),
-                    str(needs["meals_missed"]), str(needs["cold_turns"]), str(needs["unmet_affordable"]),
+                    str(needs["meals_missed"]), str(needs["cold_turns"]), str(needs["unmet_affordable"])
+                    + (f' ({needs["unmet_bid_in_full"]} bid in full)' if "unmet_bid_in_full" in needs else ""),
                     f"{needs['surplus_offered']}/{needs['surplus_sold']} of {needs['surplus_units']}",
                     pct(sanity["absurd"], sanity["orders_priced"]), pct(think["copied"], written(think)),
                     pct(gossip["copied"], written(gossip)), pct(think["repeats"], written(think)),

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from engine.lab.evaluation.sense import Situation, cover_cost, short_goods  # noqa: E402
+from engine.lab.evaluation.sense import Situation, bid_in_full, cover_cost, short_goods  # noqa: E402
 from engine.lab.evaluation.sense_figures import outcomes, unmet_affordable  # noqa: E402
 
 
@@ -66,6 +66,7 @@ def unmet_rows(season: Path) -> list[str]:
         out.append(f"{season.name} turn {r['turn']} {r['creature']}: pebbles {sit.pebbles}, cover cost {cost}, "
                    f"holds {sit.goods}, last {sit.last}, missed {o.missed}, cold {o.cold}"
                    + (f", fault {r['fault']}" if r.get("fault") else "")
+                   + (", bid in full" if bid_in_full(_orders(r, "buy"), sit) else ", bid short")
                    + f"\n  bids {[_said(x) for x in _orders(r, 'buy')]}, asks {[_said(x) for x in _orders(r, 'sell')]}"
                    + f"\n  on offer {asks}\n  traded {done}")
     return out

@@ -16,7 +16,7 @@ from engine.lab.evaluation import EvalError, compare, export, figures, report, s
 from engine.lab.evaluation.compare import CompareOptions, run_compare, verdict
 from engine.lab.evaluation.export import export_traces
 from engine.lab.evaluation.report import EvalOptions, run_eval
-from engine.lab.evaluation.sense_figures import SenseTally
+from engine.lab.evaluation.sense_figures import Outcome, SenseTally
 from engine.play.seeds import SeedsError, parse_seeds
 
 TURNS = 8
@@ -248,6 +248,27 @@ def test_the_voice_table_counts_coined_words_and_reads_older_reports_without_the
             del sense_figs["voice"][field][key]
     older = voice_table(sense_figs)
     assert (older["thinking coined"], older["gossip coined"]) == ("n/a", "n/a")  # not measured, not 0
+
+
+def test_the_needs_table_tells_unmet_turns_bid_in_full_apart():
+    hungry = {"me": "Oona", "produces": "honey", "meals": 2, "foods": ["honey", "acorns", "berries"],
+              "goods": {"honey": 9}, "last": {"acorns": 4, "berries": 5}, "pebbles": 30}
+    tally = SenseTally()
+    for turn, price in ((1, 5), (2, 3)):  # the last price or dearer, then below it: both hungry after
+        tally.add({"turn": turn, "creature": "Oona", "model": "m", "prompt": "", "situation": hungry,
+                   "parsed": {"orders": [{"side": "buy", "good": "acorns", "qty": 1, "price": price}]}},
+                  Outcome(missed=1, cold=False))
+    sense_figs = tally.figures()
+
+    def needs_cell(figs: dict) -> str:
+        md = report.sense_section({"m": {"sense": figs}}, {})
+        at = next(i for i, line in enumerate(md) if "| unmet while affordable |" in line)
+        head, row = md[at][2:-2].split(" | "), md[at + 2][2:-2].split(" | ")
+        return dict(zip(head, row))["unmet while affordable"]
+
+    assert needs_cell(sense_figs) == "2 (1 bid in full)"
+    del sense_figs["needs"]["unmet_bid_in_full"]  # a report.json written before the split
+    assert needs_cell(sense_figs) == "2"
 
 
 def test_latency_quantiles_and_the_top_drop_reasons():

@@ -320,6 +320,25 @@ def test_unmet_while_affordable_and_surplus_sold_come_from_the_outcome():
     n = tally.figures()["needs"]
     assert (n["unmet_affordable"], n["need_now"], n["need_now_affordable"], n["need_now_unbought"]) == (1, 2, 1, 1)
     assert (n["surplus_units"], n["surplus_offered"], n["surplus_sold"]) == (4, 0, 2)  # 15 - 1 eaten - 12 = 2 each
+    assert n["unmet_bid_in_full"] == 0  # it bid for nothing
+
+
+def test_unmet_turns_that_bid_for_the_whole_lack_are_told_apart():
+    """Hungry with the pebbles to eat: a bid for the cheapest food it lacks at the last price that found no
+    seller is the market's doing; a bid below the last price, or for too few foods, is the answer's."""
+    owl = Situation(me="Oona", produces="honey", meals=2, foods=FOODS, goods={"honey": 15}, last=LAST,
+                    fuel="firewood", pebbles=40)
+    cheapest = min((g for g in FOODS if g != "honey"), key=LAST.get)
+    answers = [[{"side": "buy", "good": cheapest, "qty": 1, "price": LAST[cheapest] + 1}],
+               [{"side": "buy", "good": cheapest, "qty": 1, "price": LAST[cheapest] - 1}], []]
+    tally = SenseTally()
+    for turn, orders in enumerate(answers, 1):
+        tally.add(_row("Oona", {"orders": orders}, owl, turn=turn), Outcome(missed=1, cold=False))
+    n = tally.figures()["needs"]
+    assert (n["unmet_affordable"], n["unmet_bid_in_full"]) == (3, 1)
+    winter = owl.model_copy(update={"burn": 2})  # and the fire lacks 2 firewood: one unit bid is short
+    assert not sense.bid_in_full([*answers[0], {"side": "buy", "good": "firewood", "qty": 1, "price": 9}], winter)
+    assert sense.bid_in_full([*answers[0], {"side": "buy", "good": "firewood", "qty": 2, "price": 9}], winter)
 
 
 def test_outcomes_from_a_season_series():

@@ -315,8 +315,15 @@ def _needs_row(name: str, n: dict | None) -> list:
     stock = f"; +{n['buys_stock']} winter stock" if n.get("buys_stock") else ""
     return [name, count_share(n["buys_short"], n["buys"], n["buys_short_share"]) + stock,
             f"{n['need_now']} / {n['need_now_affordable']} / {n['need_now_unbought']}",
-            _na(n["meals_missed"]), _na(n["cold_turns"]), _na(n["unmet_affordable"]),
+            _na(n["meals_missed"]), _na(n["cold_turns"]), _unmet(n),
             f"{n['surplus_units']} / {n['surplus_offered']} / {n['surplus_sold']}"]
+
+
+def _unmet(n: dict) -> str:
+    """"3 (2 bid in full)": unmet while affordable, and how many of those turns the answer bid for the whole
+    lack (figures recorded before 2026-12-06 give the count alone)."""
+    full = n.get("unmet_bid_in_full")
+    return _na(n["unmet_affordable"]) + (f" ({full} bid in full)" if full is not None else "")
 
 
 def _sanity_row(name: str, sense: dict) -> list:

@@ -93,6 +93,8 @@ class Needs(_Frozen):
     """Perishable units that would rot at the end of the turn if kept (see `surplus`)."""
     surplus_offered: dict[str, int]
     """Of those, units its sell orders offered (at most the surplus)."""
+    bid_in_full: bool = False
+    """Its buys bid for all of this turn's lack at the last price or dearer (`bid_in_full`)."""
 
 
 class Sanity(_Frozen):
@@ -156,13 +158,48 @@ def cover_cost(sit: Situation) -> int | None:
     >>> cover_cost(owl)  # one acorn (the cheaper food) and two firewood
     14
     """
-    held = [f for f in sit.foods if sit.goods.get(f, 0) > 0]
-    lacking = max(0, min(sit.meals, len(sit.foods)) - len(held))
-    prices = sorted(sit.last.get(f, 0) for f in sit.foods if f not in held and f != sit.produces)
+    lacking, foods, fuel = lack_of(sit)
+    prices = sorted(sit.last.get(f, 0) for f in foods)
     if len(prices) < lacking:
         return None
-    fuel = max(0, sit.burn - sit.goods.get(sit.fuel, 0)) if sit.fuel else 0
     return sum(prices[:lacking]) + fuel * sit.last.get(sit.fuel or "", 0)
+
+
+def lack_of(sit: Situation) -> tuple[int, list[str], int]:
+    """This turn's lack: (foods to buy, one unit each; the foods it could buy, not held and not its own
+    good; units of fuel its fire lacks).
+
+    >>> lack_of(Situation(me="Oona", produces="honey", meals=2, foods=["honey", "acorns", "berries"],
+    ...                   goods={"honey": 5}, fuel="firewood", burn=2))
+    (1, ['acorns', 'berries'], 2)
+    """
+    held = [f for f in sit.foods if sit.goods.get(f, 0) > 0]
+    lacking = max(0, min(sit.meals, len(sit.foods)) - len(held))
+    fuel = max(0, sit.burn - sit.goods.get(sit.fuel, 0)) if sit.fuel else 0
+    return lacking, [f for f in sit.foods if f not in held and f != sit.produces], fuel
+
+
+def bid_in_full(orders: list[dict], sit: Situation) -> bool:
+    """Whether the answer's buys bid for all of this turn's lack (`lack_of`) at the last price or dearer:
+    a unit each of as many foods it could buy as it lacks, and every unit of fuel its fire lacks. A
+    creature that did so and still went hungry or cold met a market that sold out before its bid came
+    (orders arrive in a seeded shuffled order), not an answer that fell short.
+
+    >>> owl = Situation(me="Oona", produces="honey", meals=2, foods=["honey", "acorns", "berries"],
+    ...                 goods={"honey": 5}, last={"acorns": 4, "berries": 5, "firewood": 5}, fuel="firewood", burn=2)
+    >>> buy = lambda good, qty, price: {"side": "buy", "good": good, "qty": qty, "price": price}
+    >>> bid_in_full([buy("berries", 1, 6), buy("firewood", 2, 5)], owl)
+    True
+    >>> bid_in_full([buy("berries", 1, 6), buy("firewood", 2, 4)], owl), bid_in_full([buy("firewood", 3, 9)], owl)
+    (False, False)
+    """
+    lacking, foods, fuel = lack_of(sit)
+    bids: Counter = Counter()
+    for o in orders:
+        good = o.get("good")
+        if o.get("side") == "buy" and int(o.get("price") or 0) >= sit.last.get(good, 0):
+            bids[good] += int(o.get("qty") or 0)
+    return sum(bids[f] > 0 for f in foods) >= lacking and (not fuel or bids[sit.fuel] >= fuel)
 
 
 def surplus(sit: Situation) -> dict[str, int]:
@@ -204,6 +241,7 @@ def needs_of(orders: list[dict], sit: Situation) -> Needs | None:
         need_now=bool(now), affordable=affordable,
         need_now_unbought=bool(now) and affordable and not any(o.get("good") in now for o in buys),
         surplus=rot, surplus_offered={g: min(offered[g], n) for g, n in rot.items()},
+        bid_in_full=bid_in_full(orders, sit),
     )
 
 

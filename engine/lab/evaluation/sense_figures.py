@@ -182,7 +182,9 @@ class SenseTally:
         c["surplus_sold"] += sum(min(k, outcome.sold.get(g, 0)) for g, k in n.surplus.items())
         if outcome.missed is not None and outcome.cold is not None:
             c["outcome_turns"] += 1
-            c["unmet_affordable"] += unmet_affordable(outcome, sit)
+            unmet = unmet_affordable(outcome, sit)
+            c["unmet_affordable"] += unmet
+            c["unmet_bid_in_full"] += unmet and n.bid_in_full
 
     def add_season(self, missed: list[int], cold: list[bool]) -> None:
         """Add one creature's season of meals missed and cold turns."""
@@ -219,6 +221,7 @@ class SenseTally:
             "meals_missed": c["meals_missed"] if c["needs_turns"] else None,
             "cold_turns": c["cold_turns"] if c["needs_turns"] else None, "turns": c["needs_turns"],
             "unmet_affordable": c["unmet_affordable"] if c["outcome_turns"] else None,
+            "unmet_bid_in_full": c["unmet_bid_in_full"] if c["outcome_turns"] else None,
             "surplus_answers": c["surplus_answers"], "surplus_units": c["surplus_units"],
             "surplus_offered": c["surplus_offered"], "surplus_sold": c["surplus_sold"],
         }
