@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from engine.lab.evaluation.report import markdown_table  # noqa: E402
+from engine.lab.evaluation.report import markdown_table, unmet_cell  # noqa: E402
 from engine.lab.evaluation.sense_figures import written  # noqa: E402
 
 HEAD = ["run", "model", "answers", "faults", "buys of short goods", "meals missed", "cold turns",
@@ -36,8 +36,7 @@ def rows(label: str, folder: Path) -> list[list[str]]:
         think, gossip = voice["thinking"], voice["gossip"]
         out.append([label, model, str(m["answers"]), str(m["faults"]), pct(needs["buys_short"], needs["buys"])
                     + (f"; +{needs['buys_stock']} winter stock" if needs.get("buys_stock") else ""),
-                    str(needs["meals_missed"]), str(needs["cold_turns"]), str(needs["unmet_affordable"])
-                    + (f' ({needs["unmet_bid_in_full"]} bid in full)' if "unmet_bid_in_full" in needs else ""),
+                    str(needs["meals_missed"]), str(needs["cold_turns"]), unmet_cell(needs),
                     f"{needs['surplus_offered']}/{needs['surplus_sold']} of {needs['surplus_units']}",
                     pct(sanity["absurd"], sanity["orders_priced"]), pct(think["copied"], written(think)),
                     pct(gossip["copied"], written(gossip)), pct(think["repeats"], written(think)),

@@ -315,11 +315,16 @@ def _needs_row(name: str, n: dict | None) -> list:
     stock = f"; +{n['buys_stock']} winter stock" if n.get("buys_stock") else ""
     return [name, count_share(n["buys_short"], n["buys"], n["buys_short_share"]) + stock,
             f"{n['need_now']} / {n['need_now_affordable']} / {n['need_now_unbought']}",
-            _na(n["meals_missed"]), _na(n["cold_turns"]), _unmet(n),
+            _na(n["meals_missed"]), _na(n["cold_turns"]), unmet_cell(n),
             f"{n['surplus_units']} / {n['surplus_offered']} / {n['surplus_sold']}"]
 
 
-def _unmet(n: dict) -> str:
+def _of(part: int | None, whole: int) -> str:
+    """`count_share` with the share worked out here: "2 / 4 (50%)", "0 / 0" or "n/a"."""
+    return count_share(part, whole, part / whole if part is not None and whole else None)
+
+
+def unmet_cell(n: dict) -> str:
     """"3 (2 bid in full)": unmet while affordable, and how many of those turns the answer bid for the whole
     lack (figures recorded before 2026-12-06 give the count alone)."""
     full = n.get("unmet_bid_in_full")
@@ -342,12 +347,9 @@ def _voice_row(name: str, sense: dict) -> list:
     for field in ("thinking", "gossip"):
         w = v[field]
         said = written(w)  # the whole of each share (a report recorded before 2026-12-06 had all texts)
-
-        def of_said(part: int | None) -> str:
-            return count_share(part, said, part / said if part is not None and said else None)
-        cells += [f"{of_said(w['copied'])}: {w['verbatim']} / {w['near']}",
+        cells += [f"{_of(w['copied'], said)}: {w['verbatim']} / {w['near']}",
                   " / ".join(str(w["copied_from"][s]) for s in SOURCES), f"{w['no_letters']} ({w['empty']})",
-                  of_said(w.get("repeats", 0)), of_said(w.get("coined"))]
+                  _of(w.get("repeats", 0), said), _of(w.get("coined"), said)]
     g = v["gossip"]
     return [*cells, count_share(g["distinct"], g["lines"], g["distinct_ratio"])]
 
