@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from engine.core.market import Fill, Market, Order, PlaceResult, Rejection
+from engine.core.market import Fill, Market, NewOrder, Order, PlaceResult, Rejection
 
 GOODS = ("honey", "acorns")
 
@@ -448,3 +448,113 @@ def test_random_streams_conserve_and_never_cross(start: list[Purse], stream: lis
                 assert resting_side != side and f.price == resting_limit
                 assert (f.price <= price) if side == "buy" else (f.price >= price)
         check_invariants(m, accts, totals)
+
+
+# -- a turn's call -----------------------------------------------------------------------------------------
+
+
+def call(m: Market, accts: dict[str, Purse], *orders: tuple, turn: int = 1) -> list[PlaceResult]:
+    """`Market.call` of (trader, side, qty, price[, good[, lifetime]]) tuples, in this arrival order."""
+    def new(trader: str, side: str, qty: int, price: int, good: str = "honey", lifetime: int = 1) -> NewOrder:
+        return NewOrder(trader, side, good, qty, price, lifetime)  # type: ignore[arg-type]
+
+    return m.call([new(*o) for o in orders], turn, accts)  # type: ignore[arg-type]
+
+
+def test_call_sells_a_scarce_unit_to_the_higher_bid_that_came_later() -> None:
+    one_by_one, a1 = wood(fennick=rich(), oona=Purse(50), pip=Purse(50))
+    put(one_by_one, a1, "fennick", "sell", 1, 4)
+    assert trades(put(one_by_one, a1, "oona", "buy", 1, 5)) == [("oona", "fennick", 1, 4)]
+    m, a = wood(fennick=rich(), oona=Purse(50), pip=Purse(50))
+    ask, low, high = call(m, a, ("fennick", "sell", 1, 4), ("oona", "buy", 1, 5), ("pip", "buy", 1, 7))
+    assert trades(high) == [("pip", "fennick", 1, 4)] and low.fills == [] and ask.fills == []
+    assert (a["pip"].pebbles, a["pip"].goods, a["fennick"].pebbles) == (46, {"honey": 1}, 1_004)
+    assert low.rested and not high.rested and not ask.rested
+    assert snapshot(m) == ([("oona", "buy", 5, 1)], []) and a["oona"].pebbles == 45  # 5 in escrow
+
+
+def test_call_trades_at_the_limit_of_the_order_that_came_first() -> None:
+    m, a = wood(fennick=rich(), oona=Purse(50))
+    bid, ask = call(m, a, ("oona", "buy", 2, 9), ("fennick", "sell", 2, 4))
+    assert trades(ask) == [("oona", "fennick", 2, 9)] and bid.fills == [] and ask.fills[0].aggressor == "sell"
+    m, a = wood(fennick=rich(), oona=Purse(50))
+    ask, bid = call(m, a, ("fennick", "sell", 2, 4), ("oona", "buy", 2, 9))
+    assert trades(bid) == [("oona", "fennick", 2, 4)] and bid.fills[0].aggressor == "buy"
+    assert a["oona"].pebbles == 42  # 18 escrowed, 8 paid, 10 back
+
+
+def test_call_equal_prices_go_by_arrival_and_a_resting_order_comes_first() -> None:
+    m, a = wood(fennick=rich(), oona=Purse(50), pip=Purse(50), sorrel=Purse(50))
+    put(m, a, "sorrel", "buy", 1, 6, lifetime=2)  # rests from turn 1
+    ask, pip, oona = call(m, a, ("fennick", "sell", 2, 6), ("pip", "buy", 1, 6), ("oona", "buy", 1, 6), turn=2)
+    assert trades(ask) == [("sorrel", "fennick", 1, 6)] and trades(pip) == [("pip", "fennick", 1, 6)]
+    assert oona.fills == [] and oona.rested
+    m, a = wood(fennick=rich(), oona=Purse(50), sorrel=Purse(50))
+    put(m, a, "sorrel", "buy", 1, 6, lifetime=2)
+    ask, oona = call(m, a, ("fennick", "sell", 1, 6), ("oona", "buy", 1, 7), turn=2)
+    assert trades(ask) == [] and trades(oona) == [("oona", "fennick", 1, 6)]  # a better price beats the rest
+    assert snapshot(m) == ([("sorrel", "buy", 6, 1)], [])
+
+
+def test_call_self_trade_cancels_the_earlier_order_and_tells_the_later() -> None:
+    m, a = wood(fennick=Purse(20, {"honey": 5}), oona=Purse(50))
+    bid, ask, oona = call(m, a, ("fennick", "buy", 1, 6), ("fennick", "sell", 2, 5), ("oona", "buy", 1, 5))
+    assert reasons(ask) == ["self_trade_cancelled"] and ask.rejections[0].order_id == bid.order_id
+    assert trades(oona) == [("oona", "fennick", 1, 5)] and not bid.rested
+    assert a["fennick"].pebbles == 25 and a["fennick"].goods["honey"] == 3  # bid refunded, one sold, one rests
+    assert snapshot(m) == ([], [("fennick", "sell", 5, 1)])
+
+
+def test_call_escrows_every_order_before_any_trade() -> None:
+    m, a = wood(fennick=Purse(0, {"honey": 5}), oona=Purse(50, {"acorns": 3}))
+    sale, buy, acorns = call(m, a, ("fennick", "sell", 5, 4), ("oona", "buy", 5, 4),
+                             ("fennick", "buy", 1, 3, "acorns"))
+    assert trades(buy) == [("oona", "fennick", 5, 4)] and reasons(acorns) == ["insufficient_pebbles"]
+    assert acorns.order_id is None and a["fennick"].pebbles == 20  # the sale's pebbles came after the call
+
+
+def test_call_refuses_bad_orders_as_values_in_place() -> None:
+    m, a = wood(oona=Purse(10))
+    results = call(m, a, ("oona", "buy", 1, 0), ("oona", "buy", 1, 4, "mud"), ("oona", "buy", 2, 4))
+    assert [reasons(r) for r in results] == [["bad_price"], ["unknown_good"], []]
+    assert results[2].rested and a["oona"].pebbles == 2
+
+
+calls = st.lists(st.tuples(st.integers(0, 5), sides, st.sampled_from(GOODS), st.integers(1, 6),
+                           st.integers(5, 10), st.integers(1, 3)), min_size=1, max_size=14)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(purses, min_size=3, max_size=6), st.lists(calls, min_size=1, max_size=5))
+def test_random_calls_conserve_and_put_price_first(start: list[Purse], turns: list[list[tuple]]) -> None:
+    traders = TRADERS[: len(start)]
+    m, accts = Market.for_goods(GOODS), dict(zip(traders, start))
+    totals = (sum(p.pebbles for p in start), {g: sum(p.goods[g] for p in start) for g in GOODS})
+    limits: dict[int, tuple[str, int]] = {}  # order id -> (side, limit price)
+    for turn, batch in enumerate(turns, start=1):
+        news = [NewOrder(traders[w % len(traders)], side, good, qty, price, life)
+                for w, side, good, qty, price, life in batch]
+        twin, twin_accts = reload(m), copy.deepcopy(accts)
+        results = m.call(news, turn, accts)
+        assert results == twin.call(news, turn, twin_accts) and m == twin and accts == twin_accts
+        assert len(results) == len(news)
+        filled: dict[int, int] = {}
+        for o, r in zip(news, results):
+            if r.order_id is not None:
+                limits[r.order_id] = (o.side, o.price)
+            for f in r.fills:
+                assert f.buyer != f.seller and r.order_id in (f.buy_order_id, f.sell_order_id)
+                first = min(f.buy_order_id, f.sell_order_id)  # ids ascend with arrival
+                assert f.price == limits[first][1] and f.aggressor == o.side
+                for i in (f.buy_order_id, f.sell_order_id):
+                    filled[i] = filled.get(i, 0) + f.qty
+        for good in GOODS:  # price first: no order of the call left resting beats a filled one's price
+            book = m.books[good]
+            mine = {r.order_id for o, r in zip(news, results) if r.order_id is not None and o.good == good}
+            for side, resting in (("buy", book.bids), ("sell", book.asks)):
+                rests = [o.price for o in resting if o.id in mine]
+                fills = [limits[i][1] for i in filled if i in mine and limits[i][0] == side]
+                if rests and fills:
+                    assert (max(rests) <= min(fills)) if side == "buy" else (min(rests) >= max(fills))
+        check_invariants(m, accts, totals)
+        m.expire(turn + 1, accts)

@@ -14,8 +14,8 @@ an equal market that behaves identically. Lookup indexes are private attributes 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Mapping
-from typing import Literal, Protocol, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -124,6 +124,17 @@ class PlaceResult(BaseModel):
     """Why it was refused, or own resting orders cancelled by self-trade prevention."""
     rested: bool
     """Whether a remainder now rests on the book."""
+
+
+class NewOrder(NamedTuple):
+    """One order of a turn's call (`Market.call`), as its trader wrote it."""
+
+    trader: str
+    side: Side
+    good: str
+    qty: int
+    price: int
+    lifetime: int
 
 
 class OrderBook(BaseModel):
@@ -324,6 +335,64 @@ class Market(BaseModel):
             PlaceResult,
             order_id=order.id, fills=fills, rejections=rejections, rested=remaining > 0
         )
+
+    def call(self, orders: Sequence[NewOrder], turn: int, accounts: Mapping[str, Account]) -> list[PlaceResult]:
+        """Place one turn's orders together, as a call auction; one `PlaceResult` per order, in order.
+
+        Every trader decides at once, so no order of a turn should beat a better-priced one of the same turn
+        by arriving first. Each order is checked and escrowed in the order given (the turn's seeded arrival
+        order) and put on its book without trading; then each book is crossed: the best bid against the
+        best ask, price first and arrival among equal prices, each trade at the limit of whichever of the
+        two came first (the resting one, for an order left from an earlier turn), until the prices no
+        longer cross. A trade is reported with the later of its two orders, and so is a self-trade: the
+        trader's earlier order is cancelled and refunded, as `place` cancels a resting one.
+
+        Asks 1 @ 4 (Fennick), then bids 1 @ 5 (Oona) and 1 @ 7 (Pip), in that arrival order: `place`
+        one by one sells the berry to Oona at 4; the call sells it to Pip, the higher bid, at 4, and
+        Oona's bid rests. Pebbles received by a sale of the turn are not spendable by a buy of the same
+        turn: every order is escrowed before any trades.
+        """
+        entered: list[Order | PlaceResult] = []
+        for o in orders:
+            account = accounts[o.trader]
+            problem = self._refusal(o.side, o.good, o.qty, o.price, o.lifetime, account)
+            if problem is not None:
+                entered.append(_trusted(PlaceResult, order_id=None, fills=[],
+                                        rejections=[_reject(o.trader, None, *problem)], rested=False))
+                continue
+            order = self._escrow(o.trader, o.side, o.good, o.qty, o.price, o.lifetime, turn, account)
+            self._rest(self.books[o.good], order, order.qty)
+            entered.append(order)
+        fills: dict[int, list[Fill]] = {}
+        rejections: dict[int, list[Rejection]] = {}
+        for good in dict.fromkeys(o.good for o in entered if isinstance(o, Order)):
+            self._cross(self.books[good], accounts, fills, rejections)
+        return [o if isinstance(o, PlaceResult) else _trusted(
+            PlaceResult, order_id=o.id, fills=fills.get(o.id, []), rejections=rejections.get(o.id, []),
+            rested=o.id in self._ix.orders) for o in entered]
+
+    def _cross(self, book: OrderBook, accounts: Mapping[str, Account], fills: dict[int, list[Fill]],
+               rejections: dict[int, list[Rejection]]) -> None:
+        """Trade a book's crossing orders, best bid against best ask, until its prices no longer cross;
+        each fill and self-trade cancellation is added under the id of the later order of the pair."""
+        bids, asks, index = book.bids, book.asks, self._ix
+        while bids and asks and bids[0].price >= asks[0].price:
+            bid, ask = bids[0], asks[0]
+            rest, order = (bid, ask) if bid.seq < ask.seq else (ask, bid)
+            if bid.trader == ask.trader:  # self-trade prevention: the earlier one is cancelled, refunded
+                del (bids if rest is bid else asks)[0]
+                index.discard(rest)
+                self._refund(rest, accounts[rest.trader])
+                rejections.setdefault(order.id, []).append(_self_trade(rest, order))
+                continue
+            q = bid.qty if bid.qty < ask.qty else ask.qty
+            fills.setdefault(order.id, []).append(_settle(order, rest, q, accounts[order.trader],
+                                                          accounts[rest.trader]))
+            for side, resting in ((bid, bids), (ask, asks)):
+                side.qty -= q
+                if not side.qty:
+                    del resting[0]
+                    index.discard(side)
 
     def _refusal(
         self, side: Side, good: str, qty: int, price: int, lifetime: int, account: Account

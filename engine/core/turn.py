@@ -19,7 +19,7 @@ from engine.core.answer import ActionKind, Answer, PatronAnswer
 from engine.core.dealings import Transfer
 from engine.core.economy import Flows, burn_for, production_for, totals
 from engine.core.firewall import canary, scrub_public_text
-from engine.core.market import Fill
+from engine.core.market import Fill, NewOrder
 from engine.core.refusals import Denial, Refusal
 from engine.core.scenario import PATRON
 from engine.core.state import Event, GameState, Thought, TradeRecord
@@ -79,7 +79,8 @@ def resolve_turn(state: GameState, report: TurnReport, answers: dict[str, Answer
         _hesitations      who could not answer hesitates, in public
         arrival order     one seeded order of the traders for the turn
         _answers          offers answered, cancels, the Patron's moves, gossip, thoughts: trader by trader
-        _orders           every order of the turn in one seeded arrival order; resting orders expire
+        _orders           every order of the turn called together (price first, then a seeded arrival order);
+                          resting orders expire
         _record_trades    public trade records, one event per good, last prices
         _debts            loans and shorts fall due, unanswered offers lapse
         _eat_and_burn     meals eaten and firewood burned
@@ -193,12 +194,15 @@ def _speak(state: GameState, name: str, ans: Answer, turn: int) -> list[Event]:
 
 def _orders(state: GameState, answers: dict[str, Answer], order: list[str], turn: int,
             blocked: bool) -> tuple[list[Fill], list[Refusal]]:
-    """Every order of the turn in one seeded arrival order, then expiry: (the fills, the refusals)."""
+    """Every order of the turn, in one seeded arrival order, called together (`Market.call`: price first, the
+    arrival order among equal prices), then expiry: (the fills, the refusals)."""
     sc, hid = state.scenario, state.hidden
     fills: list[Fill] = []
     refused: list[Refusal] = []
     stream = [(name, i, o) for name in order if (ans := answers.get(name)) is not None
               and not (name == PATRON and blocked) for i, o in enumerate(ans.orders)]
+    called: list[tuple[str, str]] = []
+    entering: list[NewOrder] = []
     for name, i, o in state.dice.shuffle(stream):
         where = f"orders[{i}]"
         if o.good not in sc.good_names:
@@ -207,8 +211,9 @@ def _orders(state: GameState, answers: dict[str, Answer], order: list[str], turn
         if name != PATRON and o.side == "buy" and o.good == sc.trader(name).produces:
             refused.append(Refusal(name, where, "self_buy", f"{name} makes {o.good}"))
             continue
-        res = state.market.place(name, o.side, o.good, o.qty, o.price, o.lifetime, turn,
-                                 hid.holdings[name], hid.holdings)
+        called.append((name, where))
+        entering.append(NewOrder(name, o.side, o.good, o.qty, o.price, o.lifetime))
+    for (name, where), res in zip(called, state.market.call(entering, turn, hid.holdings)):
         fills += res.fills
         refused += [Refusal(name, where, rej.reason, rej.detail) for rej in res.rejections if rej.trader == name]
     state.market.expire(turn + 1, hid.holdings)

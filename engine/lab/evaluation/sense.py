@@ -182,8 +182,9 @@ def lack_of(sit: Situation) -> tuple[int, list[str], int]:
 def bid_in_full(orders: list[dict], sit: Situation) -> bool:
     """Whether the answer's buys bid for all of this turn's lack (`lack_of`) at the last price or dearer:
     a unit each of as many foods it could buy as it lacks, and every unit of fuel its fire lacks. A
-    creature that did so and still went hungry or cold met a market that sold out before its bid came
-    (orders arrive in a seeded shuffled order), not an answer that fell short.
+    creature that did so and still went hungry or cold met a market that sold out to other bids (dearer
+    ones, or equal ones earlier in the turn's seeded shuffle; before the turn's call, any bid that came
+    first), not an answer that fell short.
 
     >>> owl = Situation(me="Oona", produces="honey", meals=2, foods=["honey", "acorns", "berries"],
     ...                 goods={"honey": 5}, last={"acorns": 4, "berries": 5, "firewood": 5}, fuel="firewood", burn=2)
