@@ -192,8 +192,9 @@ def test_a_creature_that_lacks_what_it_can_pay_for_must_buy_it_first(views):
     """Issue 15: creatures went hungry with the pebbles to eat in their pouch, selling instead, or bought
     one food of the two they lacked."""
     short = [v for v in views if need_buys(v)]
-    early = [v.model_copy(update={"turn": 1}) for v in views]  # before the winter stock's turns
-    calm = [v for v in early if not v.short_on and not own_sale(v)]
+    # at peace: early (before the winter stock's turns), short of nothing, no more of its own good than it keeps
+    calm = [v.model_copy(update={"turn": 1, "short_on": {}, "goods": {**v.goods, v.produces: KEEP}}) for v in views]
+    assert not any(need_buys(v) or own_sale(v) for v in calm)
     assert short and calm
     for v in short:
         schema = answer_json_schema(v)

@@ -127,11 +127,11 @@ def test_net_demand_and_outcome_as_docs_eval_declares():
 
 
 def test_the_worked_example_of_docs_eval(scenario):
-    """Seed 1, turn 17, Fennick (a scripted speculator): shortage and price toward, legend unchanged."""
+    """Seed 2, turn 25, Fennick (a scripted speculator): shortage and price toward, legend unchanged."""
     from engine.brains.scripted import ScriptedCreature
     from engine.lab.evaluation.probe_run import ask
 
-    [rec] = [r for r in asyncio.run(collect_views(scenario, [1], [17])) if r.creature == "Fennick"]
+    [rec] = [r for r in asyncio.run(collect_views(scenario, [2], [25])) if r.creature == "Fennick"]
     brain = ScriptedCreature("speculator")
 
     def answer(view, prompt):
@@ -139,15 +139,15 @@ def test_the_worked_example_of_docs_eval(scenario):
 
     control = answer(rec.view, rec.prompt)
     assert [(o.side, o.good, o.qty) for o in control.orders] == [
-        ("buy", "acorns", 1), ("buy", "firewood", 1), ("sell", "berries", 6), ("sell", "firewood", 2)]
+        ("buy", "acorns", 1), ("buy", "firewood", 1), ("sell", "berries", 3)]
     seen = {}
     for v in plan([rec], ["shortage", "price", "legend"], scenario)[0][1]:
         changed = answer(v.view, build_prompt(v.view))
         seen[v.kind] = (v.fact, net_demand(control, v.goods), net_demand(changed, v.goods),
                         outcome(control, changed, v.goods, v.direction))
     assert seen["shortage"] == ("honey 1 -> 0, acorns 2 -> 0; now short on honey, acorns", 1, 2, "toward")
-    assert seen["price"] == ("firewood last price 5 -> 2", -1, 2, "toward")
-    assert seen["legend"][0].startswith("Bluebell Mania (until turn 20)") and seen["legend"][1:] == (0, 0, "unchanged")
+    assert seen["price"] == ("firewood last price 17 -> 8", 1, 2, "toward")
+    assert seen["legend"][0].startswith("The Run on Oona's Hoard (until turn 25)") and seen["legend"][1:] == (0, 0, "unchanged")
 
 
 @pytest.mark.parametrize("toward, against, p", [(9, 1, 0.021484375), (6, 0, 0.03125), (5, 0, 0.0625),
