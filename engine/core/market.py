@@ -347,8 +347,8 @@ class Market(BaseModel):
         longer cross. A trade is reported with the later of its two orders, and so is a self-trade: the
         trader's earlier order is cancelled and refunded, as `place` cancels a resting one.
 
-        Asks 1 @ 4 (Fennick), then bids 1 @ 5 (Oona) and 1 @ 7 (Pip), in that arrival order: `place`
-        one by one sells the berry to Oona at 4; the call sells it to Pip, the higher bid, at 4, and
+        Asks 1 @ 4 (Fennick), then bids 1 @ 5 (Oona) and 1 @ 7 (Sorrel), in that arrival order: `place`
+        one by one sells the berry to Oona at 4; the call sells it to Sorrel, the higher bid, at 4, and
         Oona's bid rests. Pebbles received by a sale of the turn are not spendable by a buy of the same
         turn: every order is escrowed before any trades.
         """
