@@ -386,7 +386,7 @@ winter-stock buy (`winter_stock`): fuel for later must not cost the next meals."
 def winter_stock(view, left: int | None = None) -> int:
     """Units of fuel a creature should buy now toward its `WINTER_STOCK`: in the `STOCK_AHEAD` turns before
     winter, what it lacks of the stock (never its own good), as far as `left` pebbles (its pebbles by
-    default) pay for at the going price while keeping `STOCK_RESERVE_TURNS` turns of meals.
+    default) pay for at the last price (`want_price`) while keeping `STOCK_RESERVE_TURNS` turns of meals.
 
     >>> from types import SimpleNamespace as V
     >>> owl = V(turn=9, winter_starts=16, produces="honey", fuels=["firewood"], goods={"firewood": 1},
@@ -394,7 +394,7 @@ def winter_stock(view, left: int | None = None) -> int:
     ...         books=[V(good="acorns", last=4, asks=[]), V(good="berries", last=5, asks=[]),
     ...                V(good="firewood", last=5, asks=[])])
     >>> winter_stock(owl), winter_stock(owl, left=30), winter_stock(V(**{**vars(owl), "turn": 7}))
-    (5, 1, 0)
+    (5, 2, 0)
     >>> winter_stock(V(**{**vars(owl), "produces": "firewood"})), winter_stock(V(**{**vars(owl), "turn": 16}))
     (0, 0)
     """
@@ -408,7 +408,7 @@ def winter_stock(view, left: int | None = None) -> int:
     lack = WINTER_STOCK - view.goods.get(fuel, 0)
     dearest = max((books[f].last for f in view.foods if f in books and f != view.produces), default=0)
     spare = (view.pebbles if left is None else left) - STOCK_RESERVE_TURNS * view.meals * dearest
-    return max(0, min(lack, spare // going_price(books[fuel])))
+    return max(0, min(lack, spare // want_price(books[fuel])))
 
 
 class NeedBuy(NamedTuple):
@@ -438,13 +438,30 @@ def going_price(book) -> int:
     return price
 
 
+def want_price(book) -> int:
+    """The most a buyer bids for a good it does not lack this turn (a want: its winter stock, a tip's,
+    a legend's or a bargain's good, a good it will lack next turn): the last price, one below what a
+    buyer who lacks the good bids (`going_price`). A turn's orders trade as one call, price first
+    (`engine.core.market.Market.call`), so a need outbids every want of the turn for a scarce unit; a
+    want still fills where a maker offers its surplus at the last price or cheaper (`own_sale`). On seeds
+    146-148 under the call, 8 of 9 bids of creatures short of a good that got none while a buyer not
+    short of it did lost to a want bid at the same price or dearer (a berry at 10, twice its last price).
+
+    >>> from types import SimpleNamespace as B
+    >>> want_price(B(last=4, asks=[(7, 2)])), going_price(B(last=4, asks=[]))
+    (4, 5)
+    """
+    return book.last
+
+
 def need_buys(view) -> list[NeedBuy]:
     """The buys that cover what a creature lacks this turn, in order, as far as its pebbles go: the
     cheapest of the foods it is short of, as many kinds as meals it would miss (one unit each), then the
     fuel its fire must burn, each at the going price (at the last price where only that pays for them
     all, or buys more units of one with the pebbles left); then `BACKUP_FOODS` more of the foods it
     lacks, one unit each, as far as the pebbles still go; then, in the turns before winter, its
-    `winter_stock` (merged into a fuel buy of this turn's lack where there is one). A creature that goes
+    `winter_stock` at the last price (a want, `want_price`; merged into a fuel buy of this turn's lack,
+    at that buy's price, where there is one). A creature that goes
     hungry or cold with the pebbles to avoid it in its pouch is nonsense the measures kept finding (issue
     15); the prompt suggests these buys
     (`engine.mind.prompt.example_orders`) and the answer grammar opens the orders with them
@@ -492,7 +509,7 @@ def need_buys(view) -> list[NeedBuy]:
         fuel = view.fuels[0]
         same = next((i for i, n in enumerate(out) if n.good == fuel), None)
         if same is None:
-            out.append(NeedBuy(fuel, stock, going_price(books[fuel])))
+            out.append(NeedBuy(fuel, stock, want_price(books[fuel])))
         else:
             out[same] = out[same]._replace(qty=min(10, out[same].qty + stock))
     return out
@@ -545,20 +562,22 @@ def sellable(view, good: str) -> int:
 def buy_room(view, good: str, pebbles: int | None = None) -> int:
     """The most units of `good` one buy order may ask for: 10, no more than a perishable good's hoard room
     (above its limit it rots) and no more than `pebbles` (its pebbles by default) pay for at the going
-    price (0 when they pay for none). Small models bid for 10 units of a food they eat one of a turn, and
+    price, or at the last price for a good it does not lack this turn (`want_price`; 0 when they pay for
+    none). Small models bid for 10 units of a food they eat one of a turn, and
     the market refuses a whole bid the pebbles cannot cover (issue 15).
 
     >>> from types import SimpleNamespace as V
-    >>> view = V(pebbles=40, goods={"honey": 9}, hoard_limits={"honey": 12},
+    >>> view = V(pebbles=40, goods={"honey": 9}, hoard_limits={"honey": 12}, short_on={"firewood": 1},
     ...          books=[V(good="honey", last=6, asks=[]), V(good="firewood", last=4, asks=[])])
-    >>> buy_room(view, "honey"), buy_room(view, "firewood"), buy_room(V(**{**vars(view), "pebbles": 6}), "honey")
+    >>> buy_room(view, "honey"), buy_room(view, "firewood"), buy_room(V(**{**vars(view), "pebbles": 5}), "honey")
     (3, 8, 0)
     """
     book = next(b for b in view.books if b.good == good)
     room = 10
     if good in view.hoard_limits:
         room = min(room, max(1, view.hoard_limits[good] - view.goods.get(good, 0)))
-    return min(room, max(0, view.pebbles if pebbles is None else pebbles) // going_price(book))
+    price = (going_price if good in view.short_on else want_price)(book)
+    return min(room, max(0, view.pebbles if pebbles is None else pebbles) // price)
 
 
 def answer_json_schema(view=None, wanted: Collection[str] | None = None, ahead: Collection[str] = ()) -> dict:
@@ -581,7 +600,9 @@ def answer_json_schema(view=None, wanted: Collection[str] | None = None, ahead: 
     the buys beyond the opening name only those goods (the game passes the goods a creature has a reason
     to buy, `engine.mind.prompt.buy_reasons`); the opening's are the creature's needs whatever it holds.
     With `ahead`, a need buy of such a good may take one unit more (`buys_ahead`: a tip, a legend or a
-    bargain of a good it buys anyway), and the free slot's pebbles leave room for that unit.
+    bargain of a good it buys anyway), and the free slot's pebbles leave room for that unit. A buy of a
+    good the creature does not lack this turn (its winter stock, a free slot's want) bids no more than the
+    last price (`want_price`), so that its needs, and every other creature's, outbid its wants.
     Every answer valid under it is valid under `Answer`.
     """
     if view is None or view.produces is None:
@@ -598,9 +619,12 @@ def answer_json_schema(view=None, wanted: Collection[str] | None = None, ahead: 
                                          "maximum": min(high, most_price or high)}},
                 "required": ["side", "good", "qty", "price"]}
 
+    def dearest(good: str) -> int | None:  # a want's bid goes no higher than `want_price`
+        return None if good in view.short_on else last[good]
+
     def buys(pebbles: int, floors: Mapping[str, int] | None = None) -> list[dict]:
-        return [order("buy", g, buy_room(view, g, pebbles), least_price=(floors or {}).get(g)) for g in view.goods_all
-                if g != view.produces and g in last and (wanted is None or g in wanted)
+        return [order("buy", g, buy_room(view, g, pebbles), least_price=(floors or {}).get(g), most_price=dearest(g))
+                for g in view.goods_all if g != view.produces and g in last and (wanted is None or g in wanted)
                 and buy_room(view, g, pebbles) > 0]
 
     sells = [order("sell", g, min(10, sellable(view, g))) for g in view.goods_all if sellable(view, g) > 0]
@@ -612,7 +636,7 @@ def answer_json_schema(view=None, wanted: Collection[str] | None = None, ahead: 
     more = buys_ahead(view, plan, ahead)
     # each need buy asks for at least what the creature lacks this turn (as far as the plan's units go): on
     # seeds 116-118 a squirrel that burns 2 firewood bid for 1 with 110 pebbles, and went cold
-    needs = [order("buy", n.good, n.qty + (n.good in more), least_price=n.price,
+    needs = [order("buy", n.good, n.qty + (n.good in more), least_price=n.price, most_price=dearest(n.good),
                    least=max(1, min(n.qty, view.short_on.get(n.good, 0)))) for n in plan]
     most = min(10, sellable(view, view.produces))
     surplus = min(own_sale(view), most)  # KEEP is never less than what it eats or burns of its own good

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 
 from engine.core.answer import (KEEP, ORDER_SLOTS, WINTER_STOCK, answer_json_schema, buys_ahead, going_price,
-                                 need_buys, opening, sellable, winter_stock)
+                                 need_buys, opening, sellable, want_price, winter_stock)
 from engine.mind.situation import short_goods, situation_of, stock_good
 from engine.mind.view import View, read_legend, read_whisper
 
@@ -162,9 +162,10 @@ def example_orders(view: View) -> list[dict]:
     where the grammar allowed only the sale; until 2026-12-05 a third need, the backup food, came before
     the sale too, where the grammar's three slots held the sale: on seeds 97-99 Gemma's badger then wrote
     no backup at all, and went hungry four times with the pebbles to eat when its two foods sold out.)
-    Buys are at the going price (`going_price`: the last price + 1, or the lowest resting ask where one
-    is dearer, up to twice the last price, the grammar's band; a need buy at its planned price), and only
-    while the pebbles last, needs first.
+    Buys of what it lacks are at the going price (`going_price`: the last price + 1, or the lowest
+    resting ask where one is dearer, up to twice the last price, the grammar's band; a need buy at its
+    planned price), buys of what it wants but does not lack this turn at the last price (`want_price`, the
+    grammar's most for them), and only while the pebbles last, needs first.
     """
     books = {b.good: b for b in view.books}
     plan = need_buys(view)
@@ -174,7 +175,7 @@ def example_orders(view: View) -> list[dict]:
 
     def buy(good: str, qty: int) -> None:
         nonlocal left
-        price = going_price(books[good])
+        price = (going_price if good in view.short_on else want_price)(books[good])
         qty = min(qty, left // price)
         if qty > 0 and good != view.produces and not any(o["good"] == good for o in orders):
             orders.append({"side": "buy", "good": good, "qty": qty, "price": price})
