@@ -1,7 +1,8 @@
 """Count the turns on which the market passed over a creature short of a good: it bid for the good this
 turn and got fewer units than it bid for, while a buyer not short of it (or the Patron) bought units of
 that good the same turn. The figure the turn's call (docs/RULES.md) is for: one per (turn, good, short
-bidder), with the bids' prices.
+bidder), with the bids' prices, and whether the buyers not short bid dearer than the short bidder, as
+dear, or cheaper (then the short bid was refused, or the orders were not all of one call).
 
     python scripts/passed_over.py /tmp/ev/before143 [/tmp/ev/after143 ...]
 
@@ -21,7 +22,8 @@ from engine.lab.evaluation.sense import Situation, short_goods  # noqa: E402
 
 
 def passed_over(season: Path) -> list[str]:
-    """One line per short bidder passed over in one season folder."""
+    """One line per short bidder passed over in one season folder, ending in how the dearest bid of the
+    buyers not short compared with the short bidder's dearest: "dearer", "as dear" or "cheaper"."""
     trades = json.loads((season / "season.json").read_text())["series"].get("trades", [])
     rows = [json.loads(line) for line in (season / "traces.jsonl").read_text().splitlines() if line.strip()]
     short: dict[tuple[int, str], set[str]] = {}
@@ -44,8 +46,11 @@ def passed_over(season: Path) -> list[str]:
         if others:
             theirs = ", ".join(f"{b} {q}@{p}" for b, q, p in others)
             mine = ", ".join(f"{q}@{p}" for q, p in placed)
+            top = max((p for b, _, _ in others for _, p in bids.get((turn, b, good), [])), default=None)
+            own = max(p for _, p in placed)
+            how = ("dearer" if top > own else "as dear" if top == own else "cheaper") if top is not None else "no bid"
             out.append(f"{season.name} turn {turn}: {who} short of {good}, bid {mine}, got "
-                       f"{got[(turn, who, good)]}; bought by buyers not short: {theirs}")
+                       f"{got[(turn, who, good)]}; bought by buyers not short: {theirs} ({how})")
     return out
 
 
@@ -59,7 +64,9 @@ def main(folders: list[str]) -> int:
             print(f"{folder}: no seasons/seed-*/ folders (is it an eval's --out?)")
             return 2
         lines = [line for s in seasons for line in passed_over(s)]
-        print(f"{folder}: {len(lines)} short bidders passed over")
+        kinds = Counter(line.rsplit("(", 1)[1].rstrip(")") for line in lines)
+        print(f"{folder}: {len(lines)} short bidders passed over"
+              + "".join(f"; {n} {how}" for how, n in sorted(kinds.items())))
         for line in lines:
             print("  " + line)
     return 0
