@@ -80,7 +80,8 @@ def test_a_fresh_whisper_that_a_good_will_rise_adds_one_unit_of_it(bramble):
     assert _buys(example_orders(calm)) == {}
     tipped_view = _with(calm, whispers=[whisper_line(bramble.turn - 1, "honey", "rise")])
     assert tipped(tipped_view) == ["honey"]
-    assert _buys(example_orders(tipped_view)) == {"honey": (1, _last(bramble, "honey") + 1)}
+    # a want, not a need: at the last price (`want_price`), which no need bid of the turn is below
+    assert _buys(example_orders(tipped_view)) == {"honey": (1, _last(bramble, "honey"))}
     stale = _with(calm, whispers=[whisper_line(bramble.turn - TIP_FRESH - 1, "honey", "rise")])
     falling = _with(calm, whispers=[whisper_line(bramble.turn - 1, "honey", "fall")])
     own = _with(calm, whispers=[whisper_line(bramble.turn - 1, "firewood", "rise")])
@@ -97,7 +98,7 @@ def test_a_legend_that_pushes_a_good_up_adds_one_unit_of_it_after_the_sale(bramb
     assert legend_rising(risen) == ["honey"] and "Honey will rise." in build_prompt(risen)
     orders = example_orders(risen)
     assert [(o["side"], o["good"]) for o in orders] == [("sell", "firewood"), ("buy", "honey")]
-    assert orders[1]["price"] == _last(bramble, "honey") + 1
+    assert orders[1]["price"] == _last(bramble, "honey")  # a want's price
     own = _with(calm, legends=[legend_line("The Long Frost", bramble.turn + 4, "Cold.", {"firewood": "rise"})])
     full = _with(risen, goods={**risen.goods, "honey": risen.hoard_limits["honey"]})
     assert legend_rising(own) == legend_rising(full) == [] and _buys(example_orders(own)) == {}
@@ -115,7 +116,7 @@ def test_a_bargain_is_named_in_the_prompt_and_bought(bramble):
         books.append(b)
     cheap = _with(calm, books=books)
     assert bargains(cheap) == {"berries": 6} and 3 <= BARGAIN * 6
-    assert _buys(example_orders(cheap)) == {"berries": (1, 4)}
+    assert _buys(example_orders(cheap)) == {"berries": (1, 3)}  # at the bargain's price, a want's
     prompt = build_prompt(cheap)
     assert "Berries is cheap now: 3 pebbles, against 6 of late." in prompt
     assert _suggested(prompt) == example_orders(cheap)
