@@ -507,8 +507,8 @@ def test_no_want_outbids_a_need():
     the creature does not lack this turn (the winter stock, a tip's, a legend's, a bargain's) bids the last
     price or less, and the opening's buys of what it lacks bid the going price, or the last price where
     only that pays for the whole lack. The turn's orders trade as one call, price first, so a need gets a
-    scarce unit before every want of the turn, or ties with it (on seeds 146-148, 8 of 9 short bidders
-    that got none of a good a buyer not short of it bought lost to a want bid as high or higher)."""
+    scarce unit before every want of the turn, or ties with it (on seeds 146-148, each of 9 short bidders
+    passed over for a buyer not short lost to another creature's want bid as high or higher)."""
     game = scripted_game(6)
     needs = wants = above = 0
     for _ in range(20):

@@ -444,8 +444,9 @@ def want_price(book) -> int:
     buyer who lacks the good bids (`going_price`). A turn's orders trade as one call, price first
     (`engine.core.market.Market.call`), so a need outbids every want of the turn for a scarce unit; a
     want still fills where a maker offers its surplus at the last price or cheaper (`own_sale`). On seeds
-    146-148 under the call, 8 of 9 bids of creatures short of a good that got none while a buyer not
-    short of it did lost to a want bid at the same price or dearer (a berry at 10, twice its last price).
+    146-148 under the call, each of the 9 bids of creatures short of a good that got less than they bid
+    while a buyer not short of it got some lost to another creature's want bid as high or higher (a
+    berry at 10, twice its last price; docs/prompt-trials.md, eleventh round).
 
     >>> from types import SimpleNamespace as B
     >>> want_price(B(last=4, asks=[(7, 2)])), going_price(B(last=4, asks=[]))
