@@ -35,7 +35,7 @@ def rich() -> Purse:
 
 def put(m: Market, accts: dict[str, Purse], trader: str, side: str, qty: int, price: int, *,
         good: str = "honey", lifetime: int = 1, turn: int = 1) -> PlaceResult:
-    return m.place(trader, side, good, qty, price, lifetime, turn, accts[trader], accts)  # type: ignore[arg-type]
+    return m.place(trader, side, good, qty, price, lifetime, turn, accts)  # type: ignore[arg-type]
 
 
 def snapshot(m: Market, good: str = "honey") -> tuple[list[tuple], list[tuple]]:
@@ -245,7 +245,7 @@ def test_self_trade_on_incoming_sell_refunds_own_bid() -> None:
 )
 def test_invalid_orders_are_rejected_as_values(side, good, qty, price, lifetime, reason) -> None:
     m, a = wood(oona=Purse(11, {"honey": 2}))
-    r = m.place("oona", side, good, qty, price, lifetime, 1, a["oona"], a)
+    r = m.place("oona", side, good, qty, price, lifetime, 1, a)
     assert (r.order_id, r.fills, r.rested, reasons(r)) == (None, [], False, [reason])
     assert r.rejections[0].trader == "oona" and r.rejections[0].detail
     assert a["oona"] == Purse(11, {"honey": 2}) and m == Market.for_goods(GOODS)
@@ -427,7 +427,7 @@ def test_random_streams_conserve_and_never_cross(start: list[Purse], stream: lis
             if op[0] == "place":
                 _, who, side, good, qty, price, life = op
                 trader = traders[who % len(traders)]
-                results.append(market.place(trader, side, good, qty, price, life, turn, a[trader], a))
+                results.append(market.place(trader, side, good, qty, price, life, turn, a))
             elif op[0] == "cancel":
                 trader = traders[op[1] % len(traders)]
                 results.append(market.cancel(trader, ids[op[2] % len(ids)] if ids else op[2], a[trader]))

@@ -311,30 +311,16 @@ class Market(BaseModel):
         price: int,
         lifetime: int,
         turn: int,
-        account: Account,
         accounts: Mapping[str, Account],
     ) -> PlaceResult:
-        """Escrow, match and rest one limit order.
+        """Escrow, match and rest one limit order: a `call` of one order.
 
-        `account` is the placing trader's; `accounts` must hold every trader with a resting order that
-        may trade. Call `expire(turn)` before placing on a new turn so stale orders cannot trade.
+        The book holds no crossing orders before it, so the new order is the only one that can cross: it
+        trades against the opposite side best price first, each trade at the resting order's price, and
+        what is left of it rests. `accounts` must hold the placing trader and every trader with a resting
+        order that may trade. Call `expire(turn)` before placing on a new turn so stale orders cannot trade.
         """
-        problem = self._refusal(side, good, qty, price, lifetime, account)
-        if problem is not None:
-            return _trusted(
-                PlaceResult,
-                order_id=None, fills=[], rejections=[_reject(trader, None, *problem)], rested=False
-            )
-        # checked -> escrow -> match -> rest
-        order = self._escrow(trader, side, good, qty, price, lifetime, turn, account)
-        book = self.books[good]
-        fills, rejections, remaining = self._match(book, order, account, accounts)
-        if remaining:
-            self._rest(book, order, remaining)
-        return _trusted(
-            PlaceResult,
-            order_id=order.id, fills=fills, rejections=rejections, rested=remaining > 0
-        )
+        return self.call([NewOrder(trader, side, good, qty, price, lifetime)], turn, accounts)[0]
 
     def call(self, orders: Sequence[NewOrder], turn: int, accounts: Mapping[str, Account]) -> list[PlaceResult]:
         """Place one turn's orders together, as a call auction; one `PlaceResult` per order, in order.
@@ -361,7 +347,7 @@ class Market(BaseModel):
                                         rejections=[_reject(o.trader, None, *problem)], rested=False))
                 continue
             order = self._escrow(o.trader, o.side, o.good, o.qty, o.price, o.lifetime, turn, account)
-            self._rest(self.books[o.good], order, order.qty)
+            self._rest(self.books[o.good], order)
             entered.append(order)
         fills: dict[int, list[Fill]] = {}
         rejections: dict[int, list[Rejection]] = {}
@@ -422,7 +408,7 @@ class Market(BaseModel):
     ) -> Order:
         """Reserve a checked order's pebbles (buy) or units (sell); it gets the next id and sequence number.
 
-        The order is not on the book yet: it is matched first, and only what is left of it rests.
+        The order is not on the book yet: `call` rests it, then crosses its book.
         """
         if side == "buy":
             account.pebbles -= qty * price
@@ -437,46 +423,8 @@ class Market(BaseModel):
         self.next_seq += 1
         return order
 
-    def _match(
-        self, book: OrderBook, order: Order, account: Account, accounts: Mapping[str, Account]
-    ) -> tuple[list[Fill], list[Rejection], int]:
-        """Trade an escrowed order against the opposite side, best price first, while the prices cross.
-
-        Returns the fills, the trader's own resting orders that self-trade prevention cancelled, and
-        the units left unfilled. Filled and cancelled resting orders leave the book.
-        """
-        fills: list[Fill] = []
-        rejections: list[Rejection] = []
-        index = self._ix
-        trader, price, buy = order.trader, order.price, order.side == "buy"
-        remaining = order.qty
-        opposite = book.asks if buy else book.bids
-        i, n = 0, len(opposite)
-        while remaining and i < n:
-            rest = opposite[i]
-            if (rest.price > price) if buy else (rest.price < price):
-                break
-            if rest.trader == trader:  # self-trade prevention: cancel the resting order, refund it
-                i += 1
-                index.discard(rest)
-                self._refund(rest, account)
-                rejections.append(_self_trade(rest, order))
-                continue
-            q = rest.qty if rest.qty < remaining else remaining
-            fills.append(_settle(order, rest, q, account, accounts[rest.trader]))
-            remaining -= q
-            if q == rest.qty:
-                i += 1
-                index.discard(rest)
-            else:
-                rest.qty -= q
-        if i:
-            del opposite[:i]
-        return fills, rejections, remaining
-
-    def _rest(self, book: OrderBook, order: Order, remaining: int) -> None:
-        """Put the `remaining` unfilled units of an order on its side of the book, in price-time order."""
-        order.qty = remaining
+    def _rest(self, book: OrderBook, order: Order) -> None:
+        """Put an escrowed order on its side of the book, in price-time order."""
         if order.side == "buy":
             insort(book.bids, order, key=_bid_key)
         else:
