@@ -455,6 +455,12 @@ def want_price(book) -> int:
     return book.last
 
 
+def buy_price(view, book) -> int:
+    """What a creature's buy of `book`'s good bids: the going price where it lacks the good this turn
+    (`going_price`), the last price where it only wants it (`want_price`)."""
+    return (going_price if book.good in view.short_on else want_price)(book)
+
+
 def need_buys(view) -> list[NeedBuy]:
     """The buys that cover what a creature lacks this turn, in order, as far as its pebbles go: the
     cheapest of the foods it is short of, as many kinds as meals it would miss (one unit each), then the
@@ -577,8 +583,7 @@ def buy_room(view, good: str, pebbles: int | None = None) -> int:
     room = 10
     if good in view.hoard_limits:
         room = min(room, max(1, view.hoard_limits[good] - view.goods.get(good, 0)))
-    price = (going_price if good in view.short_on else want_price)(book)
-    return min(room, max(0, view.pebbles if pebbles is None else pebbles) // price)
+    return min(room, max(0, view.pebbles if pebbles is None else pebbles) // buy_price(view, book))
 
 
 def answer_json_schema(view=None, wanted: Collection[str] | None = None, ahead: Collection[str] = ()) -> dict:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 
-from engine.core.answer import (KEEP, ORDER_SLOTS, WINTER_STOCK, answer_json_schema, buys_ahead, going_price,
-                                 need_buys, opening, sellable, want_price, winter_stock)
+from engine.core.answer import (KEEP, ORDER_SLOTS, WINTER_STOCK, answer_json_schema, buy_price, buys_ahead,
+                                 need_buys, opening, sellable, winter_stock)
 from engine.mind.situation import short_goods, situation_of, stock_good
 from engine.mind.view import View, read_legend, read_whisper
 
@@ -175,7 +175,7 @@ def example_orders(view: View) -> list[dict]:
 
     def buy(good: str, qty: int) -> None:
         nonlocal left
-        price = (going_price if good in view.short_on else want_price)(books[good])
+        price = buy_price(view, books[good])
         qty = min(qty, left // price)
         if qty > 0 and good != view.produces and not any(o["good"] == good for o in orders):
             orders.append({"side": "buy", "good": good, "qty": qty, "price": price})
