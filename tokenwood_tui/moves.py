@@ -64,7 +64,8 @@ class FormSpec:
 FORMS: dict[ActionKind, FormSpec] = {f.kind: f for f in (
     FormSpec(ActionKind.ORDERS, "Place an order", "o", "order",
              "A limit order: its pebbles (buy) or goods (sell) wait in escrow while it rests. "
-             "It trades at the resting order's price.",
+             "The turn's orders trade together, best price first, each trade at the price of the order "
+             "that came first.",
              (FieldSpec("side", "buy or sell", "side", "buy"), FieldSpec("good", "good", "goods"),
               FieldSpec("qty", "units", placeholder="e.g. 3", number=True),
               FieldSpec("price", "limit price, pebbles each", placeholder="e.g. 7", number=True),
